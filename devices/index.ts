@@ -1,0 +1,21 @@
+import { z } from "zod";
+import type { DeviceDriver, DriverContext, DriverFactory } from "./types.js";
+import { createSimulatedDevice, simulatedDeviceSchema } from "./simulated/index.js";
+
+/**
+ * The driver catalog: the config's discriminated union on `driver` and the factory for each.
+ * Adding a driver = one schema in the union + one factory in `factories`.
+ */
+export const deviceSchema = z.discriminatedUnion("driver", [simulatedDeviceSchema]);
+
+export type DeviceConfig = z.infer<typeof deviceSchema>;
+export type DriverName = DeviceConfig["driver"];
+
+const factories: { [K in DriverName]: DriverFactory<Extract<DeviceConfig, { driver: K }>> } = {
+  simulated: createSimulatedDevice,
+};
+
+export function createDriver(context: DriverContext, config: DeviceConfig): DeviceDriver {
+  const factory = factories[config.driver] as DriverFactory<DeviceConfig>;
+  return factory(context, config);
+}

@@ -1,0 +1,48 @@
+import type { Logger } from "pino";
+import type { QualityFlag, ReadingValue } from "../src/reading.js";
+import type { ChannelConfig } from "../src/config/channel.js";
+
+/** What a driver produces: raw, before scaling, deadband and range checks. */
+export interface RawSample {
+  readonly channel: string;
+  readonly value: ReadingValue;
+  /** Epoch seconds; the pipeline stamps the current time when absent. */
+  readonly time?: number;
+  readonly quality?: readonly QualityFlag[];
+}
+
+export type DeviceState = "starting" | "ok" | "failing" | "stopped";
+
+export interface DeviceHealth {
+  readonly state: DeviceState;
+  /** Why the device is failing, in words a user can act on ("add the user to dialout"). */
+  readonly reason?: string;
+}
+
+/** Everything a driver may touch: it knows nothing of XMPP, MQTT or the pipeline. */
+export interface DriverContext {
+  readonly deviceId: string;
+  readonly log: Logger;
+  emit(sample: RawSample): void;
+  setHealth(health: DeviceHealth): void;
+}
+
+export interface DeviceDriver {
+  start(signal: AbortSignal): Promise<void>;
+  stop(): Promise<void>;
+  /** Channels that accept `set`. */
+  writableChannels(): readonly string[];
+  /** Apply a write; throws IotError (BAD_INPUT, NOT_WRITABLE, DEVICE_FAILING) on refusal. */
+  write(channel: string, value: ReadingValue): Promise<void>;
+  /** Counters for `status` (e.g. garbage lines, bad checksums, reopen attempts). */
+  stats(): Readonly<Record<string, number>>;
+}
+
+/** A device entry as the config gives it to a driver factory: common fields + driver options. */
+export interface DeviceConfigBase {
+  readonly id: string;
+  readonly driver: string;
+  readonly channels?: Readonly<Record<string, ChannelConfig>>;
+}
+
+export type DriverFactory<Options extends DeviceConfigBase> = (context: DriverContext, options: Options) => DeviceDriver;

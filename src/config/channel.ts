@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { isSenmlUnit } from "./senml-units.js";
+
+export const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export const identifierSchema = z
+  .string()
+  .regex(IDENTIFIER, "letters, digits, '_', '-' or '.', starting with a letter or digit");
+
+export const senmlUnitSchema = z
+  .string()
+  .refine(isSenmlUnit, { error: (issue) => `${JSON.stringify(issue.input)} is not a SenML unit (RFC 8428 section 12.1, e.g. Cel, %RH, Pa, lx, V)` });
+
+/**
+ * What every channel of every driver may say about normalization (src/pipeline). Drivers extend
+ * this object with their own keys; it is strict so a typo is an error, not a silent default.
+ */
+export const channelShape = {
+  unit: senmlUnitSchema.optional(),
+  type: z.enum(["number", "boolean", "string"]).optional(),
+  /** value * scale + offset, applied to numbers before everything else. */
+  scale: z.number().finite().optional(),
+  offset: z.number().finite().optional(),
+  /** Decimal places kept after scaling. */
+  precision: z.number().int().min(0).max(12).optional(),
+  /** A change smaller than this is not published (until the heartbeat is due). */
+  deadband: z.number().nonnegative().optional(),
+  /** Never publish this channel more often than this. */
+  minIntervalMs: z.number().int().nonnegative().optional(),
+  /** Heartbeat: publish at least this often even when the value did not change. */
+  maxIntervalMs: z.number().int().positive().optional(),
+  /** Valid range: a value outside it is published with the outOfRange quality flag. */
+  validMin: z.number().finite().optional(),
+  validMax: z.number().finite().optional(),
+  writable: z.boolean().optional(),
+} as const;
+
+export const channelSchema = z.strictObject(channelShape);
+export type ChannelConfig = z.infer<typeof channelSchema>;
+
+/** Fields common to every device entry; each driver adds `driver: z.literal(...)` and its options. */
+export const deviceShape = {
+  id: identifierSchema,
+  /** Human name shown in lists and Home Assistant; defaults to the id. */
+  name: z.string().min(1).optional(),
+} as const;

@@ -1,0 +1,96 @@
+import { hostname } from "node:os";
+import { z } from "zod";
+import { deviceSchema } from "../../devices/index.js";
+import { identifierSchema } from "./channel.js";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const bareJid = z
+  .string()
+  .regex(/^[^@/\s]+@[^@/\s]+$/, "a bare JID like alice@example.org");
+
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "::1", "[::1]", "localhost"]);
+
+const xmppSchema = z
+  .strictObject({
+    /** xmpp://host:port; defaults to the JID's domain on 5222. */
+    service: z.string().regex(/^xmpps?:\/\/[^/]+$/, "an URL like xmpp://host:5222").optional(),
+    jid: bareJid,
+    password: z.string().min(1).optional(),
+    passwordFile: z.string().min(1).optional(),
+    resource: z.string().min(1).max(64).default("agent"),
+    tls: z.enum(["required", "off"]).default("required"),
+    /** PEM file of a private CA or a self-signed server certificate to trust (no "ignore TLS errors"). */
+    caFile: z.string().min(1).optional(),
+    /** Reconnect backoff: exponential from min to max, with full jitter. */
+    reconnectMinMs: z.number().int().min(100).default(1000),
+    reconnectMaxMs: z.number().int().min(100).default(60_000),
+    /** XEP-0199 ping to the server to notice a half-open link. */
+    pingIntervalMs: z.number().int().min(1000).default(30_000),
+    pingTimeoutMs: z.number().int().min(500).default(10_000),
+  })
+  .refine((x) => !(x.password !== undefined && x.passwordFile !== undefined), {
+    message: "give either password or passwordFile, not both",
+    path: ["passwordFile"],
+  });
+
+const pubsubSchema = z.strictObject({
+  /** The pubsub service JID; absent = the agent's own PEP. */
+  service: z.string().min(1).optional(),
+  nodePrefix: z.string().default("sensors/"),
+  access: z.enum(["acl", "open"]).default("acl"),
+  maxItems: z.number().int().min(1).max(10_000).default(10),
+  persistItems: z.boolean().default(true),
+  /** Readings kept in memory while offline; at the bound the oldest are dropped and counted. */
+  maxPending: z.number().int().min(1).max(1_000_000).default(10_000),
+});
+
+const aclSchema = z.strictObject({
+  admins: z.array(bareJid).default([]),
+  readers: z.array(bareJid).default([]),
+});
+
+/** Reserved for the MQTT bridge issue; validated here so a typo already fails. */
+const mqttSchema = z.strictObject({
+  url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, "an URL like mqtt://127.0.0.1:1883"),
+  topicPrefix: z.string().min(1).optional(),
+});
+
+/** Reserved for the durable outbox issue. */
+const outboxSchema = z.strictObject({
+  path: z.string().min(1),
+  maxReadings: z.number().int().min(1).default(100_000),
+});
+
+const logSchema = z.strictObject({
+  level: z.enum(LOG_LEVELS).default("info"),
+});
+
+export const configSchema = z
+  .strictObject({
+    name: identifierSchema.default(() => hostname().replace(/[^A-Za-z0-9_.-]/g, "-")),
+    xmpp: xmppSchema,
+    pubsub: pubsubSchema.optional(),
+    acl: aclSchema.default({ admins: [], readers: [] }),
+    devices: z.array(deviceSchema).default([]),
+    mqtt: mqttSchema.optional(),
+    outbox: outboxSchema.optional(),
+    log: logSchema.default({ level: "info" }),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.devices.forEach((device, index) => {
+      if (seen.has(device.id)) ctx.addIssue({ code: "custom", path: ["devices", index, "id"], message: `duplicate device id "${device.id}"` });
+      seen.add(device.id);
+    });
+    if (config.xmpp.tls === "off") {
+      const host = config.xmpp.service ? new URL(config.xmpp.service).hostname : config.xmpp.jid.split("@")[1] ?? "";
+      if (!LOOPBACK_HOSTS.has(host)) {
+        ctx.addIssue({ code: "custom", path: ["xmpp", "tls"], message: `"off" is accepted only for a loopback service (127.0.0.1, ::1, localhost), not ${host}` });
+      }
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type XmppConfig = Config["xmpp"];
+export type PubsubConfig = z.infer<typeof pubsubSchema>;

@@ -1,0 +1,78 @@
+import type { ChannelConfig } from "../config/channel.js";
+import type { QualityFlag, ReadingValue } from "../reading.js";
+
+export type Normalized =
+  | { readonly ok: true; readonly value: ReadingValue; readonly quality: readonly QualityFlag[] }
+  | { readonly ok: false; readonly reason: string };
+
+const TRUE_WORDS = new Set(["true", "on", "1", "yes", "high"]);
+const FALSE_WORDS = new Set(["false", "off", "0", "no", "low"]);
+
+/** Parse a user- or device-supplied value into the channel's declared type. */
+export function coerce(value: ReadingValue, type: ChannelConfig["type"]): Normalized {
+  switch (type) {
+    case "boolean": {
+      if (typeof value === "boolean") return { ok: true, value, quality: [] };
+      const word = String(value).trim().toLowerCase();
+      if (TRUE_WORDS.has(word)) return { ok: true, value: true, quality: [] };
+      if (FALSE_WORDS.has(word)) return { ok: true, value: false, quality: [] };
+      return { ok: false, reason: `expected a boolean (on/off, true/false, 1/0), got ${JSON.stringify(value)}` };
+    }
+    case "string":
+      return { ok: true, value: String(value), quality: [] };
+    case "number":
+    case undefined: {
+      if (typeof value === "number") {
+        return Number.isFinite(value) ? { ok: true, value, quality: [] } : { ok: false, reason: `not a finite number: ${value}` };
+      }
+      if (typeof value === "boolean") {
+        // Untyped channels keep what the device sent; a declared number channel refuses a boolean.
+        return type === undefined ? { ok: true, value, quality: [] } : { ok: false, reason: `expected a number, got ${value}` };
+      }
+      const trimmed = value.trim();
+      const parsed = trimmed === "" ? Number.NaN : Number(trimmed);
+      if (Number.isFinite(parsed)) return { ok: true, value: parsed, quality: [] };
+      return type === undefined ? { ok: true, value, quality: [] } : { ok: false, reason: `expected a number, got ${JSON.stringify(value)}` };
+    }
+  }
+}
+
+/** Scale, offset, precision and the valid range (outOfRange flag instead of passing as good). */
+export function normalizeValue(raw: ReadingValue, config: ChannelConfig | undefined): Normalized {
+  const coerced = coerce(raw, config?.type);
+  if (!coerced.ok || typeof coerced.value !== "number" || !config) return coerced;
+  let value = coerced.value * (config.scale ?? 1) + (config.offset ?? 0);
+  if (config.precision !== undefined) value = roundTo(value, config.precision);
+  const below = config.validMin !== undefined && value < config.validMin;
+  const above = config.validMax !== undefined && value > config.validMax;
+  return { ok: true, value, quality: below || above ? ["outOfRange"] : [] };
+}
+
+export function roundTo(value: number, decimals: number): number {
+  const factor = 10 ** decimals;
+  return Math.round(value * factor) / factor;
+}
+
+export interface Published {
+  readonly value: ReadingValue;
+  readonly timeMs: number;
+  readonly qualityKey: string;
+}
+
+/**
+ * Publish decision for one channel: the minimum interval wins, then the heartbeat (maximum
+ * interval), a quality change, and the deadband against the last published value. Without a
+ * deadband every sample is published.
+ */
+export function shouldPublish(last: Published | undefined, next: Published, config: ChannelConfig | undefined): boolean {
+  if (!last) return true;
+  const elapsed = next.timeMs - last.timeMs;
+  if (config?.minIntervalMs !== undefined && elapsed < config.minIntervalMs) return false;
+  if (config?.maxIntervalMs !== undefined && elapsed >= config.maxIntervalMs) return true;
+  if (next.qualityKey !== last.qualityKey) return true;
+  if (config?.deadband === undefined) return true;
+  if (typeof next.value === "number" && typeof last.value === "number") {
+    return Math.abs(next.value - last.value) >= config.deadband && next.value !== last.value;
+  }
+  return next.value !== last.value;
+}
