@@ -1,18 +1,20 @@
 import { z } from "zod";
 import type { DeviceDriver, DriverContext, DriverFactory } from "./types.js";
 import { createSimulatedDevice, simulatedDeviceSchema } from "./simulated/index.js";
+import { createSerialDevice, serialDeviceSchema } from "./serial/index.js";
 
 /**
  * The driver catalog: the config's discriminated union on `driver` and the factory for each.
  * Adding a driver = one schema in the union + one factory in `factories`.
  */
-export const deviceSchema = z.discriminatedUnion("driver", [simulatedDeviceSchema]);
+export const deviceSchema = z.discriminatedUnion("driver", [simulatedDeviceSchema, serialDeviceSchema]);
 
 export type DeviceConfig = z.infer<typeof deviceSchema>;
 export type DriverName = DeviceConfig["driver"];
 
 const factories: { [K in DriverName]: DriverFactory<Extract<DeviceConfig, { driver: K }>> } = {
   simulated: createSimulatedDevice,
+  serial: (context, options) => createSerialDevice(context, options),
 };
 
 export function createDriver(context: DriverContext, config: DeviceConfig): DeviceDriver {

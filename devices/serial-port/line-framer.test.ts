@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { createBackoff } from "./backoff.js";
+import { createLineFramer } from "./line-framer.js";
+
+function collect(maxLineLength: number) {
+  const lines: string[] = [];
+  const overflows: number[] = [];
+  const framer = createLineFramer({ maxLineLength, onLine: (l) => lines.push(l), onOverflow: (n) => overflows.push(n) });
+  return { framer, lines, overflows };
+}
+
+describe("line framer", () => {
+  it("splits lines across chunks and strips CR", () => {
+    const { framer, lines } = collect(64);
+    framer.push(Buffer.from("t=1 h=2\r\nt=3"));
+    framer.push(Buffer.from(" h=4\n\n"));
+    expect(lines).toEqual(["t=1 h=2", "t=3 h=4", ""]);
+    expect(framer.buffered).toBe(0);
+  });
+
+  it("drops a line longer than the bound, never holds more than the bound, and keeps the next line", () => {
+    const { framer, lines, overflows } = collect(1024);
+    const noise = Buffer.alloc(200 * 1024, 0x41);
+    for (let i = 0; i < noise.length; i += 4096) {
+      framer.push(noise.subarray(i, i + 4096));
+      expect(framer.buffered).toBeLessThanOrEqual(1024);
+    }
+    expect(overflows).toHaveLength(1);
+    framer.push(Buffer.from('\n{"t":1}\n'));
+    expect(lines).toEqual(['{"t":1}']);
+  });
+
+  it("reset forgets a partial line", () => {
+    const { framer, lines } = collect(64);
+    framer.push(Buffer.from("half"));
+    framer.reset();
+    framer.push(Buffer.from("whole\n"));
+    expect(lines).toEqual(["whole"]);
+  });
+});
+
+describe("backoff", () => {
+  it("doubles up to the maximum with equal jitter", () => {
+    const low = createBackoff({ minMs: 100, maxMs: 1000, random: () => 0 });
+    expect([low.next(), low.next(), low.next(), low.next(), low.next()]).toEqual([50, 100, 200, 400, 500]);
+    const high = createBackoff({ minMs: 100, maxMs: 1000, random: () => 1 });
+    expect([high.next(), high.next(), high.next(), high.next(), high.next()]).toEqual([100, 200, 400, 800, 1000]);
+    high.reset();
+    expect(high.next()).toBe(100);
+  });
+});

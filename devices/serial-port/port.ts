@@ -1,0 +1,160 @@
+import { SerialPort, type SerialPortMock, type SerialPortOpenOptions } from "serialport";
+
+/** A node-serialport binding (bindings-cpp by default; MockBinding or another in tests). */
+export type SerialBinding = typeof SerialPort.binding | typeof SerialPortMock.binding;
+import type { Logger } from "pino";
+import { IotError, messageOf } from "../../src/errors.js";
+import type { DeviceHealth } from "../types.js";
+import { createBackoff } from "./backoff.js";
+
+export interface PortOptions {
+  readonly path: string;
+  readonly baudRate: number;
+  readonly dataBits?: 5 | 6 | 7 | 8;
+  readonly parity?: "none" | "even" | "odd";
+  readonly stopBits?: 1 | 2;
+  readonly reconnectMinMs: number;
+  readonly reconnectMaxMs: number;
+}
+
+export interface PortDeps {
+  readonly log: Logger;
+  readonly setHealth: (health: DeviceHealth) => void;
+  readonly onData: (chunk: Buffer) => void;
+  /** Called after every successful (re)open, e.g. to reset framing state. */
+  readonly onOpen?: () => void;
+  /** node-serialport's seam: the real bindings-cpp by default, a mock or another binding in tests. */
+  readonly binding?: SerialBinding;
+  readonly random?: () => number;
+}
+
+export interface PortStats {
+  readonly opens: number;
+  readonly openFailures: number;
+  readonly disconnects: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
+export interface ReopeningPort {
+  start(signal: AbortSignal): void;
+  stop(): Promise<void>;
+  write(data: string | Buffer): Promise<void>;
+  isOpen(): boolean;
+  stats(): PortStats;
+}
+
+/** Turn an open/read error into a reason a user can act on. */
+export function describePortError(path: string, error: unknown): string {
+  const message = messageOf(error);
+  if (/permission denied|EACCES/i.test(message)) {
+    return `permission denied on ${path}: add the user to the dialout group (sudo usermod -aG dialout $USER) and log in again`;
+  }
+  if (/no such file|ENOENT|cannot open/i.test(message)) return `${path} not found (unplugged?): ${message}`;
+  if (/busy|EBUSY|lock/i.test(message)) return `${path} is busy (another program has it open): ${message}`;
+  return `${path}: ${message}`;
+}
+
+/**
+ * A serial port that reopens itself. An open failure or a disconnect (USB unplugged, socat gone)
+ * marks the device failing and retries with exponential backoff + jitter, bounded by
+ * reconnectMaxMs; the first good open marks it ok again. The device manager never sees a throw.
+ */
+export function createReopeningPort(deps: PortDeps, options: PortOptions): ReopeningPort {
+  const backoff = createBackoff({ minMs: options.reconnectMinMs, maxMs: options.reconnectMaxMs, ...(deps.random ? { random: deps.random } : {}) });
+  let port: SerialPort | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = true;
+  let opens = 0;
+  let openFailures = 0;
+  let disconnects = 0;
+  let bytesIn = 0;
+  let bytesOut = 0;
+
+  const scheduleReopen = (reason: string): void => {
+    if (stopped || timer) return;
+    const delay = backoff.next();
+    deps.setHealth({ state: "failing", reason });
+    deps.log.debug({ delayMs: delay, attempt: backoff.attempts }, "serial port reopen scheduled");
+    timer = setTimeout(() => {
+      timer = undefined;
+      open();
+    }, delay);
+  };
+
+  const open = (): void => {
+    if (stopped) return;
+    const settings = {
+      path: options.path,
+      baudRate: options.baudRate,
+      dataBits: options.dataBits ?? 8,
+      parity: options.parity ?? "none",
+      stopBits: options.stopBits ?? 1,
+      autoOpen: false,
+      // SerialPort spreads its options over the detected binding, so an injected one wins.
+      ...(deps.binding ? { binding: deps.binding } : {}),
+    } as SerialPortOpenOptions<typeof SerialPort.binding>;
+    const candidate = new SerialPort(settings);
+    port = candidate;
+    candidate.on("data", (chunk: Buffer) => {
+      bytesIn += chunk.length;
+      deps.onData(chunk);
+    });
+    // 'error' without a listener would crash the process; the close handler does the recovery.
+    candidate.on("error", (error: Error) => deps.log.debug({ err: error.message }, "serial port error"));
+    candidate.on("close", (error: (Error & { disconnected?: boolean }) | null) => {
+      if (port !== candidate) return;
+      port = undefined;
+      if (stopped) return;
+      disconnects++;
+      scheduleReopen(describePortError(options.path, error ?? new Error("port closed")));
+    });
+    candidate.open((error) => {
+      if (port !== candidate) {
+        if (!error) candidate.close();
+        return;
+      }
+      if (error) {
+        port = undefined;
+        openFailures++;
+        scheduleReopen(describePortError(options.path, error));
+        return;
+      }
+      opens++;
+      backoff.reset();
+      deps.onOpen?.();
+      deps.setHealth({ state: "ok" });
+      deps.log.info({ path: options.path }, "serial port open");
+    });
+  };
+
+  return {
+    start(signal) {
+      stopped = false;
+      signal.addEventListener("abort", () => void this.stop(), { once: true });
+      open();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      const current = port;
+      port = undefined;
+      if (current?.isOpen) await new Promise<void>((resolve) => current.close(() => resolve()));
+      current?.removeAllListeners();
+      // Keep a no-op error listener: a late read error after close must not become uncaught.
+      current?.on("error", () => {});
+    },
+    async write(data) {
+      const current = port;
+      if (!current?.isOpen) throw new IotError("DEVICE_FAILING", `${options.path} is not open`);
+      await new Promise<void>((resolve, reject) => {
+        current.write(data, (error) => (error ? reject(new IotError("DEVICE_FAILING", describePortError(options.path, error))) : resolve()));
+      });
+      await new Promise<void>((resolve) => current.drain(() => resolve()));
+      bytesOut += typeof data === "string" ? Buffer.byteLength(data) : data.length;
+    },
+    isOpen: () => port?.isOpen === true,
+    stats: () => ({ opens, openFailures, disconnects, bytesIn, bytesOut }),
+  };
+}

@@ -1,0 +1,133 @@
+import { IotError } from "../../src/errors.js";
+import { coerce } from "../../src/pipeline/normalize.js";
+import type { ReadingValue } from "../../src/reading.js";
+import { createGarbageLog } from "../serial-port/garbage-log.js";
+import { createLineFramer } from "../serial-port/line-framer.js";
+import { createReopeningPort, type SerialBinding } from "../serial-port/port.js";
+import type { DeviceDriver, DriverContext } from "../types.js";
+import { createCsvParser, createRegexParser, parseJsonLine, parseKvLine, renderTemplate, type LineParser } from "./formats.js";
+import type { SerialChannelConfig, SerialDeviceConfig } from "./schema.js";
+import { createSds011Scanner } from "./sds011.js";
+
+export { serialDeviceSchema } from "./schema.js";
+
+export interface SerialDriverSeams {
+  /** node-serialport binding; the real one (bindings-cpp) when absent. */
+  readonly binding?: SerialBinding;
+}
+
+/** The type a channel must carry: declared, or number when it has a unit. */
+function expectedType(config: SerialChannelConfig | undefined): SerialChannelConfig["type"] {
+  return config?.type ?? (config?.unit !== undefined ? "number" : undefined);
+}
+
+function lineParser(options: SerialDeviceConfig): LineParser {
+  switch (options.format) {
+    case "kv": return parseKvLine;
+    case "csv": return createCsvParser(options.columns ?? [], options.delimiter);
+    case "regex": return createRegexParser(options.pattern ?? "");
+    default: return parseJsonLine;
+  }
+}
+
+/**
+ * Line-oriented serial sensors (json, kv, csv, regex) and the SDS011 binary protocol, on a port
+ * that reopens itself after an unplug. Bad input is counted and logged at a bounded rate.
+ */
+export function createSerialDevice(context: DriverContext, options: SerialDeviceConfig, seams: SerialDriverSeams = {}): DeviceDriver {
+  const counters = { lines: 0, garbageLines: 0, overflows: 0, badValues: 0, frames: 0, badChecksums: 0, garbageBytes: 0, replies: 0, writes: 0 };
+  const garbage = createGarbageLog(context.log);
+  const writable = Object.entries(options.channels).filter(([, c]) => c.writable === true).map(([name]) => name);
+
+  const emitValue = (channel: string, value: ReadingValue, time: number): void => {
+    // A value the channel cannot hold ("hot" for a Cel channel) is garbage, not a string reading.
+    const checked = coerce(value, expectedType(options.channels[channel]));
+    if (!checked.ok) {
+      counters.badValues++;
+      garbage.report("badValue", `${channel}: ${checked.reason}`);
+      return;
+    }
+    context.emit({ channel, value: checked.value, time });
+  };
+
+  const parse = lineParser(options);
+  const framer = createLineFramer({
+    maxLineLength: options.maxLineLength,
+    onLine: (line) => {
+      if (line.trim() === "") return;
+      counters.lines++;
+      const result = parse(line);
+      if (!result.ok) {
+        counters.garbageLines++;
+        garbage.report(result.reason, line);
+        return;
+      }
+      if (result.badFields > 0) {
+        counters.badValues += result.badFields;
+        garbage.report("badField", line);
+      }
+      const time = Date.now() / 1000;
+      for (const [channel, value] of result.values) emitValue(channel, value, time);
+    },
+    onOverflow: (bytes) => {
+      counters.overflows++;
+      garbage.report("lineTooLong", `more than ${options.maxLineLength} bytes without a newline (${bytes} so far)`);
+    },
+  });
+
+  const scanner = createSds011Scanner({
+    onFrame: (frame) => {
+      if (frame.kind === "badChecksum") {
+        counters.badChecksums++;
+        garbage.report("badChecksum", "SDS011 frame with a wrong checksum");
+      } else if (frame.kind === "reply") {
+        counters.replies++;
+      } else {
+        counters.frames++;
+        const time = Date.now() / 1000;
+        emitValue("pm2_5", frame.measurement.pm2_5, time);
+        emitValue("pm10", frame.measurement.pm10, time);
+      }
+    },
+    onGarbage: (bytes) => {
+      counters.garbageBytes += bytes;
+      garbage.report("garbageBytes", `${bytes} bytes outside SDS011 frames`);
+    },
+  });
+
+  const binary = options.format === "sds011";
+  const port = createReopeningPort(
+    {
+      log: context.log,
+      setHealth: context.setHealth,
+      onData: (chunk) => (binary ? scanner.push(chunk) : framer.push(chunk)),
+      // A partial line or frame from before an unplug must not glue onto the first new one.
+      onOpen: () => (binary ? scanner.reset() : framer.reset()),
+      ...(seams.binding ? { binding: seams.binding } : {}),
+    },
+    options,
+  );
+
+  return {
+    async start(signal) {
+      context.setHealth({ state: "starting" });
+      port.start(signal);
+    },
+    async stop() {
+      await port.stop();
+      context.setHealth({ state: "stopped" });
+    },
+    writableChannels: () => writable,
+    async write(channel, value) {
+      const config = options.channels[channel];
+      if (!config) throw new IotError("UNKNOWN_CHANNEL", `${options.id} has no channel "${channel}"`);
+      if (config.writable !== true) throw new IotError("NOT_WRITABLE", `${options.id}/${channel} is not writable`);
+      const template = config.writeTemplate ?? options.writeTemplate;
+      if (template === undefined) throw new IotError("NOT_WRITABLE", `${options.id}/${channel} has no writeTemplate`);
+      if (!port.isOpen()) throw new IotError("DEVICE_FAILING", `${options.id}: ${options.path} is not open; the write was not sent`);
+      await port.write(renderTemplate(template, { device: options.id, channel, value }));
+      counters.writes++;
+    },
+    stats: () => ({ ...counters, ...port.stats() }),
+  };
+}
