@@ -49,3 +49,13 @@ describe("backoff", () => {
     expect(high.next()).toBe(100);
   });
 });
+
+describe("port error reasons", () => {
+  it("permission denied says to join dialout; a missing port says unplugged", async () => {
+    const { describePortError } = await import("./port.js");
+    expect(describePortError("/dev/ttyUSB0", new Error("Error: Permission denied, cannot open /dev/ttyUSB0"))).toBe(
+      "permission denied on /dev/ttyUSB0: add the user to the dialout group (sudo usermod -aG dialout $USER) and log in again",
+    );
+    expect(describePortError("/dev/ttyUSB0", new Error("Error: No such file or directory, cannot open /dev/ttyUSB0"))).toMatch(/^\/dev\/ttyUSB0 not found \(unplugged\?\)/);
+  });
+});

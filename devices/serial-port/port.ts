@@ -107,7 +107,7 @@ export function createReopeningPort(deps: PortDeps, options: PortOptions): Reope
       port = undefined;
       if (stopped) return;
       disconnects++;
-      scheduleReopen(describePortError(options.path, error ?? new Error("port closed")));
+      scheduleReopen(`${options.path} disconnected (unplugged?), reopening: ${messageOf(error ?? "port closed")}`);
     });
     candidate.open((error) => {
       if (port !== candidate) {
