@@ -2,12 +2,13 @@ import { z } from "zod";
 import type { DeviceDriver, DriverContext, DriverFactory } from "./types.js";
 import { createSimulatedDevice, simulatedDeviceSchema } from "./simulated/index.js";
 import { createSerialDevice, serialDeviceSchema } from "./serial/index.js";
+import { createNmeaDevice, nmeaDeviceSchema } from "./nmea/index.js";
 
 /**
  * The driver catalog: the config's discriminated union on `driver` and the factory for each.
  * Adding a driver = one schema in the union + one factory in `factories`.
  */
-export const deviceSchema = z.discriminatedUnion("driver", [simulatedDeviceSchema, serialDeviceSchema]);
+export const deviceSchema = z.discriminatedUnion("driver", [simulatedDeviceSchema, serialDeviceSchema, nmeaDeviceSchema]);
 
 export type DeviceConfig = z.infer<typeof deviceSchema>;
 export type DriverName = DeviceConfig["driver"];
@@ -15,6 +16,7 @@ export type DriverName = DeviceConfig["driver"];
 const factories: { [K in DriverName]: DriverFactory<Extract<DeviceConfig, { driver: K }>> } = {
   simulated: createSimulatedDevice,
   serial: (context, options) => createSerialDevice(context, options),
+  nmea: (context, options) => createNmeaDevice(context, options),
 };
 
 export function createDriver(context: DriverContext, config: DeviceConfig): DeviceDriver {
