@@ -1,0 +1,131 @@
+import { readFileSync } from "node:fs";
+import type { Logger } from "pino";
+import { createAcl } from "./acl.js";
+import type { LoadedConfig } from "./config/load.js";
+import { createDeviceManager } from "./device-manager.js";
+import { IotError, messageOf } from "./errors.js";
+import { createPipeline } from "./pipeline/pipeline.js";
+import type { Reading } from "./reading.js";
+import type { ReadingSink } from "./sinks/types.js";
+import { collectStatus, type AgentStatus } from "./status.js";
+import { createConnection } from "./xmpp/connection.js";
+import { createDisco } from "./xmpp/disco.js";
+import { createPresence } from "./xmpp/presence.js";
+import { createPubsubSink } from "./xmpp/pubsub-sink.js";
+
+/** Anything with listeners or timers that the agent starts after the core and stops before it. */
+export interface AgentPart {
+  readonly name: string;
+  start(signal: AbortSignal): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
+
+/**
+ * The composition root: every part is created here and nowhere else, started in order and
+ * stopped in reverse (Zigbee2MQTT's controller and fastify's close order are the models).
+ */
+export function createAgent(loaded: LoadedConfig, log: Logger) {
+  const { config, password } = loaded;
+  const [username, domain] = config.xmpp.jid.split("@") as [string, string];
+  const startedAt = Date.now();
+  const sinks: ReadingSink[] = [];
+  const parts: AgentPart[] = [];
+  const channelsById = new Map(config.devices.map((d) => [d.id, d.channels ?? {}]));
+  let rejectLogAt = 0;
+
+  const pipeline = createPipeline({
+    channels: (device) => channelsById.get(device),
+    onReading: (reading: Reading) => { for (const sink of sinks) sink.accept(reading); },
+    onRejected: (device, channel, reason) => {
+      // Garbage is counted always, logged at most once a second.
+      if (Date.now() - rejectLogAt > 1000) { rejectLogAt = Date.now(); log.warn({ device, channel, reason }, "sample rejected"); }
+    },
+  });
+  const devices = createDeviceManager({ devices: config.devices, pipeline, log: log.child({ part: "devices" }) });
+  const connection = createConnection({ log: log.child({ part: "xmpp" }) }, {
+    service: config.xmpp.service ?? `xmpp://${domain}:5222`,
+    domain, username, password,
+    resource: config.xmpp.resource,
+    tlsRequired: config.xmpp.tls === "required",
+    ...(config.xmpp.caFile !== undefined ? { ca: readCa(config.xmpp.caFile) } : {}),
+    reconnectMinMs: config.xmpp.reconnectMinMs,
+    reconnectMaxMs: config.xmpp.reconnectMaxMs,
+    pingIntervalMs: config.xmpp.pingIntervalMs,
+    pingTimeoutMs: config.xmpp.pingTimeoutMs,
+  });
+  const acl = createAcl(config.acl);
+  const disco = createDisco({ connection }, { category: "client", type: "bot", name: `xmpp-iot ${config.name}` });
+  disco.addFeature("http://jabber.org/protocol/commands");
+  const presence = createPresence({ connection, devices, disco, acl, log: log.child({ part: "presence" }) });
+  const pubsubConfig = config.pubsub ?? { nodePrefix: "sensors/", access: "acl" as const, maxItems: 10, persistItems: true, maxPending: 10_000 };
+  const pubsub = createPubsubSink({ connection, log: log.child({ part: "pubsub" }) }, {
+    service: config.pubsub?.service,
+    nodePrefix: pubsubConfig.nodePrefix,
+    maxPending: pubsubConfig.maxPending,
+    settings: {
+      maxItems: pubsubConfig.maxItems,
+      persistItems: pubsubConfig.persistItems,
+      // DESIGN: "acl" = whitelist on a pubsub service, the presence model on PEP.
+      accessModel: pubsubConfig.access === "open" ? "open" : config.pubsub?.service ? "whitelist" : "presence",
+      members: acl.members(),
+    },
+  });
+  sinks.push(pubsub);
+
+  const status = (): AgentStatus => collectStatus({
+    name: config.name, jid: connection.jid, connected: connection.isOnline(), startedAt, devices, pipeline, sinks,
+  });
+
+  const controller = new AbortController();
+  let started = false;
+
+  return {
+    config, log, connection, devices, pipeline, acl, disco, presence, sinks, status,
+    /** Extra parts (commands, MQTT, alerts) register before `start`. */
+    use(part: AgentPart): void { parts.push(part); },
+    addSink(sink: ReadingSink): void { sinks.push(sink); },
+
+    /** Throws IotError SERVICE_UNREACHABLE / AUTH_FAILED (exit 69) when XMPP is not reachable at start. */
+    async start(signal?: AbortSignal): Promise<void> {
+      signal?.addEventListener("abort", () => controller.abort(), { once: true });
+      disco.start();
+      await connection.start(controller.signal);
+      presence.start();
+      for (const sink of sinks) await sink.start(controller.signal);
+      for (const part of parts) {
+        try { await part.start(controller.signal); } catch (error) {
+          log.error({ part: part.name, err: messageOf(error) }, "part failed to start; the agent keeps running without it");
+        }
+      }
+      await devices.start(controller.signal);
+      started = true;
+      log.info({ devices: config.devices.length, jid: connection.jid }, "agent started");
+    },
+
+    async stop(reason = "shutting down"): Promise<void> {
+      if (!started && controller.signal.aborted) return;
+      started = false;
+      await devices.stop();
+      const flushed = await pubsub.flush(5000);
+      if (!flushed) log.warn({ pending: pubsub.status().pending }, "stopping with readings not yet acknowledged");
+      for (const part of [...parts].reverse()) {
+        try { await part.stop(); } catch (error) { log.warn({ part: part.name, err: messageOf(error) }, "part stop failed"); }
+      }
+      await presence.goodbye(reason);
+      for (const sink of [...sinks].reverse()) await sink.stop();
+      controller.abort();
+      await connection.stop();
+      log.info("agent stopped");
+    },
+  };
+}
+
+export type Agent = ReturnType<typeof createAgent>;
+
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new IotError("CONFIG_INVALID", `xmpp.caFile: cannot read ${file} (${messageOf(error)})`, { details: [`xmpp.caFile: cannot read ${file} (${messageOf(error)})`] });
+  }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+import { exitCodeOf, isIotError, messageOf } from "./errors.js";
+import { parseArgs } from "./cli/args.js";
+import { checkCommand } from "./cli/check.js";
+import { runCommand } from "./cli/run.js";
+import { watchCommand } from "./cli/watch.js";
+import { demoCommand } from "./cli/demo.js";
+
+const USAGE = `usage: xmpp-iot <command> [options]
+  run   --config FILE     run the agent
+  check --config FILE     validate a config (exit 78 with one line per problem)
+  watch --jid JID [--service xmpp://host:port] [--pubsub JID | --pep AGENT_JID] [--prefix sensors/]
+        [--tls off] [--ca FILE] [--json]      print readings live (password: XMPP_IOT_PASSWORD or --password-file)
+  demo  [--duration SECONDS]                  local Prosody + simulated devices + agent + watcher
+exit codes: 0 ok, 78 bad config, 69 a required service is unreachable at start, 1 anything else`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv);
+  switch (args.command) {
+    case "run": return runCommand(args);
+    case "check": return checkCommand(args);
+    case "watch": return watchCommand(args);
+    case "demo": return demoCommand(args);
+    case undefined: case "help": process.stdout.write(`${USAGE}\n`); return 0;
+    default: process.stderr.write(`unknown command "${args.command}"\n${USAGE}\n`); return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`xmpp-iot: ${messageOf(error)}\n`);
+    if (isIotError(error)) for (const line of error.details) if (line !== error.message) process.stderr.write(`  ${line}\n`);
+    process.exit(exitCodeOf(error));
+  },
+);

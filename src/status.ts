@@ -1,0 +1,49 @@
+import type { DeviceManager } from "./device-manager.js";
+import type { Pipeline, PipelineStats } from "./pipeline/pipeline.js";
+import type { ReadingSink, SinkStatus } from "./sinks/types.js";
+
+export interface AgentStatus {
+  readonly name: string;
+  readonly jid: string;
+  readonly connected: boolean;
+  readonly uptimeS: number;
+  readonly devices: ReadonlyArray<{ id: string; state: string; reason?: string; stats: Readonly<Record<string, number>> }>;
+  readonly sinks: readonly SinkStatus[];
+  readonly pipeline: PipelineStats;
+}
+
+export function collectStatus(parts: {
+  name: string; jid: string; connected: boolean; startedAt: number;
+  devices: DeviceManager; pipeline: Pipeline; sinks: readonly ReadingSink[];
+}): AgentStatus {
+  return {
+    name: parts.name,
+    jid: parts.jid,
+    connected: parts.connected,
+    uptimeS: Math.round((Date.now() - parts.startedAt) / 1000),
+    devices: parts.devices.list().map((d) => ({
+      id: d.id, state: d.health.state, ...(d.health.reason !== undefined ? { reason: d.health.reason } : {}), stats: d.stats,
+    })),
+    sinks: parts.sinks.map((s) => s.status()),
+    pipeline: parts.pipeline.stats(),
+  };
+}
+
+/** Plain text for chat and the CLI: short lines that read well on a phone. */
+export function formatStatus(status: AgentStatus): string {
+  const lines = [`${status.name} (${status.jid}) ${status.connected ? "online" : "offline"}, up ${formatDuration(status.uptimeS)}`];
+  for (const d of status.devices) lines.push(`- ${d.id}: ${d.state}${d.reason ? ` (${d.reason})` : ""}`);
+  for (const s of status.sinks) {
+    const age = s.oldestPendingAgeS !== undefined ? `, oldest ${formatDuration(Math.round(s.oldestPendingAgeS))}` : "";
+    const ack = s.lastAckAt !== undefined ? `, last ack ${formatDuration(Math.round((Date.now() - s.lastAckAt) / 1000))} ago` : "";
+    lines.push(`${s.name}: ${s.connected ? "connected" : "disconnected"}, ${s.pending} pending${age}, ${s.delivered} delivered, ${s.dropped} dropped${ack}`);
+  }
+  return lines.join("\n");
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60 ? ` ${seconds % 60}s` : ""}`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
+  return `${Math.floor(seconds / 86_400)}d ${Math.floor((seconds % 86_400) / 3600)}h`;
+}

@@ -1,0 +1,92 @@
+import { Client, jid } from "@xmpp/client-core";
+import _tcp from "@xmpp/tcp";
+import _tls from "@xmpp/tls";
+import _middleware from "@xmpp/middleware";
+import _streamFeatures from "@xmpp/stream-features";
+import _iqCaller from "@xmpp/iq/caller.js";
+import _iqCallee from "@xmpp/iq/callee.js";
+import _sasl from "@xmpp/sasl";
+import _resourceBinding from "@xmpp/resource-binding";
+import _streamManagement from "@xmpp/stream-management";
+import scramsha1 from "@xmpp/sasl-scram-sha-1";
+import plain from "@xmpp/sasl-plain";
+import SASLFactory from "saslmechanisms";
+import { canUpgrade, upgrade } from "@xmpp/starttls/starttls.js";
+import xml from "@xmpp/xml";
+import { IotError } from "../errors.js";
+
+const NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls";
+
+export interface EntityOptions {
+  readonly service: string;
+  readonly domain: string;
+  readonly username: string;
+  readonly password: string;
+  readonly resource: string;
+  readonly tlsRequired: boolean;
+  /** Extra trusted CA / self-signed certificate (PEM); Node's default store is kept too. */
+  readonly ca?: string;
+  /** XEP-0198; off until resumption is proven against the server (see the outbox issue). */
+  readonly streamManagement?: boolean;
+}
+
+/**
+ * xmpp.js's `client()` composed by hand (packages/client/index.js is the model), because we need
+ * two things it does not offer: STARTTLS with our own trust store (it passes only `host`), and a
+ * refusal to authenticate over a plaintext stream when TLS is required (RFC 6120 section 5.3.1).
+ * Websocket, SASL2, FAST and the fixed-delay reconnect are left out: src/xmpp/connection.ts
+ * reconnects with backoff.
+ */
+export function createEntity(options: EntityOptions) {
+  const entity = new Client({ service: options.service, domain: options.domain });
+  entity.jid = jid(options.username, options.domain);
+  _tcp({ entity });
+  _tls({ entity });
+  const middleware = _middleware({ entity });
+  const streamFeatures = _streamFeatures({ middleware });
+  const iqCaller = _iqCaller({ middleware, entity });
+  const iqCallee = _iqCallee({ middleware, entity });
+  const saslFactory = new SASLFactory();
+  scramsha1(saslFactory);
+  plain(saslFactory);
+
+  streamFeatures.use("starttls", NS_TLS, async ({ entity: e }: { entity: any }, next: () => Promise<void>) => {
+    // "tls": "off" is explicit and loopback-only: no opportunistic STARTTLS either.
+    if (!options.tlsRequired || !canUpgrade(e.socket)) return next();
+    const proceed = await e.sendReceive(xml("starttls", { xmlns: NS_TLS }));
+    if (!proceed.is("proceed", NS_TLS)) throw new IotError("TLS_REQUIRED", "the server refused STARTTLS");
+    const tlsSocket = await upgrade(e.socket, {
+      host: options.domain,
+      servername: options.domain,
+      ...(options.ca !== undefined ? { ca: [...tlsRootCertificates(), options.ca] } : {}),
+    });
+    e._attachSocket(tlsSocket);
+    await e.restart();
+  });
+
+  // Runs for every <stream:features/> after STARTTLS had its chance: never send credentials in clear.
+  middleware.use((ctx: any, next: () => Promise<void>) => {
+    if (options.tlsRequired && ctx.stanza.is("features", "http://etherx.jabber.org/streams") && !entity.isSecure()) {
+      throw new IotError("TLS_REQUIRED", `${options.service} does not offer TLS; refusing to log in in plaintext (set "tls": "off" only for a loopback server)`);
+    }
+    return next();
+  });
+
+  const credentials = { username: options.username, password: options.password };
+  _sasl({ streamFeatures, saslFactory }, async (authenticate: any, mechanisms: string[]) => {
+    const mechanism = mechanisms.find((m) => m === "SCRAM-SHA-1") ?? mechanisms.find((m) => m === "PLAIN");
+    if (!mechanism) throw new IotError("AUTH_FAILED", `no supported SASL mechanism among ${mechanisms.join(", ")}`);
+    await authenticate(credentials, mechanism);
+  });
+  const streamManagement = options.streamManagement ? _streamManagement({ streamFeatures, entity, middleware }) : undefined;
+  _resourceBinding({ iqCaller, streamFeatures }, options.resource);
+
+  return { entity, middleware, iqCaller, iqCallee, streamManagement };
+}
+
+export type XmppEntity = ReturnType<typeof createEntity>;
+
+import { rootCertificates } from "node:tls";
+function tlsRootCertificates(): readonly string[] {
+  return rootCertificates;
+}

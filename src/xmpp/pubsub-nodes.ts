@@ -1,0 +1,127 @@
+import xml, { type Element } from "@xmpp/xml";
+import type { Logger } from "pino";
+import { messageOf } from "../errors.js";
+import { submitForm, type FieldValue } from "./forms.js";
+
+export const NS_PUBSUB = "http://jabber.org/protocol/pubsub";
+export const NS_PUBSUB_OWNER = "http://jabber.org/protocol/pubsub#owner";
+export const NS_PUBSUB_EVENT = "http://jabber.org/protocol/pubsub#event";
+const NODE_CONFIG = "http://jabber.org/protocol/pubsub#node_config";
+const PUBLISH_OPTIONS = "http://jabber.org/protocol/pubsub#publish-options";
+
+export interface NodeSettings {
+  readonly maxItems: number;
+  readonly persistItems: boolean;
+  /** XEP-0060 section 4.5 access models; `acl` maps to whitelist (service) or presence (PEP). */
+  readonly accessModel: "open" | "whitelist" | "presence";
+  /** Bare JIDs given the `member` affiliation on whitelist nodes (XEP-0060 section 8.9). */
+  readonly members: readonly string[];
+}
+
+type Request = (element: Element, timeoutMs?: number) => Promise<Element>;
+
+export function nodeConfigFields(settings: NodeSettings, title?: string): Record<string, FieldValue> {
+  return {
+    "pubsub#max_items": settings.maxItems,
+    "pubsub#persist_items": settings.persistItems,
+    "pubsub#access_model": settings.accessModel,
+    "pubsub#notify_retract": false,
+    "pubsub#deliver_payloads": true,
+    ...(title !== undefined ? { "pubsub#title": title } : {}),
+  };
+}
+
+/** The condition name of a stanza error (`item-not-found`, `conflict`, ...), if any. */
+export function errorCondition(error: unknown): string | undefined {
+  return (error as { condition?: string }).condition;
+}
+
+/** XEP-0060 section 7.1.5 publish-options: the server checks the node config as a precondition. */
+export function publishOptions(settings: NodeSettings): Element {
+  return xml("publish-options", {}, submitForm(PUBLISH_OPTIONS, {
+    "pubsub#access_model": settings.accessModel,
+    "pubsub#max_items": settings.maxItems,
+    "pubsub#persist_items": settings.persistItems,
+  }));
+}
+
+/**
+ * Creates and configures nodes on first use (Prosody's pubsub component has
+ * autocreate_on_publish off): create with <configure/> (XEP-0060 section 8.1.3); if the node
+ * exists, reconfigure it (section 8.2.4) so max_items and the access model follow the config.
+ */
+export function createNodeManager(deps: { request: Request; log: Logger; service: string | undefined }) {
+  const { request, log } = deps;
+  const to = deps.service;
+  const ready = new Set<string>();
+
+  async function create(node: string, settings: NodeSettings): Promise<"created" | "exists"> {
+    try {
+      await request(xml("iq", { type: "set", to }, xml("pubsub", { xmlns: NS_PUBSUB },
+        xml("create", { node }), xml("configure", {}, submitForm(NODE_CONFIG, nodeConfigFields(settings, node))))));
+      return "created";
+    } catch (error) {
+      if (errorCondition(error) === "conflict") return "exists";
+      throw error;
+    }
+  }
+
+  async function configure(node: string, settings: NodeSettings): Promise<void> {
+    await request(xml("iq", { type: "set", to }, xml("pubsub", { xmlns: NS_PUBSUB_OWNER },
+      xml("configure", { node }, submitForm(NODE_CONFIG, nodeConfigFields(settings, node))))));
+  }
+
+  async function setMembers(node: string, members: readonly string[]): Promise<void> {
+    if (members.length === 0) return;
+    await request(xml("iq", { type: "set", to }, xml("pubsub", { xmlns: NS_PUBSUB_OWNER },
+      xml("affiliations", { node }, ...members.map((jid) => xml("affiliation", { jid, affiliation: "member" }))))));
+  }
+
+  return {
+    isReady: (node: string) => ready.has(node),
+    forget: (node: string) => ready.delete(node),
+    forgetAll: () => ready.clear(),
+    configure,
+
+    async ensure(node: string, settings: NodeSettings): Promise<void> {
+      if (ready.has(node)) return;
+      try {
+        const outcome = await create(node, settings);
+        if (outcome === "exists") await configure(node, settings);
+        if (settings.accessModel === "whitelist") await setMembers(node, settings.members);
+        ready.add(node);
+        log.info({ node, service: to ?? "PEP", outcome }, "pubsub node ready");
+      } catch (error) {
+        throw explain(error, node, to);
+      }
+    },
+  };
+}
+
+/** Turns XEP-0060 errors into a log line a user can act on. */
+export function explain(error: unknown, node: string, service: string | undefined): Error {
+  const condition = errorCondition(error);
+  const where = service ?? "the agent's PEP";
+  let hint: string;
+  switch (condition) {
+    case "forbidden":
+      hint = service
+        ? `the agent is not allowed to create or configure "${node}" on ${service}: add the agent's JID to the component's admins in prosody.cfg.lua (Component "${service}" "pubsub" / admins = { "agent@..." }), or have the node's owner make the agent a publisher`
+        : `the server refused "${node}" on the agent's PEP (is mod_pep enabled?)`;
+      break;
+    case "item-not-found":
+    case "service-unavailable":
+    case "feature-not-implemented":
+      hint = `${where} has no pubsub service (${condition}): check pubsub.service in the config, or drop it to use PEP`;
+      break;
+    case "not-acceptable":
+    case "precondition-not-met":
+      hint = `${where} rejected the node configuration of "${node}" (${condition}): check pubsub.maxItems against the server limit (Prosody: pubsub_max_items / pep_max_items)`;
+      break;
+    default:
+      hint = `pubsub request for "${node}" on ${where} failed: ${condition ?? messageOf(error)}`;
+  }
+  const explained = new Error(hint);
+  (explained as { condition?: string | undefined }).condition = condition;
+  return explained;
+}
