@@ -28,6 +28,7 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
   const { config, password } = loaded;
   const [username, domain] = config.xmpp.jid.split("@") as [string, string];
   const startedAt = Date.now();
+  log.debug({ config }, "configuration loaded");
   const sinks: ReadingSink[] = [];
   const parts: AgentPart[] = [];
   const channelsById = new Map(config.devices.map((d) => [d.id, d.channels ?? {}]));
