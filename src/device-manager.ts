@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { createDriver, type DeviceConfig } from "../devices/index.js";
 import type { DeviceDriver, DeviceHealth } from "../devices/types.js";
 import { IotError, messageOf } from "./errors.js";
-import { coerce } from "./pipeline/normalize.js";
+import { coerce, effectiveType } from "./pipeline/normalize.js";
 import type { Pipeline } from "./pipeline/pipeline.js";
 import type { ReadingValue } from "./reading.js";
 
@@ -115,7 +115,7 @@ export function createDeviceManager(deps: DeviceManagerDeps): DeviceManager {
         if (!entry.seen.has(channel)) throw new IotError("UNKNOWN_CHANNEL", `${device} has no channel "${channel}"`);
         throw new IotError("NOT_WRITABLE", `${device}/${channel} is not writable`);
       }
-      const coerced = coerce(value, entry.config.channels?.[channel]?.type);
+      const coerced = coerce(value, effectiveType(entry.config.channels?.[channel]));
       if (!coerced.ok) throw new IotError("BAD_INPUT", `${device}/${channel}: ${coerced.reason}`);
       await entry.driver.write(channel, coerced.value);
     },

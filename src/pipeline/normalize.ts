@@ -37,9 +37,17 @@ export function coerce(value: ReadingValue, type: ChannelConfig["type"]): Normal
   }
 }
 
+/** The declared type; a channel with a unit or numeric settings is a number channel. */
+export function effectiveType(config: ChannelConfig | undefined): ChannelConfig["type"] {
+  if (!config) return undefined;
+  if (config.type) return config.type;
+  const numeric = config.unit ?? config.scale ?? config.offset ?? config.validMin ?? config.validMax ?? config.deadband ?? config.precision;
+  return numeric === undefined ? undefined : "number";
+}
+
 /** Scale, offset, precision and the valid range (outOfRange flag instead of passing as good). */
 export function normalizeValue(raw: ReadingValue, config: ChannelConfig | undefined): Normalized {
-  const coerced = coerce(raw, config?.type);
+  const coerced = coerce(raw, effectiveType(config));
   if (!coerced.ok || typeof coerced.value !== "number" || !config) return coerced;
   let value = coerced.value * (config.scale ?? 1) + (config.offset ?? 0);
   if (config.precision !== undefined) value = roundTo(value, config.precision);
