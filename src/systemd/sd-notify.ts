@@ -65,6 +65,7 @@ export function createSdNotify(deps: SdNotifyDeps): SdNotify {
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   let abortSignal: AbortSignal | undefined;
+  let lastStatus: string | undefined;
 
   function enqueue(kind: Job["kind"], assignments: string[]): Promise<void> {
     if (socket === undefined || broken) return Promise.resolve();
@@ -174,13 +175,18 @@ export function createSdNotify(deps: SdNotifyDeps): SdNotify {
       });
     },
     ready(status) {
+      if (status !== undefined) lastStatus = oneLine(status);
       return enqueue("ready", status === undefined ? ["READY=1"] : ["READY=1", `STATUS=${oneLine(status)}`]);
     },
     stopping(status) {
       return enqueue("stopping", status === undefined ? ["STOPPING=1"] : ["STOPPING=1", `STATUS=${oneLine(status)}`]);
     },
     status(text) {
-      return enqueue("status", [`STATUS=${oneLine(text)}`]);
+      // Callers may refresh on a timer: an unchanged line costs a process spawn and tells nothing.
+      const line = oneLine(text);
+      if (line === lastStatus) return Promise.resolve();
+      lastStatus = line;
+      return enqueue("status", [`STATUS=${line}`]);
     },
   };
 }

@@ -104,6 +104,7 @@ describe("sd_notify over a real datagram socket", () => {
     expect(notify.enabled).toBe(true);
     await notify.ready("2/2 devices ok");
     await notify.status("outbox 3\nREADY=1");
+    await notify.status("outbox 3\nREADY=1"); // unchanged: not sent again
     await notify.stopping("shutting down");
     await notify.stop();
     await listener.waitFor((m) => m.length >= 3);
