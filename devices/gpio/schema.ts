@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { channelShape, deviceShape, identifierSchema } from "../../src/config/channel.js";
+
+export const EDGES_SUFFIX = "_edges";
+
+export const gpioChannelSchema = z.strictObject({
+  ...channelShape,
+  /** A line name from the device tree (`GPIO17`) or an offset on the chip (17). */
+  line: z.union([z.string().regex(/^[A-Za-z0-9_.:-]+$/, "a line name like GPIO17"), z.number().int().min(0).max(4095)]),
+  /** Overrides the device's chip for this line. */
+  chip: z.string().min(1).optional(),
+  direction: z.enum(["input", "output"]).default("input"),
+  bias: z.enum(["as-is", "disable", "pull-up", "pull-down"]).optional(),
+  /** Logical value = NOT electrical level (buttons to ground, active-low relay boards). */
+  activeLow: z.boolean().default(false),
+  /** Inputs: a level must hold this long before it counts (contact bounce). */
+  debounceMs: z.number().int().min(0).max(10_000).default(20),
+  /** Inputs: also publish `<channel>_edges`, the number of debounced changes since start. */
+  countEdges: z.boolean().default(true),
+  /** Outputs: driven at start; without it the line is untouched until the first `set`. */
+  initial: z.boolean().optional(),
+});
+
+export const gpioDeviceSchema = z
+  .strictObject({
+    ...deviceShape,
+    driver: z.literal("gpio"),
+    /** Chip for lines given by offset: `gpiochip0` on every Raspberry Pi model's header. */
+    chip: z.string().min(1).default("gpiochip0"),
+    /** libgpiod tools syntax; `auto` asks `gpioget --version`. */
+    tools: z.enum(["auto", "v1", "v2"]).default("auto"),
+    /** Restart backoff for a gpiomon/gpioset that died. */
+    restartMinMs: z.number().int().min(10).default(1000),
+    restartMaxMs: z.number().int().min(10).max(3_600_000).default(60_000),
+    channels: z.record(identifierSchema, gpioChannelSchema).refine((c) => Object.keys(c).length > 0, "at least one line"),
+  })
+  .superRefine((config, ctx) => {
+    for (const [name, channel] of Object.entries(config.channels)) {
+      const at = (key: string): PropertyKey[] => ["channels", name, key];
+      if (channel.type !== undefined && channel.type !== "boolean") ctx.addIssue({ code: "custom", path: at("type"), message: "GPIO lines are boolean" });
+      if (channel.direction === "input" && channel.writable === true) {
+        ctx.addIssue({ code: "custom", path: at("writable"), message: 'an input cannot be set; use "direction": "output"' });
+      }
+      if (channel.direction === "input" && channel.initial !== undefined) ctx.addIssue({ code: "custom", path: at("initial"), message: "only for outputs" });
+      if (channel.countEdges && channel.direction === "input" && config.channels[`${name}${EDGES_SUFFIX}`]) {
+        ctx.addIssue({ code: "custom", path: ["channels", `${name}${EDGES_SUFFIX}`], message: `clashes with the edge counter of "${name}"` });
+      }
+    }
+  })
+  // Lines are booleans and outputs writable: filled in so `set lamp on` is coerced and listed right.
+  .overwrite((config) => ({
+    ...config,
+    channels: Object.fromEntries(
+      Object.entries(config.channels).map(([name, c]) => [name, { ...c, type: "boolean" as const, ...(c.direction === "output" ? { writable: true } : {}) }]),
+    ),
+  }));
+
+export type GpioChannelConfig = z.infer<typeof gpioChannelSchema>;
+export type GpioDeviceConfig = z.infer<typeof gpioDeviceSchema>;
