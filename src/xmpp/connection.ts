@@ -156,11 +156,11 @@ function classify(error: unknown, service: string): IotError {
   if ((error as { name?: string }).name === "SASLError" || condition === "not-authorized") {
     return new IotError("AUTH_FAILED", `the server refused the login (${condition ?? message}): check xmpp.jid and the password`);
   }
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET/.test(message) || (error as { code?: string }).code) {
-    return new IotError("SERVICE_UNREACHABLE", `cannot reach ${service}: ${message}`);
-  }
   if (/certificate|self.signed|CERT_|TLS/i.test(message)) {
     return new IotError("SERVICE_UNREACHABLE", `TLS handshake with ${service} failed: ${message} (set xmpp.caFile to trust a private CA)`);
+  }
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET/.test(message) || (error as { code?: string }).code) {
+    return new IotError("SERVICE_UNREACHABLE", `cannot reach ${service}: ${message}`);
   }
   return new IotError("SERVICE_UNREACHABLE", `cannot connect to ${service}: ${message}`);
 }

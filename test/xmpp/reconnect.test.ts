@@ -1,0 +1,63 @@
+import xml from "@xmpp/xml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createConnection } from "../../src/xmpp/connection.js";
+import { createLogger } from "../../src/log.js";
+import { startProsody } from "../../src/prosody/server.js";
+import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
+
+const NODE = "sensors/counter/n";
+const until = async (condition: () => boolean, timeoutMs: number, what: string): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timeout waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describe("a server that goes away and comes back", () => {
+  let bed: TestBed;
+  beforeAll(async () => {
+    bed = await startTestBed({
+      xmpp: { reconnectMinMs: 200, reconnectMaxMs: 1000 },
+      pubsub: { maxItems: 1000 },
+      devices: [{ id: "counter", driver: "simulated", intervalMs: 100, channels: { n: { unit: "count", waveform: "sine", min: 0, max: 100 } } }],
+    });
+  });
+  afterAll(async () => { await bed?.stop(); });
+
+  it("queues readings while Prosody is down and publishes them after the reconnect", async () => {
+    const pubsub = () => bed.agent.status().sinks.find((s) => s.name === "pubsub")!;
+    await until(() => pubsub().delivered > 5, 10_000, "first deliveries");
+    const { port, dir } = bed.prosody;
+    await bed.prosody.stop();
+    await until(() => !bed.agent.connection.isOnline(), 5000, "the agent to notice");
+    await new Promise((r) => setTimeout(r, 1500));
+    const queued = pubsub().pending;
+    expect(queued).toBeGreaterThan(5);
+    expect(bed.agent.status().connected).toBe(false);
+
+    const restarted = await startProsody({ port, dir, pubsubAdmins: ["agent@localhost"] });
+    try {
+      await until(() => bed.agent.connection.isOnline(), 15_000, "reconnect");
+      await until(() => pubsub().pending === 0, 15_000, "the queue to drain");
+      const produced = bed.agent.pipeline.stats().accepted;
+      expect(pubsub().dropped).toBe(0);
+      expect(pubsub().delivered).toBeGreaterThanOrEqual(produced - 2);
+      expect(bed.logs.some((l) => l.includes("xmpp reconnect scheduled"))).toBe(true);
+
+      // What the node stores: every reading since the start has its own item (max_items 1000).
+      const alice = createConnection({ log: createLogger({ level: "silent" }) }, {
+        service: restarted.service, domain: "localhost", username: "alice", password: ACCOUNTS.alice, resource: "check",
+        tlsRequired: false, reconnectMinMs: 1000, reconnectMaxMs: 1000, pingIntervalMs: 60_000, pingTimeoutMs: 5000,
+      });
+      await alice.start(new AbortController().signal);
+      const result = await alice.request(xml("iq", { type: "get", to: restarted.pubsubJid },
+        xml("pubsub", { xmlns: "http://jabber.org/protocol/pubsub" }, xml("items", { node: NODE }))));
+      const items = result.getChild("pubsub")?.getChild("items")?.getChildren("item") ?? [];
+      await alice.stop();
+      expect(items.length).toBeGreaterThanOrEqual(pubsub().delivered - 2);
+    } finally {
+      await restarted.stop();
+    }
+  });
+});
