@@ -84,6 +84,7 @@ export function createGpioDevice(context: DriverContext, options: GpioDeviceConf
         setProblem: (reason: string | undefined) => setProblem(name, reason),
         restartMinMs: options.restartMinMs,
         restartMaxMs: options.restartMaxMs,
+        settleMs: options.settleMs,
       };
       handles.set(name, config.direction === "input" ? watchInput(deps, counters) : driveOutput(deps));
     }

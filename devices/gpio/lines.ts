@@ -17,6 +17,8 @@ export interface LineDeps {
   readonly setProblem: (reason: string | undefined) => void;
   readonly restartMinMs: number;
   readonly restartMaxMs: number;
+  /** libgpiod v1: how long a new gpioset must keep running to count as holding the line. */
+  readonly settleMs: number;
 }
 
 export interface LineHandle {
@@ -124,9 +126,15 @@ export function driveOutput(deps: LineDeps): LineHandle {
     holder = undefined;
     await previous?.kill();
     if (stopped) return;
-    const current = spawnTool("gpioset", setArgs(deps.version, deps.ref, settings(config), value), deps.env);
-    // gpioset reports a bad line or chip by exiting at once; still running after this = holding.
-    const early = await Promise.race([current.exited, new Promise<undefined>((r) => setTimeout(r, 150, undefined))]);
+    let requested: () => void = () => {};
+    const banner = new Promise<undefined>((resolve) => { requested = () => resolve(undefined); });
+    const current = spawnTool("gpioset", setArgs(deps.version, deps.ref, settings(config), value), deps.env, () => requested());
+    // A bad line or chip makes gpioset exit at once. v2 prints its banner once the line is held;
+    // v1 says nothing, so still running after settleMs counts as holding.
+    let timer: NodeJS.Timeout | undefined;
+    const settled = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, deps.version === 2 ? 5000 : deps.settleMs, undefined); });
+    const early = await Promise.race([current.exited, banner, settled]);
+    clearTimeout(timer);
     if (early !== undefined) {
       const reason = early.spawnError ?? describeToolError("gpioset", current.stderr(), String(config.line));
       deps.setProblem(reason);

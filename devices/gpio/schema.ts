@@ -32,6 +32,8 @@ export const gpioDeviceSchema = z
     /** Restart backoff for a gpiomon/gpioset that died. */
     restartMinMs: z.number().int().min(10).default(1000),
     restartMaxMs: z.number().int().min(10).max(3_600_000).default(60_000),
+    /** libgpiod v1 only: a new gpioset still running after this long is holding its line. */
+    settleMs: z.number().int().min(10).max(10_000).default(150),
     channels: z.record(identifierSchema, gpioChannelSchema).refine((c) => Object.keys(c).length > 0, "at least one line"),
   })
   .superRefine((config, ctx) => {

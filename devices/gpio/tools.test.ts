@@ -20,7 +20,7 @@ describe("libgpiod tool syntax", () => {
   it("builds v2 command lines (-c chip, -e both, names allowed, kernel debounce)", () => {
     expect(monitorArgs(2, { line: "GPIO17" }, { activeLow: false, bias: "pull-down" }, 20)).toEqual(["-e", "both", "-b", "pull-down", "-p", "20ms", "-F", "%e %o", "GPIO17"]);
     expect(getArgs(2, { chip: "gpiochip0", line: "17" }, { activeLow: true })).toEqual(["-c", "gpiochip0", "-l", "17"]);
-    expect(setArgs(2, { chip: "gpiochip0", line: "27" }, { activeLow: false }, false)).toEqual(["-c", "gpiochip0", "27=0"]);
+    expect(setArgs(2, { chip: "gpiochip0", line: "27" }, { activeLow: false }, false)).toEqual(["--banner", "-c", "gpiochip0", "27=0"]);
   });
 
   it("parses events and values of both versions", () => {

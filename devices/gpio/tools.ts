@@ -82,12 +82,15 @@ export function parseGetOutput(output: string): boolean | undefined {
   return undefined;
 }
 
-/** Both versions: the process keeps the line driven until it gets SIGTERM. */
+/**
+ * Both versions: the process keeps the line driven until it gets SIGTERM. v2 prints a banner once
+ * the line is requested, which tells success from failure; v1 prints nothing either way.
+ */
 export function setArgs(version: ToolsVersion, ref: LineRef, settings: LineSettings, value: boolean): string[] {
   const activeLow = settings.activeLow ? ["-l"] : [];
   const assignment = `${ref.line}=${value ? 1 : 0}`;
   if (version === 1) return ["--mode=signal", ...activeLow, ...(settings.bias !== undefined ? ["-B", settings.bias] : []), v1Chip(ref), assignment];
-  return [...chipArgs(ref), ...activeLow, ...(settings.bias !== undefined ? ["-b", settings.bias] : []), assignment];
+  return ["--banner", ...chipArgs(ref), ...activeLow, ...(settings.bias !== undefined ? ["-b", settings.bias] : []), assignment];
 }
 
 /** A tool's stderr -> a reason the user can act on. */

@@ -22,7 +22,8 @@ describe.each([
   function start(config: Record<string, unknown>, env?: NodeJS.ProcessEnv): DeviceRun {
     fake = createFakeGpio(version);
     const toolsEnv = env ?? fake.env;
-    run = runDevice({ id: "io", driver: "gpio", restartMinMs: 50, restartMaxMs: 200, ...config }, (context, parsed) =>
+    // settleMs: the fakes are node scripts that take longer to fail than the C tools.
+    run = runDevice({ id: "io", driver: "gpio", restartMinMs: 50, restartMaxMs: 200, settleMs: 1500, ...config }, (context, parsed) =>
       createGpioDevice(context, parsed as GpioDeviceConfig, { env: toolsEnv }));
     return run;
   }
@@ -74,7 +75,7 @@ describe.each([
     expect(fake?.holder(27)).toBeDefined();
     expect(current.values()).toEqual([{ channel: "relay", value: false }, { channel: "relay", value: true }]);
     const setCall = fake?.calls("gpioset").at(-1)?.args;
-    expect(setCall).toEqual(major === 1 ? ["--mode=signal", "gpiochip0", "27=1"] : ["-c", "gpiochip0", "27=1"]);
+    expect(setCall).toEqual(major === 1 ? ["--mode=signal", "gpiochip0", "27=1"] : ["--banner", "-c", "gpiochip0", "27=1"]);
     await expect(current.driver.write("relay", 1)).rejects.toMatchObject({ code: "BAD_INPUT" });
     await current.stop();
     expect(fake?.holder(27)).toBeUndefined();

@@ -113,6 +113,7 @@ if (tool === "gpioset") {
   const mode = opt("-m", "--mode") ?? "exit";
   request(offset);
   writeFileSync(file("value", offset), (raw === "1") !== activeLow ? "1" : "0");
+  if (opt("--banner")) console.log(`Setting line '${line}'... (fake)`);
   // v1's default mode sets the value and exits (the line is then released); signal mode holds it.
   if (v1 && mode !== "signal") process.exit(0);
   setInterval(() => {}, 1 << 30);
