@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import { createAcl } from "./acl.js";
+import { createAlertEngine } from "./alerts/engine.js";
+import { createCommandRegistry } from "./commands/index.js";
 import type { LoadedConfig } from "./config/load.js";
 import { createDeviceManager } from "./device-manager.js";
 import { IotError, messageOf } from "./errors.js";
@@ -8,7 +10,10 @@ import { createPipeline } from "./pipeline/pipeline.js";
 import type { Reading } from "./reading.js";
 import type { ReadingSink } from "./sinks/types.js";
 import { collectStatus, type AgentStatus } from "./status.js";
+import { createAdhoc } from "./xmpp/adhoc/index.js";
+import { createChat } from "./xmpp/chat.js";
 import { createConnection } from "./xmpp/connection.js";
+import { createMuc } from "./xmpp/muc.js";
 import { createDisco } from "./xmpp/disco.js";
 import { createPresence } from "./xmpp/presence.js";
 import { createPubsubSink } from "./xmpp/pubsub-sink.js";
@@ -77,11 +82,25 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
     name: config.name, jid: connection.jid, connected: connection.isOnline(), startedAt, devices, pipeline, sinks,
   });
 
+  // Control (issue 4): one registry for ad-hoc, chat, rooms (and MQTT); alerts as a sink.
+  const commands = createCommandRegistry({ devices, pipeline, status });
+  const adhoc = createAdhoc({ connection, disco, acl, registry: commands, log: log.child({ part: "adhoc" }) },
+    { sessionTtlMs: config.commands.sessionTimeoutS * 1000, maxSessions: config.commands.maxSessions, maxSessionsPerJid: 4 });
+  adhoc.register();
+  const chat = createChat({ connection, acl, registry: commands, log: log.child({ part: "chat" }) }, config.chat);
+  const rooms = [...new Set([...config.chat.rooms, ...config.alerts.flatMap((a) => (a.room !== undefined ? [a.room] : []))].map((r) => r.toLowerCase()))];
+  const muc = createMuc({ connection, acl, registry: commands, log: log.child({ part: "muc" }) }, { ...config.chat, rooms, nick: config.chat.nick ?? config.name });
+  parts.push(adhoc, chat, muc);
+  if (config.alerts.length > 0) {
+    sinks.push(createAlertEngine({ rules: config.alerts, log: log.child({ part: "alerts" }),
+      delivery: { toJid: (jid, body) => chat.send(jid, body), toRoom: (room, body) => muc.send(room, body), online: () => connection.isOnline() } }));
+  }
+
   const controller = new AbortController();
   let started = false;
 
   return {
-    config, log, connection, devices, pipeline, acl, disco, presence, sinks, status,
+    config, log, connection, devices, pipeline, acl, disco, presence, sinks, status, commands,
     /** Extra parts (commands, MQTT, alerts) register before `start`. */
     use(part: AgentPart): void { parts.push(part); },
     addSink(sink: ReadingSink): void { sinks.push(sink); },

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { z } from "zod";
 import { deviceSchema } from "../../devices/index.js";
 import { identifierSchema } from "./channel.js";
+import { alertRuleSchema, parseCondition } from "../alerts/rules.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -62,6 +63,23 @@ const outboxSchema = z.strictObject({
   maxReadings: z.number().int().min(1).default(100_000),
 });
 
+/** Chat commands (one-to-one and in rooms) and the XEP-0045 rooms the agent joins. */
+const chatSchema = z.strictObject({
+  /** Per-JID rate limit: `burst` messages at once, refilled at `perMinute`. */
+  burst: z.number().int().min(1).max(100).default(5),
+  perMinute: z.number().int().min(1).max(600).default(30),
+  /** Rooms joined besides those named by alert rules. */
+  rooms: z.array(bareJid).default([]),
+  /** Nick in rooms; default: the agent's name. */
+  nick: z.string().min(1).max(64).optional(),
+});
+
+/** XEP-0050 ad-hoc sessions: bounded in number, expiring without activity. */
+const commandsSchema = z.strictObject({
+  sessionTimeoutS: z.number().min(1).max(86_400).default(600),
+  maxSessions: z.number().int().min(1).max(10_000).default(64),
+});
+
 const logSchema = z.strictObject({
   level: z.enum(LOG_LEVELS).default("info"),
 });
@@ -76,12 +94,21 @@ export const configSchema = z
     mqtt: mqttSchema.optional(),
     outbox: outboxSchema.optional(),
     log: logSchema.default({ level: "info" }),
+    chat: chatSchema.default({ burst: 5, perMinute: 30, rooms: [] }),
+    commands: commandsSchema.default({ sessionTimeoutS: 600, maxSessions: 64 }),
+    alerts: z.array(alertRuleSchema).default([]),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
     config.devices.forEach((device, index) => {
       if (seen.has(device.id)) ctx.addIssue({ code: "custom", path: ["devices", index, "id"], message: `duplicate device id "${device.id}"` });
       seen.add(device.id);
+    });
+    config.alerts.forEach((rule, index) => {
+      const parsed = parseCondition(rule.when);
+      if (parsed.ok && !seen.has(parsed.condition.device)) {
+        ctx.addIssue({ code: "custom", path: ["alerts", index, "when"], message: `no device "${parsed.condition.device}" in devices (have: ${[...seen].join(", ") || "none"})` });
+      }
     });
     if (config.xmpp.tls === "off") {
       const host = config.xmpp.service ? new URL(config.xmpp.service).hostname : config.xmpp.jid.split("@")[1] ?? "";

@@ -1,0 +1,91 @@
+/**
+ * The one command registry (DESIGN "One command registry, many front-ends").
+ *
+ *   const registry = createCommandRegistry({ devices, pipeline, status });
+ *   registry.list(role)                       -> CommandInfo[] the role may run (disco#items, help)
+ *   registry.execute(name, rawInput, { role, via, who? })
+ *       -> Promise<{ status: "ok", data, text, table? } | { status: "error", error: IotError }>
+ *   registry.fields(name, stage, partial)    -> FieldSpec[] (what a form asks at that stage)
+ *
+ * `execute` never throws: unknown command, forbidden role (stranger, or a reader asking for an
+ * admin command), input that fails the command's zod schema, and driver refusals all come back as
+ * `{ status: "error", error }` with a code from src/errors.ts (FORBIDDEN, BAD_INPUT,
+ * UNKNOWN_DEVICE, UNKNOWN_CHANNEL, NOT_WRITABLE, ...). `rawInput` is a plain object, e.g.
+ * `{ device: "greenhouse", channel: "lamp", value: "on" }`; values may be strings (chat, forms,
+ * MQTT) and are coerced by the device manager to the channel's type. Handlers know nothing of
+ * XMPP or MQTT; `text` is a short plain-text rendering that reads well on a phone.
+ */
+import type { z } from "zod";
+import type { Role } from "../acl.js";
+import type { DeviceManager } from "../device-manager.js";
+import { IotError, isIotError, messageOf } from "../errors.js";
+import type { Pipeline } from "../pipeline/pipeline.js";
+import type { AgentStatus } from "../status.js";
+import { builtinCommands } from "./builtin.js";
+import type { CommandCaller, CommandDefinition, CommandInfo, CommandResult, FieldSpec, Permission } from "./types.js";
+
+export type { CommandCaller, CommandInfo, CommandResult, FieldSpec, Permission, Via } from "./types.js";
+export { formatReading, formatValue } from "./format.js";
+
+export interface CommandRegistryDeps {
+  readonly devices: DeviceManager;
+  readonly pipeline: Pipeline;
+  readonly status: () => AgentStatus;
+  readonly now?: () => number;
+}
+
+export function mayRun(permission: Permission, role: Role): boolean {
+  return role === "admin" || (role === "reader" && permission === "reader");
+}
+
+/** "device: required; value: expected string" from a zod error, naming each field. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => {
+    const path = issue.path.join(".");
+    if (issue.code === "unrecognized_keys") return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
+    const message = issue.code === "invalid_type" && issue.input === undefined ? "required" : issue.message;
+    return path ? `${path}: ${message}` : message;
+  }).join("; ");
+}
+
+export function createCommandRegistry(deps: CommandRegistryDeps) {
+  const now = deps.now ?? Date.now;
+  const byName = new Map<string, CommandDefinition>();
+  const info = (c: CommandDefinition): CommandInfo => ({
+    name: c.name, description: c.description, permission: c.permission, usage: c.usage, stageCount: c.stages.length,
+  });
+  const describe = (): CommandInfo[] => [...byName.values()].map(info);
+  for (const command of builtinCommands({ ...deps, now, describe })) byName.set(command.name, command);
+
+  return {
+    /** The commands this role may run, in a stable order. */
+    list(role: Role): CommandInfo[] {
+      return describe().filter((c) => mayRun(c.permission, role));
+    },
+    get(name: string): CommandInfo | undefined {
+      const command = byName.get(name);
+      return command ? info(command) : undefined;
+    },
+    /** Fields a form asks at `stage` (0-based), given what earlier stages answered. */
+    fields(name: string, stage: number, partial: Readonly<Record<string, string>> = {}): FieldSpec[] {
+      return byName.get(name)?.stages[stage]?.(partial) ?? [];
+    },
+
+    async execute(name: string, rawInput: unknown, caller: CommandCaller): Promise<CommandResult> {
+      const command = byName.get(name);
+      if (!command) return { status: "error", error: new IotError("BAD_INPUT", `unknown command "${name}"; try: help`) };
+      if (!mayRun(command.permission, caller.role)) {
+        return { status: "error", error: new IotError("FORBIDDEN", caller.role === "stranger" ? "not allowed" : `${name} is for admins only`) };
+      }
+      const parsed = command.input.safeParse(rawInput ?? {});
+      if (!parsed.success) return { status: "error", error: new IotError("BAD_INPUT", `${name}: ${describeIssues(parsed.error)}`) };
+      try {
+        return { status: "ok", ...(await command.run(parsed.data, caller)) };
+      } catch (error) {
+        return { status: "error", error: isIotError(error) ? error : new IotError("INTERNAL", `${name} failed: ${messageOf(error)}`, { cause: error }) };
+      }
+    },
+  };
+}
+
+export type CommandRegistry = ReturnType<typeof createCommandRegistry>;

@@ -1,0 +1,77 @@
+import xml, { type Element } from "@xmpp/xml";
+import type { Logger } from "pino";
+import type { AclHandle } from "../acl.js";
+import type { CommandRegistry } from "../commands/index.js";
+import { messageOf } from "../errors.js";
+import { runChatLine } from "./chat-commands.js";
+import type { Connection } from "./connection.js";
+import { bare } from "./presence.js";
+import { createRateLimiter } from "./rate-limit.js";
+
+export interface ChatOptions {
+  readonly burst: number;
+  readonly perMinute: number;
+}
+
+const MAX_BODY = 1000;
+
+/**
+ * One-to-one chat commands (RFC 6121 section 5) from ACL JIDs; messages from strangers are
+ * ignored and logged (at most one log line per stranger and minute), never answered.
+ */
+export function createChat(deps: { connection: Connection; acl: AclHandle; registry: CommandRegistry; log: Logger }, options: ChatOptions) {
+  const { connection, acl, registry, log } = deps;
+  const limiter = createRateLimiter({ burst: options.burst, perMinute: options.perMinute });
+  const strangerLog = createRateLimiter({ burst: 1, perMinute: 1 });
+
+  const send = (to: string, body: string, thread?: string): void => {
+    if (!connection.isOnline()) return;
+    connection.send(xml("message", { to, type: "chat" }, xml("body", {}, body), thread !== undefined ? xml("thread", {}, thread) : undefined))
+      .catch((error: unknown) => log.debug({ err: messageOf(error) }, "chat reply failed"));
+  };
+
+  const onStanza = (stanza: Element): void => {
+    if (!stanza.is("message")) return;
+    const type = stanza.attrs["type"] ?? "normal";
+    if (type !== "chat" && type !== "normal") return;
+    const body = stanza.getChildText("body");
+    // Chat states, receipts and carbons carry no <body>: nothing to answer.
+    if (body === null || body.trim() === "") return;
+    // XEP-0203: a delayed (offline-stored) command is stale; acting on it later could surprise.
+    if (stanza.getChild("delay", "urn:xmpp:delay")) return;
+    const from = stanza.attrs["from"] as string | undefined;
+    if (!from || bare(from) === bare(connection.jid)) return;
+    const who = bare(from);
+    const role = acl.role(who);
+    if (role === "stranger") {
+      if (strangerLog.take(who) === "ok") log.info({ from: who }, "chat message from a stranger ignored");
+      return;
+    }
+    const thread = stanza.getChildText("thread") ?? undefined;
+    const verdict = limiter.take(who);
+    if (verdict === "silent") return;
+    if (verdict === "limited") {
+      log.warn({ from: who }, "chat rate limit hit");
+      send(from, `Too many messages; wait a little (limit ${options.perMinute}/min).`, thread);
+      return;
+    }
+    void runChatLine(registry, body.slice(0, MAX_BODY), { role, via: "chat", who }).then((text) => {
+      log.info({ from: who, command: body.trim().split(/\s+/)[0]?.slice(0, 32) }, "chat command");
+      send(from, text, thread);
+    });
+  };
+
+  return {
+    name: "chat",
+    /** For alerts: a one-to-one message to a bare JID. */
+    send,
+    start(_signal: AbortSignal): void {
+      connection.events.on("stanza", onStanza);
+    },
+    stop(): void {
+      connection.events.off("stanza", onStanza);
+    },
+  };
+}
+
+export type Chat = ReturnType<typeof createChat>;
