@@ -5,12 +5,13 @@ import { createSerialDevice, serialDeviceSchema } from "./serial/index.js";
 import { createNmeaDevice, nmeaDeviceSchema } from "./nmea/index.js";
 import { createDs18b20Device, ds18b20DeviceSchema } from "./ds18b20/index.js";
 import { createGpioDevice, gpioDeviceSchema } from "./gpio/index.js";
+import { createMqttDevice, mqttDeviceSchema } from "./mqtt/index.js";
 
 /**
  * The driver catalog: the config's discriminated union on `driver` and the factory for each.
  * Adding a driver = one schema in the union + one factory in `factories`.
  */
-export const deviceSchema = z.discriminatedUnion("driver", [simulatedDeviceSchema, serialDeviceSchema, nmeaDeviceSchema, ds18b20DeviceSchema, gpioDeviceSchema]);
+export const deviceSchema = z.discriminatedUnion("driver", [simulatedDeviceSchema, serialDeviceSchema, nmeaDeviceSchema, ds18b20DeviceSchema, gpioDeviceSchema, mqttDeviceSchema]);
 
 export type DeviceConfig = z.infer<typeof deviceSchema>;
 export type DriverName = DeviceConfig["driver"];
@@ -21,6 +22,7 @@ const factories: { [K in DriverName]: DriverFactory<Extract<DeviceConfig, { driv
   nmea: (context, options) => createNmeaDevice(context, options),
   ds18b20: createDs18b20Device,
   gpio: (context, options) => createGpioDevice(context, options),
+  mqtt: createMqttDevice,
 };
 
 export function createDriver(context: DriverContext, config: DeviceConfig): DeviceDriver {

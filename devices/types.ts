@@ -19,12 +19,28 @@ export interface DeviceHealth {
   readonly reason?: string;
 }
 
+/**
+ * The agent's shared MQTT broker connection as the `mqtt` gateway driver sees it (src/mqtt
+ * implements it); present only when the config has an `mqtt` section.
+ */
+export interface MqttLink {
+  /** Handler gets every message on a matching topic, retained ones included; returns an unsubscribe. */
+  subscribe(filter: string, handler: (topic: string, payload: Buffer) => void): () => void;
+  /** Rejects when the broker is not connected (nothing is queued behind the caller's back). */
+  publish(topic: string, payload: string, options: { qos: 0 | 1 | 2; retain: boolean }): Promise<void>;
+  isConnected(): boolean;
+  /** Called with true on every (re)connect and false on every loss; returns an unsubscribe. */
+  onConnectionChange(listener: (connected: boolean) => void): () => void;
+}
+
 /** Everything a driver may touch: it knows nothing of XMPP, MQTT or the pipeline. */
 export interface DriverContext {
   readonly deviceId: string;
   readonly log: Logger;
   emit(sample: RawSample): void;
   setHealth(health: DeviceHealth): void;
+  /** Only for the `mqtt` gateway driver (devices/mqtt): the broker connection of the `mqtt` section. */
+  readonly mqtt?: MqttLink;
 }
 
 export interface DeviceDriver {

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { createDriver, type DeviceConfig } from "../devices/index.js";
-import type { DeviceDriver, DeviceHealth } from "../devices/types.js";
+import type { DeviceDriver, DeviceHealth, MqttLink } from "../devices/types.js";
 import { IotError, messageOf } from "./errors.js";
 import { coerce, effectiveType } from "./pipeline/normalize.js";
 import type { Pipeline } from "./pipeline/pipeline.js";
@@ -31,6 +31,8 @@ export interface DeviceManagerDeps {
   readonly devices: readonly DeviceConfig[];
   readonly pipeline: Pipeline;
   readonly log: Logger;
+  /** The MQTT bridge's broker connection, for the `mqtt` gateway driver. */
+  readonly mqtt?: MqttLink;
 }
 
 /** Owns the drivers: one failing device is logged and isolated, never stops the others. */
@@ -56,6 +58,7 @@ export function createDeviceManager(deps: DeviceManagerDeps): DeviceManager {
       {
         deviceId: config.id,
         log,
+        ...(deps.mqtt ? { mqtt: deps.mqtt } : {}),
         emit: (sample) => {
           seen.add(sample.channel);
           deps.pipeline.process(config.id, sample);

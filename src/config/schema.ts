@@ -51,11 +51,44 @@ const aclSchema = z.strictObject({
   readers: z.array(bareJid).default([]),
 });
 
-/** Reserved for the MQTT bridge issue; validated here so a typo already fails. */
-const mqttSchema = z.strictObject({
-  url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, "an URL like mqtt://127.0.0.1:1883"),
-  topicPrefix: z.string().min(1).optional(),
-});
+/** The MQTT bridge (src/mqtt): readings, status, commands and Home Assistant discovery. */
+const mqttSchema = z
+  .strictObject({
+    url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^/]+/, "an URL like mqtt://127.0.0.1:1883"),
+    /** Default `xmpp-iot/<name>`. */
+    topicPrefix: z.string().min(1).regex(/^[^+#$/][^+#]*[^/]$|^[^+#$/]$/, "a topic without '+', '#', a leading '$' or '/', or a trailing '/'").optional(),
+    /** Default `xmpp-iot-<name>`; broker ACLs can match it with %c. */
+    clientId: z.string().min(1).max(128).optional(),
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    passwordFile: z.string().min(1).optional(),
+    /** PEM file of a private CA or a self-signed broker certificate, for mqtts:// and wss://. */
+    caFile: z.string().min(1).optional(),
+    qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+    retain: z.boolean().default(true),
+    /** No `/set` subscription; command topics run with the reader role (set is refused). */
+    readOnly: z.boolean().default(false),
+    protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
+    keepaliveS: z.number().int().min(5).max(3600).default(30),
+    reconnectMinMs: z.number().int().min(100).default(1000),
+    reconnectMaxMs: z.number().int().min(100).default(60_000),
+    /** Readings kept in memory while the broker is down; at the bound the oldest are dropped and counted. */
+    maxPending: z.number().int().min(1).max(1_000_000).default(10_000),
+    homeAssistant: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        discoveryPrefix: z.string().min(1).regex(/^[^+#]+$/, "a topic without '+' or '#'").default("homeassistant"),
+      })
+      .optional(),
+  })
+  .refine((x) => !(x.password !== undefined && x.passwordFile !== undefined), {
+    message: "give either password or passwordFile, not both",
+    path: ["passwordFile"],
+  })
+  .refine((x) => x.caFile === undefined || /^(mqtts|wss|ssl):/.test(x.url), {
+    message: "caFile needs a TLS URL (mqtts:// or wss://)",
+    path: ["caFile"],
+  });
 
 /** Reserved for the durable outbox issue. */
 const outboxSchema = z.strictObject({
@@ -103,6 +136,9 @@ export const configSchema = z
     config.devices.forEach((device, index) => {
       if (seen.has(device.id)) ctx.addIssue({ code: "custom", path: ["devices", index, "id"], message: `duplicate device id "${device.id}"` });
       seen.add(device.id);
+      if (device.driver === "mqtt" && config.mqtt === undefined) {
+        ctx.addIssue({ code: "custom", path: ["devices", index, "driver"], message: "the mqtt driver needs the top-level mqtt section (the broker to subscribe to)" });
+      }
     });
     config.alerts.forEach((rule, index) => {
       const parsed = parseCondition(rule.when);
@@ -121,3 +157,4 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type XmppConfig = Config["xmpp"];
 export type PubsubConfig = z.infer<typeof pubsubSchema>;
+export type MqttConfig = z.infer<typeof mqttSchema>;
