@@ -26,7 +26,10 @@ function sh(command: string, args: string[], options: { cwd?: string; env?: Reco
 
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), "xmpp-iot-bundle-test-"));
-  const built = sh("node", [join(REPO, "scripts/bundle.mjs"), "--out", join(scratch, "out")], { cwd: REPO });
+  // `npm test` builds dist first (pretest); rebuilding here would rewrite dist under other test
+  // files that run it in parallel. Standalone: `npm run build && npx vitest run test/deploy`.
+  if (!existsSync(join(REPO, "dist/src/cli.js"))) expect(sh("npm", ["run", "build", "--silent"], { cwd: REPO }).status).toBe(0);
+  const built = sh("node", [join(REPO, "scripts/bundle.mjs"), "--skip-build", "--out", join(scratch, "out")], { cwd: REPO });
   expect(built.out).toContain("bundle: ");
   expect(built.status).toBe(0);
   const version = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;

@@ -1,69 +1,23 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.js";
 import { createSdNotify } from "../../src/systemd/sd-notify.js";
+import { listenNotify, type NotifyListener } from "./notify-listener.js";
 
 // The protocol is checked against a real AF_UNIX datagram socket (python3 stands in for systemd's
 // end) and the real systemd-notify helper: no mocks of either side.
-const LISTENER = fileURLToPath(new URL("./notify-listener.py", import.meta.url));
-
-interface Datagram { readonly data: string; readonly pid: number | null }
-
-interface Listener {
-  readonly address: string;
-  readonly messages: Datagram[];
-  waitFor(predicate: (messages: Datagram[]) => boolean, timeoutMs?: number): Promise<void>;
-  close(): void;
-}
-
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const fn of cleanups.splice(0)) fn();
 });
 
-async function listen(address: string): Promise<Listener> {
-  const child: ChildProcess = spawn("/usr/bin/python3", [LISTENER, address], { stdio: ["ignore", "pipe", "inherit"] });
-  const messages: Datagram[] = [];
-  const waiters = new Set<() => void>();
-  let listening!: () => void;
-  const ready = new Promise<void>((resolve) => (listening = resolve));
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    const parsed = JSON.parse(line) as { listening?: string } & Datagram;
-    if (parsed.listening !== undefined) listening();
-    // systemd-notify follows each message with a BARRIER=1; only the payloads matter here.
-    else if (parsed.data !== "BARRIER=1") messages.push(parsed);
-    for (const fn of waiters) fn();
-  });
-  const close = (): void => void child.kill("SIGKILL");
-  cleanups.push(close);
-  await ready;
-  return {
-    address,
-    messages,
-    close,
-    waitFor(predicate, timeoutMs = 5000) {
-      return new Promise<void>((resolve, reject) => {
-        const check = (): void => {
-          if (!predicate(messages)) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out; got ${JSON.stringify(messages)}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-  };
+async function listen(address: string): Promise<NotifyListener> {
+  const listener = await listenNotify(address);
+  cleanups.push(listener.close);
+  return listener;
 }
 
 function logCapture(): { log: ReturnType<typeof createLogger>; lines: Array<Record<string, unknown>> } {

@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prosodyInstalled, startProsody, type ProsodyServer } from "../../src/prosody/server.js";
+import { listenNotify, type NotifyListener } from "./notify-listener.js";
+
+// `xmpp-iot run` as systemd runs it: NOTIFY_SOCKET and WATCHDOG_USEC set, a real Prosody on
+// loopback, signals from outside. Runs the compiled CLI (npm test builds dist first).
+const CLI = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
+let scratch: string;
+let prosody: ProsodyServer | undefined;
+let configFile: string;
+
+beforeAll(async () => {
+  scratch = mkdtempSync(join(tmpdir(), "xmpp-iot-run-notify-"));
+  if (!prosodyInstalled()) return;
+  prosody = await startProsody({});
+  prosody.register("agent", "agent-pw");
+  configFile = join(scratch, "config.json");
+  writeFileSync(configFile, JSON.stringify({
+    name: "pi",
+    xmpp: { service: prosody.service, jid: "agent@localhost", password: "agent-pw", tls: "off" },
+    devices: [{ id: "greenhouse", driver: "simulated", intervalMs: 500, channels: { temperature: { unit: "Cel", min: 15, max: 30 } } }],
+    log: { level: "info" },
+  }));
+});
+afterAll(async () => {
+  await prosody?.stop();
+  prosody?.remove();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+interface Run { readonly child: ChildProcess; readonly listener: NotifyListener; readonly exited: Promise<{ code: number | null; signal: string | null }>; stderr: string }
+
+async function runAgent(name: string): Promise<Run> {
+  const listener = await listenNotify(join(scratch, `${name}.sock`));
+  const child = spawn(process.execPath, [CLI, "run", "--config", configFile], {
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", NOTIFY_SOCKET: listener.address, WATCHDOG_USEC: "1000000" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const run: Run = {
+    child, listener, stderr: "",
+    exited: new Promise((resolve) => child.on("exit", (code, signal) => {
+      listener.close();
+      resolve({ code, signal });
+    })),
+  };
+  child.stderr?.on("data", (chunk: Buffer) => (run.stderr += chunk.toString()));
+  return run;
+}
+
+const texts = (run: Run): string[] => run.listener.messages.map((m) => m.data);
+
+describe.skipIf(!prosodyInstalled())("xmpp-iot run under systemd's notify protocol", () => {
+  it("sends READY=1 after connecting, pings the watchdog, and SIGTERM stops with STOPPING=1 and exit 0", async () => {
+    const run = await runAgent("term");
+    await run.listener.waitFor((m) => m.some((x) => x.data.includes("READY=1")), 30_000);
+    const ready = texts(run).find((t) => t.includes("READY=1")) ?? "";
+    expect(ready).toContain(`MAINPID=${run.child.pid}`);
+    expect(ready).toMatch(/STATUS=online, [01]\/1 devices ok, \d+ pending/);
+    // WATCHDOG_USEC=1 s: a ping every 500 ms, from start (before READY) onwards.
+    await run.listener.waitFor((m) => m.filter((x) => x.data === "WATCHDOG=1").length >= 3, 10_000);
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(texts(run)).toContain("STOPPING=1\nSTATUS=shutting down");
+    expect(texts(run).indexOf("STOPPING=1\nSTATUS=shutting down")).toBeGreaterThan(texts(run).findIndex((t) => t.includes("READY=1")));
+  }, 60_000);
+
+  it("SIGHUP shuts down cleanly, then ends by SIGHUP so RestartForceExitStatus=SIGHUP restarts it", async () => {
+    const run = await runAgent("hup");
+    await run.listener.waitFor((m) => m.some((x) => x.data.includes("READY=1")), 30_000);
+    run.child.kill("SIGHUP");
+    expect(await run.exited).toEqual({ code: null, signal: "SIGHUP" });
+    expect(texts(run)).toContain("STOPPING=1\nSTATUS=restarting to reload the config");
+    expect(run.stderr).toContain('"signal":"SIGHUP"');
+    expect(run.stderr).toContain("agent stopped");
+  }, 60_000);
+});
