@@ -3,6 +3,9 @@ import { loadConfig } from "../config/load.js";
 import { IotError } from "../errors.js";
 import { createLogger } from "../log.js";
 import { allowFlags, flagString, type ParsedArgs } from "./args.js";
+import { createSdNotify } from "../systemd/sd-notify.js";
+import { systemdStatusLine } from "../systemd/status-line.js";
+import { dieBySignal } from "../systemd/restart.js";
 
 /** `xmpp-iot run --config FILE`: a bad config is refused before anything starts (exit 78). */
 export async function runCommand(args: ParsedArgs): Promise<number> {
@@ -14,16 +17,32 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   const agent = createAgent(loaded, log);
   const controller = new AbortController();
   let stopping: Promise<void> | undefined;
+  // systemd Type=notify (READY, WATCHDOG, STATUS, STOPPING); a no-op outside systemd.
+  const notify = createSdNotify({ env: process.env, log: log.child({ part: "systemd" }) });
+  let stopSignal: string | undefined;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     log.info({ signal }, "shutting down");
+    stopSignal = signal;
+    void notify.stopping(signal === "SIGHUP" ? "restarting to reload the config" : "shutting down");
     stopping = agent.stop(`${signal}: shutting down`);
     controller.abort();
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+  // SIGHUP = clean restart with the new config, not an in-process reload (systemd/README.md).
+  process.on("SIGHUP", () => shutdown("SIGHUP"));
+  await notify.start(controller.signal);
   await agent.start(controller.signal);
-  await new Promise<void>((resolve) => controller.signal.addEventListener("abort", () => resolve(), { once: true }));
+  if (!controller.signal.aborted) await notify.ready(systemdStatusLine(agent.status()));
+  const statusTimer = setInterval(() => void notify.status(systemdStatusLine(agent.status())), 15_000);
+  statusTimer.unref();
+  // A signal during start (or during READY) has already aborted: an abort listener added now
+  // would never fire, the loop would drain and the process would exit 0 mid-shutdown.
+  if (!controller.signal.aborted) await new Promise<void>((resolve) => controller.signal.addEventListener("abort", () => resolve(), { once: true }));
   await stopping;
+  clearInterval(statusTimer);
+  await notify.stop();
+  if (stopSignal === "SIGHUP") await dieBySignal("SIGHUP");
   return 0;
 }
