@@ -111,7 +111,8 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger }, 
             queue.unshiftAll([entry]); // kept: sent again after reconnect with the same item id
           } else {
             rejected++;
-            log.error({ node: nodeName(options.nodePrefix, entry.reading), err: messageOf(error) }, "reading rejected by the pubsub service");
+            // A refusing server refuses every reading: log the first and then every 1000th.
+            if (rejected % 1000 === 1) log.error({ node: nodeName(options.nodePrefix, entry.reading), rejected, err: messageOf(error) }, "reading rejected by the pubsub service");
           }
         },
       ).finally(() => {

@@ -26,7 +26,7 @@ export async function startTestBed(config: Record<string, unknown>, prosodyOptio
   const sink = new Writable({ write(chunk: Buffer, _enc, done) { logs.push(...chunk.toString().split("\n").filter(Boolean)); done(); } });
   const loaded = parseConfig({
     xmpp: { service: prosody.service, jid: "agent@localhost", password: ACCOUNTS.agent, tls: "off", ...(config["xmpp"] as object | undefined) },
-    pubsub: { service: prosody.pubsubJid, ...(config["pubsub"] as object | undefined) },
+    pubsub: withoutUndefined({ service: prosody.pubsubJid, ...(config["pubsub"] as object | undefined) }),
     acl: { admins: ["alice@localhost"], readers: ["bob@localhost"] },
     ...Object.fromEntries(Object.entries(config).filter(([k]) => k !== "xmpp" && k !== "pubsub")),
   }, {});
@@ -46,4 +46,9 @@ export async function startTestBed(config: Record<string, unknown>, prosodyOptio
       prosody.remove();
     },
   };
+}
+
+/** `{ service: undefined }` in a test config means "leave the key out" (e.g. PEP instead of a service). */
+function withoutUndefined(object: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
 }

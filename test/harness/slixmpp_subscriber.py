@@ -2,6 +2,7 @@
 
 Usage: /usr/bin/python3 slixmpp_subscriber.py --jid J --password-env VAR --host 127.0.0.1 --port P
         --service pubsub.localhost --node N [--node N ...] [--count K] [--timeout S] [--no-tls] [--ca FILE]
+        [--presence-subscribe AGENT_BARE_JID]
 
 Subscribes to every --node, prints one JSON line per SenML record received
 ({"node", "id", "bn", "n", "u", "v"|"vb"|"vs", "t"}), a line {"subscribed": [...]} once ready,
@@ -40,6 +41,17 @@ class Subscriber(slixmpp.ClientXMPP):
 
     async def on_start(self, _event):
         self.send_presence()
+        if self.args.presence_subscribe:
+            # PEP nodes with the presence access model need a presence subscription first.
+            approved = asyncio.get_event_loop().create_future()
+            self.add_event_handler("presence_subscribed", lambda p: approved.done() or approved.set_result(True))
+            self.add_event_handler("presence_subscribe", lambda p: self.send_presence(pto=p["from"].bare, ptype="subscribed"))
+            await self.get_roster()
+            self.send_presence(pto=self.args.presence_subscribe, ptype="subscribe")
+            try:
+                await asyncio.wait_for(approved, timeout=10)
+            except asyncio.TimeoutError:
+                print(json.dumps({"presence_subscription": "not approved"}), flush=True)
         subscribed = []
         for node in self.args.node:
             try:
@@ -90,6 +102,7 @@ async def main():
     parser.add_argument("--timeout", type=float, default=30)
     parser.add_argument("--no-tls", action="store_true")
     parser.add_argument("--ca")
+    parser.add_argument("--presence-subscribe", help="bare JID to subscribe to (presence) before the nodes")
     args = parser.parse_args()
     xmpp = Subscriber(args, os.environ[args.password_env])
     if args.no_tls:

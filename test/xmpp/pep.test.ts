@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
+import { runPython } from "../harness/python.js";
+
+const NODE = "sensors/porch/light";
+
+describe("publishing to the agent's own PEP (no pubsub service configured)", () => {
+  let bed: TestBed;
+  beforeAll(async () => {
+    bed = await startTestBed({
+      pubsub: { service: undefined },
+      devices: [{ id: "porch", driver: "simulated", intervalMs: 200, channels: { light: { unit: "lx", waveform: "sine", min: 100, max: 200 } } }],
+    });
+  });
+  afterAll(async () => { await bed?.stop(); });
+
+  it("creates the node on PEP and an ACL reader with a presence subscription receives SenML items", async () => {
+    const subscriber = runPython("slixmpp_subscriber.py", [
+      "--jid", "bob@localhost", "--port", String(bed.prosody.port), "--service", "agent@localhost",
+      "--presence-subscribe", "agent@localhost", "--node", NODE, "--count", "3", "--timeout", "30", "--no-tls",
+    ], { SUBSCRIBER_PASSWORD: ACCOUNTS.bob });
+    const { code, stderr } = await subscriber.exited;
+    expect(code, `${stderr}\n${JSON.stringify(subscriber.lines)}`).toBe(0);
+    const records = subscriber.lines.filter((l) => "n" in l);
+    expect(records.length).toBeGreaterThanOrEqual(3);
+    for (const r of records) {
+      expect(r).toMatchObject({ node: NODE, bn: "agent@localhost/porch/", n: "light", u: "lx" });
+      expect(r["v"]).toBeGreaterThanOrEqual(100);
+      expect(r["v"]).toBeLessThanOrEqual(200);
+    }
+    expect(bed.logs.some((l) => l.includes('"pubsub node ready"') && l.includes('"service":"PEP"'))).toBe(true);
+  });
+});
+
+describe("a pubsub component that does not let the agent create nodes", () => {
+  let bed: TestBed;
+  beforeAll(async () => {
+    bed = await startTestBed({
+      devices: [{ id: "g", driver: "simulated", intervalMs: 200, channels: { t: { unit: "Cel" } } }],
+    }, { pubsubAdmins: [] });
+  });
+  afterAll(async () => { await bed?.stop(); });
+
+  it("logs a line that says what to put in the Prosody config, and keeps running", async () => {
+    const deadline = Date.now() + 10_000;
+    while (!bed.logs.some((l) => l.includes("not allowed to create")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const line = bed.logs.find((l) => l.includes("not allowed to create"));
+    expect(line).toContain(`Component \\"${bed.prosody.pubsubJid}\\" \\"pubsub\\"`);
+    expect(bed.agent.connection.isOnline()).toBe(true);
+    expect(bed.agent.status().sinks[0]!.delivered).toBe(0);
+  });
+});
