@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSlixClient, type ClientReply, type SlixClient } from "./client.js";
+import { startControlFixture, USERS, type ControlFixture } from "./fixture.js";
+
+/** XEP-0050 through a real Prosody, driven by slixmpp's xep_0050 / xep_0004 (an independent client). */
+describe("ad-hoc commands (XEP-0050) from slixmpp", () => {
+  let fx: ControlFixture;
+  let alice: SlixClient;
+  let bob: SlixClient;
+  let eve: SlixClient;
+  const to = "agent@localhost/agent";
+  const cmd = (c: SlixClient, node: string, extra: Record<string, unknown> = {}): Promise<ClientReply> => c.call({ op: "command", to, node, ...extra });
+  const notes = (r: ClientReply): Array<{ type: string; text: string }> => r["notes"] as Array<{ type: string; text: string }>;
+  const fields = (r: ClientReply): Array<{ var: string; type: string; options: string[]; values: string[]; required: boolean }> => r["fields"] as never;
+
+  beforeAll(async () => {
+    fx = await startControlFixture({ commands: { sessionTimeoutS: 3, maxSessions: 8 } });
+    [alice, bob, eve] = await Promise.all([
+      startSlixClient(fx.prosody.port, "alice@localhost/phone", USERS.alice),
+      startSlixClient(fx.prosody.port, "bob@localhost/phone", USERS.bob),
+      startSlixClient(fx.prosody.port, "eve@localhost/phone", USERS.eve),
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([alice, bob, eve].map((c) => c?.stop()));
+    await fx?.stop();
+  });
+
+  it("lists per role: admin all five, reader no set, stranger nothing", async () => {
+    const [a, b, e] = await Promise.all([alice, bob, eve].map((c) => c.call({ op: "items", to })));
+    const nodes = (r: ClientReply | undefined) => (r!["items"] as Array<{ node: string }>).map((i) => i.node).sort();
+    expect(nodes(a)).toEqual(["help", "list", "read", "set", "status"]);
+    expect(nodes(b)).toEqual(["help", "list", "read", "status"]);
+    expect((a!["items"] as Array<{ jid: string; name: string }>).find((i) => i.name === "Set a writable channel")?.jid).toBe(to);
+    expect(e!.ok).toBe(true);
+    expect(nodes(e)).toEqual([]);
+    const info = await alice.call({ op: "info", to, node: "set" });
+    expect(info["identities"]).toEqual([["automation", "command-node", null, "Set a writable channel"]]);
+    expect(info["features"]).toEqual(["http://jabber.org/protocol/commands", "jabber:x:data"]);
+  });
+
+  it("list and status complete at once with a note and a result table", async () => {
+    const list = await cmd(alice, "list");
+    expect(list["status"]).toBe("completed");
+    expect(notes(list)[0]!.text).toMatch(/^greenhouse: ok\n {2}temperature 21\.5°C \(\d+s ago\) ✎/);
+    expect(list["formType"]).toBe("result");
+    expect(list["rows"]).toContainEqual({ device: "greenhouse", channel: "humidity", value: "55", unit: "%RH", age_s: expect.stringMatching(/^\d+$/) });
+    const status = await cmd(bob, "status");
+    expect(status["status"]).toBe("completed");
+    expect(notes(status)[0]!.text).toMatch(/^greenhouse-pi \(agent@localhost\/agent\) online, up \d+s\n- greenhouse: ok\npubsub: connected, \d+ pending/);
+  });
+
+  it("read: a form with the real devices and channels, the value with unit and age", async () => {
+    const form = await cmd(bob, "read");
+    expect(form["status"]).toBe("executing");
+    expect(form["actions"]).toEqual({ execute: "complete", allowed: ["complete"] });
+    expect(fields(form).map((f) => [f.var, f.type, f.required])).toEqual([["device", "list-single", true], ["channel", "list-single", false]]);
+    expect(fields(form)[0]!.options).toEqual(["greenhouse"]);
+    expect([...fields(form)[1]!.options].sort()).toEqual(["humidity", "lamp", "temperature"]);
+    const done = await cmd(bob, "read", { action: "complete", sessionid: form["sessionid"], form: { device: "greenhouse", channel: "humidity" } });
+    expect(done["sessionid"]).toBe(form["sessionid"]);
+    expect(done["status"]).toBe("completed");
+    expect(notes(done)).toEqual([{ type: "info", text: expect.stringMatching(/^greenhouse\/humidity: 55 %RH \(\d+s ago\)$/) }]);
+  });
+
+  it("set over two stages changes what read returns and what a pubsub subscriber receives", async () => {
+    const node = "sensors/greenhouse/lamp";
+    expect(await bob.call({ op: "subscribe", to: fx.prosody.pubsubJid, node })).toMatchObject({ ok: true, subscription: "subscribed" });
+
+    const first = await cmd(alice, "set");
+    expect(first["status"]).toBe("executing");
+    expect(first["actions"]).toEqual({ execute: "next", allowed: ["next"] });
+    expect(fields(first)[0]).toMatchObject({ var: "device", type: "list-single", options: ["greenhouse"] });
+    const id = first["sessionid"] as string;
+    const second = await cmd(alice, "set", { action: "next", sessionid: id, form: { device: "greenhouse" } });
+    expect(second["sessionid"]).toBe(id);
+    expect(second["actions"]).toEqual({ execute: "complete", allowed: ["prev", "complete"] });
+    expect(fields(second).map((f) => [f.var, f.type])).toEqual([["channel", "list-single"], ["value", "text-single"]]);
+    expect(fields(second)[0]!.options).toEqual(["temperature", "lamp"]);
+    const done = await cmd(alice, "set", { action: "complete", sessionid: id, form: { channel: "lamp", value: "on" } });
+    expect(done["sessionid"]).toBe(id);
+    expect(done["status"]).toBe("completed");
+    expect(notes(done)).toEqual([{ type: "info", text: "greenhouse/lamp = on (was off)" }]);
+
+    const read = await cmd(alice, "read");
+    const after = await cmd(alice, "read", { action: "complete", sessionid: read["sessionid"], form: { device: "greenhouse", channel: "lamp" } });
+    expect(notes(after)[0]!.text).toMatch(/^greenhouse\/lamp: on \(\d+s ago\)$/);
+    const items = await bob.call({ op: "wait_items", node, contains: 'vb="true"', timeout: 10 });
+    const payload = (items["items"] as Array<{ payload: string }>)[0]!.payload;
+    expect(payload).toContain('n="lamp"');
+    expect(payload).toContain('bn="agent@localhost/greenhouse/"');
+  });
+
+  it("a wrong value is a <note type=error> on the same session; the user can correct it", async () => {
+    const first = await cmd(alice, "set");
+    const id = first["sessionid"] as string;
+    const bad = await cmd(alice, "set", { action: "next", sessionid: id, form: { device: "cellar" } });
+    expect(bad["status"]).toBe("executing");
+    expect(bad["sessionid"]).toBe(id);
+    expect(notes(bad)).toEqual([{ type: "error", text: 'device "cellar" is not one of: greenhouse' }]);
+    await cmd(alice, "set", { action: "next", sessionid: id, form: { device: "greenhouse" } });
+    const badValue = await cmd(alice, "set", { action: "complete", sessionid: id, form: { channel: "temperature", value: "warm" } });
+    expect(badValue["status"]).toBe("executing");
+    expect(notes(badValue)).toEqual([{ type: "error", text: 'greenhouse/temperature: expected a number, got "warm"' }]);
+    const fixed = await cmd(alice, "set", { action: "complete", sessionid: id, form: { channel: "temperature", value: "22" } });
+    expect(notes(fixed)[0]!.text).toBe("greenhouse/temperature = 22°C (was 21.5°C)");
+  });
+
+  it("XEP-0050 errors: bad-action, bad-payload, bad-sessionid, cancel, session-expired", async () => {
+    const first = await cmd(alice, "set");
+    const id = first["sessionid"] as string;
+    const badAction = await cmd(alice, "set", { action: "complete", sessionid: id, form: { device: "greenhouse" } });
+    expect(badAction.error).toMatchObject({ condition: "bad-request", conditions: ["bad-request", "bad-action"] });
+    const badPayload = await cmd(alice, "set", { action: "next", sessionid: id });
+    expect(badPayload.error).toMatchObject({ condition: "bad-request", conditions: ["bad-request", "bad-payload"] });
+    const badSession = await cmd(alice, "set", { action: "next", sessionid: `${id}x`, form: { device: "greenhouse" } });
+    expect(badSession.error).toMatchObject({ conditions: ["bad-request", "bad-sessionid"] });
+    // Another user (or resource) cannot continue someone else's session.
+    const stolen = await cmd(bob, "read", { action: "complete", sessionid: id, form: { device: "greenhouse" } });
+    expect(stolen.error).toMatchObject({ conditions: ["bad-request", "bad-sessionid"] });
+    const canceled = await cmd(alice, "set", { action: "cancel", sessionid: id });
+    expect(canceled).toMatchObject({ ok: true, status: "canceled", sessionid: id });
+    const afterCancel = await cmd(alice, "set", { action: "next", sessionid: id, form: { device: "greenhouse" } });
+    expect(afterCancel.error).toMatchObject({ conditions: ["bad-request", "bad-sessionid"] });
+
+    const slow = await cmd(alice, "read");
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    const late = await cmd(alice, "read", { action: "complete", sessionid: slow["sessionid"], form: { device: "greenhouse" } });
+    expect(late.error).toMatchObject({ condition: "not-allowed", conditions: ["not-allowed", "session-expired"] });
+  });
+
+  it("sessions are bounded: past the bound a new one is refused with resource-constraint", async () => {
+    // maxSessions 8, at most 4 per full JID: alice and bob fill 8, a ninth from elsewhere is refused.
+    const opened = [];
+    for (let i = 0; i < 4; i++) opened.push(await cmd(alice, "read"), await cmd(bob, "read"));
+    expect(opened.every((r) => r["status"] === "executing")).toBe(true);
+    const tablet = await startSlixClient(fx.prosody.port, "alice@localhost/tablet", USERS.alice);
+    try {
+      const refused = await cmd(tablet, "read");
+      expect(refused.error).toMatchObject({ condition: "resource-constraint", type: "wait" });
+    } finally {
+      await tablet.stop();
+    }
+    const fifthOfAlice = await cmd(alice, "read"); // replaces alice's oldest: per-JID bound
+    expect(fifthOfAlice["status"]).toBe("executing");
+    const oldest = await cmd(alice, "read", { action: "complete", sessionid: opened[0]!["sessionid"], form: { device: "greenhouse" } });
+    expect(oldest.error).toMatchObject({ conditions: ["bad-request", "bad-sessionid"] });
+    for (const r of [...opened, fifthOfAlice]) {
+      const c = (r === fifthOfAlice || opened.indexOf(r) % 2 === 0) ? alice : bob;
+      await cmd(c, "read", { action: "cancel", sessionid: r["sessionid"] });
+    }
+  });
+
+  it("a reader's set is forbidden; a stranger is forbidden everything", async () => {
+    const readerSet = await cmd(bob, "set");
+    expect(readerSet.error).toMatchObject({ condition: "forbidden" });
+    for (const node of ["list", "read", "status", "set", "help"]) {
+      const r = await cmd(eve, node);
+      expect(r.error, node).toMatchObject({ condition: "forbidden" });
+    }
+    expect(fx.logs.some((l) => l["msg"] === "ad-hoc command refused: not in the ACL" && l["from"] === "eve@localhost")).toBe(true);
+  });
+});

@@ -1,0 +1,65 @@
+import { Writable } from "node:stream";
+import { createAgent, type Agent } from "../../src/agent.js";
+import { parseConfig } from "../../src/config/load.js";
+import { createLogger } from "../../src/log.js";
+import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
+
+export interface ControlFixture {
+  readonly prosody: ProsodyServer;
+  readonly agent: Agent;
+  /** JSON log lines of the agent, to check what it logged. */
+  readonly logs: Array<Record<string, unknown>>;
+  readonly agentJid: string;
+  stop(): Promise<void>;
+}
+
+export const USERS = { alice: "alice-pw", bob: "bob-pw", eve: "eve-pw" } as const;
+
+/**
+ * A private Prosody with four accounts (agent; alice admin; bob reader; eve a stranger) and the
+ * agent started on it, with a writable simulated greenhouse and an alert on its temperature.
+ */
+export async function startControlFixture(extra: Record<string, unknown> = {}): Promise<ControlFixture> {
+  const prosody = await startProsody({ pubsubAdmins: ["agent@localhost"] });
+  try {
+    prosody.register("agent", "agent-pw");
+    for (const [user, password] of Object.entries(USERS)) prosody.register(user, password);
+    const loaded = parseConfig({
+      name: "greenhouse-pi",
+      xmpp: { service: prosody.service, jid: "agent@localhost", password: "agent-pw", tls: "off", resource: "agent" },
+      pubsub: { service: prosody.pubsubJid, access: "acl" },
+      acl: { admins: ["alice@localhost"], readers: ["bob@localhost"] },
+      devices: [{
+        id: "greenhouse", driver: "simulated", intervalMs: 300,
+        channels: {
+          temperature: { unit: "Cel", writable: true, value: 21.5 },
+          lamp: { type: "boolean", writable: true },
+          humidity: { unit: "%RH", waveform: "constant", value: 55 },
+        },
+      }],
+      alerts: [{ when: "greenhouse/temperature > 35", for: "1s", hysteresis: 2, notify: ["alice@localhost"], room: `ops@${prosody.mucJid}` }],
+      ...extra,
+    });
+    const logs: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _e, done) {
+        for (const line of chunk.toString().split("\n")) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const agent = createAgent(loaded, createLogger({ level: "info" }, sink));
+    await agent.start();
+    return {
+      prosody, agent, logs, agentJid: "agent@localhost/agent",
+      async stop() {
+        await agent.stop();
+        await prosody.stop();
+        prosody.remove();
+      },
+    };
+  } catch (error) {
+    await prosody.stop();
+    prosody.remove();
+    throw error;
+  }
+}
