@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,16 +35,25 @@ afterAll(async () => {
 
 interface Run { readonly child: ChildProcess; readonly listener: NotifyListener; readonly exited: Promise<{ code: number | null; signal: string | null }>; stderr: string }
 
-async function runAgent(name: string): Promise<Run> {
+/** `journal`: stderr is a file announced as the journal stream, the way systemd sets it up. */
+async function runAgent(name: string, journal = false): Promise<Run> {
   const listener = await listenNotify(join(scratch, `${name}.sock`));
+  const stderrFile = join(scratch, `${name}.stderr`);
+  const fd = journal ? openSync(stderrFile, "w") : undefined;
+  const stat = fd === undefined ? undefined : fstatSync(fd);
   const child = spawn(process.execPath, [CLI, "run", "--config", configFile], {
-    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", NOTIFY_SOCKET: listener.address, WATCHDOG_USEC: "1000000" },
-    stdio: ["ignore", "ignore", "pipe"],
+    env: {
+      PATH: process.env["PATH"] ?? "/usr/bin:/bin", NOTIFY_SOCKET: listener.address, WATCHDOG_USEC: "1000000",
+      ...(stat ? { JOURNAL_STREAM: `${stat.dev}:${stat.ino}` } : {}),
+    },
+    stdio: ["ignore", "ignore", fd ?? "pipe"],
   });
+  if (fd !== undefined) closeSync(fd);
   const run: Run = {
     child, listener, stderr: "",
     exited: new Promise((resolve) => child.on("exit", (code, signal) => {
       listener.close();
+      if (journal) run.stderr = readFileSync(stderrFile, "utf8");
       resolve({ code, signal });
     })),
   };
@@ -70,12 +79,14 @@ describe.skipIf(!prosodyInstalled())("xmpp-iot run under systemd's notify protoc
   }, 60_000);
 
   it("SIGHUP shuts down cleanly, then ends by SIGHUP so RestartForceExitStatus=SIGHUP restarts it", async () => {
-    const run = await runAgent("hup");
+    const run = await runAgent("hup", true);
     await run.listener.waitFor((m) => m.some((x) => x.data.includes("READY=1")), 30_000);
     run.child.kill("SIGHUP");
     expect(await run.exited).toEqual({ code: null, signal: "SIGHUP" });
     expect(texts(run)).toContain("STOPPING=1\nSTATUS=restarting to reload the config");
-    expect(run.stderr).toContain('"signal":"SIGHUP"');
-    expect(run.stderr).toContain("agent stopped");
+    // Journal format: priority prefix for journald, no JSON, no timestamps of our own.
+    expect(run.stderr).toContain("<6>shutting down signal=SIGHUP\n");
+    expect(run.stderr).toContain("<6>agent stopped\n");
+    expect(run.stderr).toMatch(/^<6>\[xmpp\] xmpp online /m);
   }, 60_000);
 });
