@@ -5,6 +5,7 @@ import { createAlertEngine } from "./alerts/engine.js";
 import { createCommandRegistry } from "./commands/index.js";
 import type { LoadedConfig } from "./config/load.js";
 import { createDeviceManager } from "./device-manager.js";
+import { createMqttBridge, createMqttClientFromConfig } from "./mqtt/bridge.js";
 import { IotError, messageOf } from "./errors.js";
 import { createPipeline } from "./pipeline/pipeline.js";
 import type { Reading } from "./reading.js";
@@ -17,6 +18,7 @@ import { createMuc } from "./xmpp/muc.js";
 import { createDisco } from "./xmpp/disco.js";
 import { createPresence } from "./xmpp/presence.js";
 import { createPubsubSink } from "./xmpp/pubsub-sink.js";
+import { openOutbox } from "./outbox/index.js";
 
 /** Anything with listeners or timers that the agent starts after the core and stops before it. */
 export interface AgentPart {
@@ -47,7 +49,9 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
       if (Date.now() - rejectLogAt > 1000) { rejectLogAt = Date.now(); log.warn({ device, channel, reason }, "sample rejected"); }
     },
   });
-  const devices = createDeviceManager({ devices: config.devices, pipeline, log: log.child({ part: "devices" }) });
+  // MQTT bridge (issue 5): the broker connection exists before the devices so `mqtt` gateway devices share it.
+  const mqttClient = config.mqtt ? createMqttClientFromConfig(config, config.mqtt, log.child({ part: "mqtt" })) : undefined;
+  const devices = createDeviceManager({ devices: config.devices, pipeline, log: log.child({ part: "devices" }), ...(mqttClient ? { mqtt: mqttClient.link } : {}) });
   const connection = createConnection({ log: log.child({ part: "xmpp" }) }, {
     service: config.xmpp.service ?? `xmpp://${domain}:5222`,
     domain, username, password,
@@ -64,7 +68,9 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
   disco.addFeature("http://jabber.org/protocol/commands");
   const presence = createPresence({ connection, devices, disco, acl, log: log.child({ part: "presence" }) });
   const pubsubConfig = config.pubsub ?? { nodePrefix: "sensors/", access: "acl" as const, maxItems: 10, persistItems: true, maxPending: 10_000 };
-  const pubsub = createPubsubSink({ connection, log: log.child({ part: "pubsub" }) }, {
+  // Durable under outbox.path when configured (issue 6), else the in-memory bound pubsub.maxPending.
+  const pubsubOutbox = openOutbox({ log: log.child({ part: "outbox" }) }, "pubsub", config.outbox, pubsubConfig.maxPending);
+  const pubsub = createPubsubSink({ connection, log: log.child({ part: "pubsub" }), outbox: pubsubOutbox }, {
     service: config.pubsub?.service,
     nodePrefix: pubsubConfig.nodePrefix,
     maxPending: pubsubConfig.maxPending,
@@ -91,6 +97,11 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
   const rooms = [...new Set([...config.chat.rooms, ...config.alerts.flatMap((a) => (a.room !== undefined ? [a.room] : []))].map((r) => r.toLowerCase()))];
   const muc = createMuc({ connection, acl, registry: commands, log: log.child({ part: "muc" }) }, { ...config.chat, rooms, nick: config.chat.nick ?? config.name });
   parts.push(adhoc, chat, muc);
+  if (mqttClient && config.mqtt) {
+    const mqtt = createMqttBridge({ client: mqttClient, devices, pipeline, registry: commands, agentBareJid: connection.bareJid, log: log.child({ part: "mqtt" }) }, config, config.mqtt);
+    sinks.push(mqtt.sink);
+    parts.push(mqtt);
+  }
   if (config.alerts.length > 0) {
     sinks.push(createAlertEngine({ rules: config.alerts, log: log.child({ part: "alerts" }),
       delivery: { toJid: (jid, body) => chat.send(jid, body), toRoom: (room, body) => muc.send(room, body), online: () => connection.isOnline() } }));

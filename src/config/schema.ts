@@ -90,10 +90,12 @@ const mqttSchema = z
     path: ["caFile"],
   });
 
-/** Reserved for the durable outbox issue. */
+/** The durable outbox (src/outbox): one directory per sink under `path`, bounded per sink. */
 const outboxSchema = z.strictObject({
   path: z.string().min(1),
-  maxReadings: z.number().int().min(1).default(100_000),
+  maxReadings: z.number().int().min(1).max(10_000_000).default(100_000),
+  /** fdatasync at most this often while readings flow (power-cut window vs. SD card wear); 0 = every batch. */
+  syncIntervalMs: z.number().int().min(0).max(60_000).default(1000),
 });
 
 /** Chat commands (one-to-one and in rooms) and the XEP-0045 rooms the agent joins. */

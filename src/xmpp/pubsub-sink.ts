@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import { messageOf } from "../errors.js";
 import type { Reading } from "../reading.js";
 import { encodeSenmlXml } from "../senml/xml.js";
-import { BoundedQueue } from "../sinks/bounded-queue.js";
+import { createOutbox, type Outbox } from "../outbox/index.js";
+import { sinkStatus } from "../sinks/status.js";
 import type { ReadingSink, SinkStatus } from "../sinks/types.js";
 import type { Connection } from "./connection.js";
 import { createNodeManager, errorCondition, NS_PUBSUB, publishOptions, type NodeSettings } from "./pubsub-nodes.js";
@@ -13,14 +14,10 @@ export interface PubsubSinkOptions {
   readonly service: string | undefined;
   readonly nodePrefix: string;
   readonly settings: NodeSettings;
+  /** Bound of the in-memory outbox used when no durable one is given. */
   readonly maxPending: number;
   /** Publish IQs in flight at once; a window keeps throughput up without an unbounded burst. */
   readonly window?: number;
-}
-
-interface Entry {
-  readonly reading: Reading;
-  readonly acceptedAt: number;
 }
 
 export function nodeName(prefix: string, reading: Pick<Reading, "device" | "channel">): string {
@@ -29,30 +26,36 @@ export function nodeName(prefix: string, reading: Pick<Reading, "device" | "chan
 
 const TRANSIENT = new Set(["remote-server-timeout", "resource-constraint", "internal-server-error", "wait"]);
 
+/** Pause before sending again after a transient refusal (wait, resource-constraint). */
+const TRANSIENT_PAUSE_MS = 1000;
+
 /**
- * One XEP-0060 node per channel. A reading leaves the queue when the publish IQ result arrives;
- * while offline it waits in a bounded queue (oldest dropped and counted at the bound).
+ * One XEP-0060 node per channel. A reading leaves the outbox only when the publish IQ result
+ * arrives; the item id is the reading's stable id, so a resend replaces (XEP-0060 section 7.1.2).
+ * A new session (no XEP-0198 resumption) sends everything in flight again, in seq order: the old
+ * requests will never be answered. A resumed session keeps them: the server answers them.
  */
-export function createPubsubSink(deps: { connection: Connection; log: Logger }, options: PubsubSinkOptions): ReadingSink & { flush(timeoutMs: number): Promise<boolean> } {
+export function createPubsubSink(deps: { connection: Connection; log: Logger; outbox?: Outbox }, options: PubsubSinkOptions): ReadingSink & { flush(timeoutMs: number): Promise<boolean> } {
   const { connection, log } = deps;
   const request = (element: Parameters<Connection["request"]>[0], timeoutMs?: number) => connection.request(element, timeoutMs);
   const nodes = createNodeManager({ request, log, service: options.service });
-  const queue = new BoundedQueue<Entry>(options.maxPending);
+  const outbox = deps.outbox ?? createOutbox({ name: "pubsub", maxReadings: options.maxPending, log });
   const window = options.window ?? 32;
   const ensuring = new Map<string, Promise<void>>();
-  let inflight = 0;
-  let delivered = 0;
-  let rejected = 0;
-  let lastAckAt: number | undefined;
+  let session = 0;
   let publishOptionsSupported = false;
   let running = false;
+  let pausedUntil = 0;
+  let pauseTimer: NodeJS.Timeout | undefined;
   const drainWaiters = new Set<() => void>();
 
-  const onOnline = (): void => {
+  const onOnline = ({ resumed }: { resumed: boolean } = { resumed: false }): void => {
+    if (resumed) return pump();
+    session++;
+    outbox.retryAll();
     nodes.forgetAll();
     void discoverFeatures().finally(pump);
   };
-  const onOffline = (): void => undefined;
 
   async function discoverFeatures(): Promise<void> {
     try {
@@ -96,31 +99,40 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger }, 
     }
   }
 
+  function settle(): void {
+    if (outbox.waiting === 0 && outbox.inflight === 0) for (const resolve of drainWaiters) resolve();
+  }
+
   function pump(): void {
-    while (running && connection.isOnline() && inflight < window && queue.size > 0) {
-      const entry = queue.shift()!;
-      inflight++;
+    if (Date.now() < pausedUntil) return;
+    while (running && connection.isOnline() && outbox.inflight < window) {
+      const entry = outbox.next();
+      if (!entry) break;
+      const sentIn = session;
       publish(entry.reading, false).then(
-        () => {
-          delivered++;
-          lastAckAt = Date.now();
-        },
+        () => { outbox.ack(entry); },
         (error: unknown) => {
+          if (sentIn !== session) return; // already sent again on the new session
           const condition = errorCondition(error);
           if (!connection.isOnline() || condition === undefined || TRANSIENT.has(condition)) {
-            queue.unshiftAll([entry]); // kept: sent again after reconnect with the same item id
+            outbox.retry(entry); // kept: sent again with the same item id
+            if (connection.isOnline()) pause();
           } else {
-            rejected++;
-            // A refusing server refuses every reading: log the first and then every 1000th.
-            if (rejected % 1000 === 1) log.error({ node: nodeName(options.nodePrefix, entry.reading), rejected, err: messageOf(error) }, "reading rejected by the pubsub service");
+            outbox.reject(entry);
+            log.error({ node: nodeName(options.nodePrefix, entry.reading), err: messageOf(error) }, "reading rejected by the pubsub service");
           }
         },
       ).finally(() => {
-        inflight--;
-        if (queue.size === 0 && inflight === 0) for (const resolve of drainWaiters) resolve();
+        settle();
         pump();
       });
     }
+  }
+
+  function pause(): void {
+    pausedUntil = Date.now() + TRANSIENT_PAUSE_MS;
+    clearTimeout(pauseTimer);
+    pauseTimer = setTimeout(pump, TRANSIENT_PAUSE_MS);
   }
 
   return {
@@ -128,25 +140,23 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger }, 
     async start() {
       running = true;
       connection.events.on("online", onOnline);
-      connection.events.on("offline", onOffline);
       if (connection.isOnline()) onOnline();
     },
     async stop() {
       running = false;
+      clearTimeout(pauseTimer);
       connection.events.off("online", onOnline);
-      connection.events.off("offline", onOffline);
-      if (queue.size + inflight > 0) log.warn({ pending: queue.size + inflight }, "pubsub readings still pending at stop");
+      const { pending } = outbox.stats();
+      if (pending > 0) log.warn({ pending, durable: outbox.stats().durable }, "pubsub readings still pending at stop");
+      await outbox.close();
     },
     accept(reading) {
-      const dropped = queue.push({ reading, acceptedAt: Date.now() });
-      if (dropped && (queue.dropped === 1 || queue.dropped % 1000 === 0)) {
-        log.warn({ dropped: queue.dropped, bound: options.maxPending }, "pubsub queue full: oldest readings dropped");
-      }
+      outbox.push(reading);
       pump();
     },
     /** Waits until everything queued was acknowledged (or the timeout); true when drained. */
     async flush(timeoutMs) {
-      if (queue.size === 0 && inflight === 0) return true;
+      if (outbox.stats().pending === 0) return true;
       if (!connection.isOnline()) return false;
       return new Promise<boolean>((resolve) => {
         const done = (): void => { clearTimeout(timer); drainWaiters.delete(done); resolve(true); };
@@ -154,18 +164,8 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger }, 
         drainWaiters.add(done);
       });
     },
-    status(): SinkStatus & { rejected: number } {
-      const oldest = queue.peek();
-      return {
-        name: "pubsub",
-        connected: connection.isOnline(),
-        pending: queue.size + inflight,
-        ...(oldest ? { oldestPendingAgeS: (Date.now() - oldest.acceptedAt) / 1000 } : {}),
-        dropped: queue.dropped,
-        delivered,
-        rejected,
-        ...(lastAckAt !== undefined ? { lastAckAt } : {}),
-      };
+    status(): SinkStatus & { rejected: number; recovered: number; durable: boolean } {
+      return sinkStatus("pubsub", connection.isOnline(), outbox.stats());
     },
   };
 }

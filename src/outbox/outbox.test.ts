@@ -1,0 +1,115 @@
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Reading } from "../reading.js";
+import { createOutbox } from "./outbox.js";
+import { decodeRecord, encodeRecord, toRanges } from "./record.js";
+import { openSegmentLog } from "./segment-log.js";
+
+const log = pino({ level: "silent" });
+const dirs: string[] = [];
+const tmp = (): string => { const d = mkdtempSync(join(tmpdir(), "outbox-test-")); dirs.push(d); return d; };
+afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+const reading = (n: number): Reading => ({ device: "d", channel: "c", value: n, time: 1_764_000_000 + n / 1000, id: `id-${n}` });
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function durable(dir: string, maxReadings: number, segmentBytes?: number) {
+  const store = openSegmentLog({ dir, syncIntervalMs: 0, log, ...(segmentBytes ? { segmentBytes } : {}) });
+  return { store, outbox: createOutbox({ name: "t", maxReadings, store, log }) };
+}
+
+describe("record format", () => {
+  it("round-trips and refuses a torn or altered line", () => {
+    const line = encodeRecord({ k: "add", s: 7, t: 1, r: reading(7) }).trimEnd();
+    expect(decodeRecord(line)).toEqual({ k: "add", s: 7, t: 1, r: reading(7) });
+    expect(decodeRecord(line.slice(0, -3))).toBeUndefined();
+    expect(decodeRecord(line.replace('"value":7', '"value":8'))).toBeUndefined();
+    expect(toRanges([5, 1, 2, 3, 9, 10])).toEqual([[1, 3], [5, 5], [9, 10]]);
+  });
+});
+
+describe("outbox", () => {
+  it("keeps seq order when entries in flight come back", () => {
+    const outbox = createOutbox({ name: "t", maxReadings: 10, log });
+    for (let i = 1; i <= 5; i++) outbox.push(reading(i));
+    const [a, b, c] = [outbox.next()!, outbox.next()!, outbox.next()!];
+    outbox.retry(b);
+    outbox.ack(a);
+    outbox.retry(c);
+    const order: string[] = [];
+    for (let e = outbox.next(); e; e = outbox.next()) order.push(e.reading.id);
+    expect(order).toEqual(["id-2", "id-3", "id-4", "id-5"]);
+    outbox.retryAll();
+    expect(outbox.next()!.reading.id).toBe("id-2");
+  });
+
+  it("drops the oldest at the bound and counts exactly", () => {
+    const outbox = createOutbox({ name: "t", maxReadings: 100, log });
+    for (let i = 1; i <= 1234; i++) outbox.push(reading(i));
+    expect(outbox.stats()).toMatchObject({ pending: 100, dropped: 1134, delivered: 0 });
+    expect(outbox.next()!.reading.id).toBe("id-1135");
+  });
+
+  it("recovers exactly the unacknowledged readings after a crash, without close()", async () => {
+    const dir = tmp();
+    const first = durable(dir, 1000);
+    for (let i = 1; i <= 50; i++) first.outbox.push(reading(i));
+    for (let i = 1; i <= 20; i++) first.outbox.ack(first.outbox.next()!);
+    first.outbox.next(); // 21 in flight, never answered
+    await tick(); // one event-loop turn: the batch is written
+    // no close(): the process is "killed" here
+    const second = durable(dir, 1000);
+    expect(second.outbox.stats()).toMatchObject({ pending: 30, recovered: 30 });
+    expect(second.outbox.next()!.reading).toEqual(reading(21));
+    second.outbox.push(reading(51));
+    await second.outbox.close();
+    expect(second.store.nextSeq).toBeGreaterThan(50);
+  });
+
+  it("skips a torn last line and keeps the rest", async () => {
+    const dir = tmp();
+    const first = durable(dir, 1000);
+    for (let i = 1; i <= 3; i++) first.outbox.push(reading(i));
+    await first.outbox.close();
+    const file = join(dir, readdirSync(dir)[0]!);
+    appendFileSync(file, encodeRecord({ k: "add", s: 4, t: 1, r: reading(4) }).slice(0, 40));
+    const second = durable(dir, 1000);
+    expect(second.outbox.stats().pending).toBe(3);
+    expect(second.store.stats().corrupt).toBe(1);
+    await second.outbox.close();
+  });
+
+  it("a smaller bound at restart drops the oldest recovered, counted", async () => {
+    const dir = tmp();
+    const first = durable(dir, 1000);
+    for (let i = 1; i <= 10; i++) first.outbox.push(reading(i));
+    await first.outbox.close();
+    const second = durable(dir, 4);
+    expect(second.outbox.stats()).toMatchObject({ pending: 4, dropped: 6 });
+    expect(second.outbox.next()!.reading.id).toBe("id-7");
+    await second.outbox.close();
+    expect(durable(dir, 1000).outbox.stats().pending).toBe(4);
+  });
+
+  it("disk use stays bounded: old segments go once their readings left, even with one stuck", async () => {
+    const dir = tmp();
+    const { outbox, store } = durable(dir, 200, 4096);
+    const stuck = (outbox.push(reading(0)), outbox.next()!); // in flight forever
+    for (let i = 1; i <= 20_000; i++) {
+      outbox.push(reading(i));
+      if (i % 10 === 0) { await tick(); for (let e = outbox.next(); e; e = outbox.next()) outbox.ack(e); }
+    }
+    await tick();
+    const bytes = readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+    expect(store.stats().segments).toBeLessThanOrEqual(3);
+    expect(bytes).toBeLessThan(3 * 4096 + 2048);
+    expect(outbox.stats()).toMatchObject({ pending: 1, delivered: 20_000, dropped: 0 });
+    await outbox.close();
+    const again = durable(dir, 200);
+    expect(again.outbox.next()!.reading).toEqual(stuck.reading);
+    expect(again.outbox.stats().pending).toBe(1);
+    await again.outbox.close();
+  });
+});
