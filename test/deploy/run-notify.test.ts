@@ -36,12 +36,12 @@ afterAll(async () => {
 interface Run { readonly child: ChildProcess; readonly listener: NotifyListener; readonly exited: Promise<{ code: number | null; signal: string | null }>; stderr: string }
 
 /** `journal`: stderr is a file announced as the journal stream, the way systemd sets it up. */
-async function runAgent(name: string, journal = false): Promise<Run> {
+async function runAgent(name: string, journal = false, config = configFile): Promise<Run> {
   const listener = await listenNotify(join(scratch, `${name}.sock`));
   const stderrFile = join(scratch, `${name}.stderr`);
   const fd = journal ? openSync(stderrFile, "w") : undefined;
   const stat = fd === undefined ? undefined : fstatSync(fd);
-  const child = spawn(process.execPath, [CLI, "run", "--config", configFile], {
+  const child = spawn(process.execPath, [CLI, "run", "--config", config], {
     env: {
       PATH: process.env["PATH"] ?? "/usr/bin:/bin", NOTIFY_SOCKET: listener.address, WATCHDOG_USEC: "1000000",
       ...(stat ? { JOURNAL_STREAM: `${stat.dev}:${stat.ino}` } : {}),
@@ -89,4 +89,44 @@ describe.skipIf(!prosodyInstalled())("xmpp-iot run under systemd's notify protoc
     expect(run.stderr).toContain("<6>agent stopped\n");
     expect(run.stderr).toMatch(/^<6>\[xmpp\] xmpp online /m);
   }, 60_000);
+
+  it("keeps queued readings across a SIGHUP restart: the durable outbox sends them after the restart", async () => {
+    // Its own server, so stopping it does not disturb the other tests.
+    const server = await startProsody({});
+    server.register("agent", "agent-pw");
+    const config = join(scratch, "outbox-config.json");
+    writeFileSync(config, JSON.stringify({
+      name: "pi",
+      xmpp: { service: server.service, jid: "agent@localhost", password: "agent-pw", tls: "off", reconnectMinMs: 200, reconnectMaxMs: 500 },
+      devices: [{ id: "greenhouse", driver: "simulated", intervalMs: 100, channels: { temperature: { unit: "Cel", min: 15, max: 30 } } }],
+      outbox: { path: join(scratch, "outbox"), syncIntervalMs: 0 },
+      log: { level: "info" },
+    }));
+    let restarted: ProsodyServer | undefined;
+    try {
+      const first = await runAgent("outbox-1", true, config);
+      await first.listener.waitFor((m) => m.some((x) => x.data.includes("READY=1")), 30_000);
+      // Server gone (lost Wi-Fi): readings pile up in the outbox; then the config "reload".
+      await server.stop();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      first.child.kill("SIGHUP");
+      expect(await first.exited).toEqual({ code: null, signal: "SIGHUP" });
+      expect(first.stderr).toMatch(/pubsub readings still pending at stop pending=[1-9]\d* durable=true/);
+
+      // What systemd does next (RestartForceExitStatus=SIGHUP): a new process, same outbox.
+      restarted = await startProsody({ port: server.port, dir: server.dir });
+      const second = await runAgent("outbox-2", true, config);
+      await second.listener.waitFor((m) => m.some((x) => x.data.includes("READY=1")), 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      second.child.kill("SIGTERM");
+      expect(await second.exited).toEqual({ code: 0, signal: null });
+      expect(second.stderr).toMatch(/outbox: readings recovered from disk will be sent sink=pubsub recovered=[1-9]/);
+      // Stop flushes and waits for acknowledgements: nothing may be left, recovered ones included.
+      expect(second.stderr).not.toContain("still pending at stop");
+    } finally {
+      await restarted?.stop();
+      await server.stop();
+      server.remove();
+    }
+  }, 90_000);
 });
