@@ -1,0 +1,77 @@
+import type { Logger } from "pino";
+import type { CommandCaller, CommandResult } from "../commands/index.js";
+import type { Config, MqttConfig } from "../config/schema.js";
+import type { DeviceManager } from "../device-manager.js";
+import { messageOf } from "../errors.js";
+import type { Pipeline } from "../pipeline/pipeline.js";
+import { createMqttClient, type MqttClientHandle } from "./client.js";
+import { createMqttControl } from "./control.js";
+import { createDiscovery, type Discovery } from "./discovery.js";
+import { mqttClientOptions, topicPrefixOf } from "./options.js";
+import { createMqttReadingSink } from "./readings-sink.js";
+
+/** Created before the device manager so the `mqtt` gateway driver can share the connection. */
+export function createMqttClientFromConfig(config: Config, mqtt: MqttConfig, log: Logger): MqttClientHandle {
+  return createMqttClient({ log }, mqttClientOptions(config, mqtt));
+}
+
+export interface MqttBridgeDeps {
+  readonly client: MqttClientHandle;
+  readonly devices: DeviceManager;
+  readonly pipeline: Pick<Pipeline, "latest">;
+  readonly registry: { execute(name: string, rawInput: unknown, caller: CommandCaller): Promise<CommandResult> };
+  readonly agentBareJid: string;
+  readonly log: Logger;
+}
+
+/**
+ * The MQTT bridge as one agent part: readings sink, status/last will (in the client), `/set` and
+ * command topics, and Home Assistant discovery. Register `sink` with the sinks and the bridge as a
+ * part; the part owns the connection and closes it last.
+ */
+export function createMqttBridge(deps: MqttBridgeDeps, config: Config, mqtt: MqttConfig) {
+  const { client, log } = deps;
+  const topicPrefix = topicPrefixOf(config, mqtt);
+  const channelsById = new Map(config.devices.map((d) => [d.id, d.channels ?? {}]));
+  const discovery: Discovery | undefined = mqtt.homeAssistant?.enabled === true
+    ? createDiscovery({ client, devices: deps.devices, latest: deps.pipeline.latest, log: log.child({ mqtt: "discovery" }) }, {
+      discoveryPrefix: mqtt.homeAssistant.discoveryPrefix,
+      topicPrefix,
+      statusTopic: `${topicPrefix}/status`,
+      agentName: config.name,
+      readOnly: mqtt.readOnly,
+      qos: mqtt.qos,
+      channels: (device) => channelsById.get(device),
+    })
+    : undefined;
+  const sink = createMqttReadingSink({ client, log, ...(discovery ? { onReading: discovery.noteReading } : {}) }, {
+    topicPrefix, agentBareJid: deps.agentBareJid, qos: mqtt.qos, retain: mqtt.retain, maxPending: mqtt.maxPending,
+  });
+  const control = createMqttControl({ client, registry: deps.registry, log }, { topicPrefix, readOnly: mqtt.readOnly, qos: mqtt.qos });
+
+  return {
+    name: "mqtt",
+    sink,
+    topicPrefix,
+    stats: () => ({ client: client.stats(), control: control.stats(), ...(discovery ? { discovery: discovery.status() } : {}) }),
+    async start(signal: AbortSignal): Promise<void> {
+      // Subscriptions first: the client sends them with its CONNECT session.
+      control.start();
+      discovery?.start();
+      client.start(signal);
+      if (!(await client.waitOnline(2000))) {
+        log.warn({ url: mqtt.url, err: client.stats().lastError }, "MQTT broker not reachable yet; readings are queued and the connection is retried");
+      }
+    },
+    async stop(): Promise<void> {
+      if (!(await sink.flush(3000))) log.warn({ pending: sink.status().pending }, "stopping with MQTT readings not acknowledged");
+      control.stop();
+      discovery?.stop();
+      try {
+        await client.stop();
+      } catch (error) {
+        log.warn({ err: messageOf(error) }, "MQTT disconnect failed");
+      }
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import type { Logger } from "pino";
+import type { Role } from "../acl.js";
+import type { CommandCaller, CommandResult } from "../commands/index.js";
+import { IotError, messageOf } from "../errors.js";
+import type { MqttClientHandle, Qos } from "./client.js";
+import { wildcardLevels } from "./topics.js";
+
+export interface MqttControlOptions {
+  readonly topicPrefix: string;
+  /** No `/set` subscription, and command requests run with the reader role. */
+  readonly readOnly: boolean;
+  readonly qos: Qos;
+  /** Requests being executed at once; more are answered RATE_LIMITED at once. */
+  readonly maxInflight?: number;
+  readonly maxPayloadBytes?: number;
+}
+
+export interface MqttControlDeps {
+  readonly client: Pick<MqttClientHandle, "publish" | "subscribe">;
+  /** The one command registry (src/commands); MQTT is only a front-end to it. */
+  readonly registry: { execute(name: string, rawInput: unknown, caller: CommandCaller): Promise<CommandResult> };
+  readonly log: Logger;
+}
+
+export type CommandResponse =
+  | { readonly id: unknown; readonly status: "ok"; readonly data: unknown }
+  | { readonly id: unknown; readonly status: "error"; readonly error: string; readonly code: string };
+
+/**
+ * Parses a request: a JSON object whose `id` is echoed back and whose other keys are the command's
+ * input (`{"id": 7, "device": "greenhouse", "channel": "lamp", "value": "on"}`); an empty payload
+ * is a request without input.
+ */
+export function parseRequest(payload: string): { id: unknown; input: Record<string, unknown> } | { id: unknown; error: string } {
+  if (payload.trim() === "") return { id: null, input: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch (error) {
+    return { id: null, error: `request is not JSON (${messageOf(error)}); send an object like {"id":1,"device":"greenhouse"}` };
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    return { id: null, error: "request must be a JSON object like {\"id\":1,\"device\":\"greenhouse\"}" };
+  }
+  const { id = null, ...input } = parsed as Record<string, unknown>;
+  return { id, input };
+}
+
+export function toResponse(id: unknown, result: CommandResult): CommandResponse {
+  return result.status === "ok"
+    ? { id, status: "ok", data: result.data }
+    : { id, status: "error", error: result.error.message, code: result.error.code };
+}
+
+/**
+ * The MQTT front-end of the command registry: `<prefix>/<device>/<channel>/set` with a plain
+ * value, and `<prefix>/command/<name>` JSON requests answered on `<prefix>/command/<name>/response`.
+ * Whoever may publish to these topics is trusted as an admin: the broker's ACL is the gate
+ * (`readOnly` makes the agent itself refuse writes).
+ */
+export function createMqttControl(deps: MqttControlDeps, options: MqttControlOptions) {
+  const { client, registry, log } = deps;
+  const maxInflight = options.maxInflight ?? 16;
+  const maxPayloadBytes = options.maxPayloadBytes ?? 16_384;
+  const role: Role = options.readOnly ? "reader" : "admin";
+  const caller: CommandCaller = { role, via: "mqtt", who: "mqtt" };
+  const unsubscribes: Array<() => void> = [];
+  const counters = { sets: 0, requests: 0, errors: 0, ignoredRetained: 0 };
+  let inflight = 0;
+
+  function respond(name: string, response: CommandResponse): void {
+    if (response.status === "error") counters.errors++;
+    client.publish(`${options.topicPrefix}/command/${name}/response`, JSON.stringify(response), { qos: options.qos, retain: false })
+      .catch((error: unknown) => log.warn({ command: name, err: messageOf(error) }, "MQTT command response not delivered"));
+  }
+
+  async function run(name: string, input: unknown): Promise<CommandResult> {
+    if (inflight >= maxInflight) return { status: "error", error: new IotError("RATE_LIMITED", `more than ${maxInflight} MQTT commands at once; try again`) };
+    inflight++;
+    try {
+      return await registry.execute(name, input, caller);
+    } finally {
+      inflight--;
+    }
+  }
+
+  const ignoreRetained = (topic: string): void => {
+    counters.ignoredRetained++;
+    log.warn({ topic }, `retained command ignored (it would run again on every restart); clear it with: mosquitto_pub -r -n -t '${topic}'`);
+  };
+
+  const onSet = (topic: string, payload: Buffer, retained: boolean): void => {
+    if (retained) return ignoreRetained(topic);
+    const [device = "", channel = ""] = wildcardLevels(`${options.topicPrefix}/+/+/set`, topic);
+    if (payload.length > maxPayloadBytes) {
+      log.warn({ topic, bytes: payload.length }, "MQTT set payload too large; ignored");
+      counters.errors++;
+      return;
+    }
+    counters.sets++;
+    void run("set", { device, channel, value: payload.toString("utf8") }).then((result) => {
+      if (result.status === "error") {
+        counters.errors++;
+        log.warn({ topic, code: result.error.code, err: result.error.message }, "MQTT set refused");
+      } else {
+        log.info({ device, channel }, "set over MQTT");
+      }
+    });
+  };
+
+  const onCommand = (topic: string, payload: Buffer, retained: boolean): void => {
+    if (retained) return ignoreRetained(topic);
+    const [name = ""] = wildcardLevels(`${options.topicPrefix}/command/+`, topic);
+    counters.requests++;
+    if (payload.length > maxPayloadBytes) {
+      respond(name, { id: null, status: "error", error: `request larger than ${maxPayloadBytes} bytes`, code: "BAD_INPUT" });
+      return;
+    }
+    const request = parseRequest(payload.toString("utf8"));
+    if ("error" in request) {
+      respond(name, { id: request.id, status: "error", error: request.error, code: "BAD_INPUT" });
+      return;
+    }
+    void run(name, request.input).then((result) => respond(name, toResponse(request.id, result)));
+  };
+
+  return {
+    stats: () => ({ ...counters, inflight }),
+    start(): void {
+      if (!options.readOnly) unsubscribes.push(client.subscribe(`${options.topicPrefix}/+/+/set`, onSet));
+      unsubscribes.push(client.subscribe(`${options.topicPrefix}/command/+`, onCommand));
+    },
+    stop(): void {
+      for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
+    },
+  };
+}
