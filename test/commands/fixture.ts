@@ -13,10 +13,10 @@ export interface ControlFixture {
   stop(): Promise<void>;
 }
 
-export const USERS = { alice: "alice-pw", bob: "bob-pw", eve: "eve-pw" } as const;
+export const USERS = { alice: "alice-pw", bob: "bob-pw", carol: "carol-pw", eve: "eve-pw" } as const;
 
 /**
- * A private Prosody with four accounts (agent; alice admin; bob reader; eve a stranger) and the
+ * A private Prosody with five accounts (agent; alice admin; bob and carol readers; eve a stranger) and the
  * agent started on it, with a writable simulated greenhouse and an alert on its temperature.
  */
 export async function startControlFixture(extra: Record<string, unknown> = {}): Promise<ControlFixture> {
@@ -28,7 +28,7 @@ export async function startControlFixture(extra: Record<string, unknown> = {}): 
       name: "greenhouse-pi",
       xmpp: { service: prosody.service, jid: "agent@localhost", password: "agent-pw", tls: "off", resource: "agent" },
       pubsub: { service: prosody.pubsubJid, access: "acl" },
-      acl: { admins: ["alice@localhost"], readers: ["bob@localhost"] },
+      acl: { admins: ["alice@localhost"], readers: ["bob@localhost", "carol@localhost"] },
       devices: [{
         id: "greenhouse", driver: "simulated", intervalMs: 300,
         channels: {

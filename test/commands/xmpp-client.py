@@ -59,7 +59,6 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler("session_start", self.on_start)
         self.add_event_handler("failed_auth", lambda *_: self.online.done() or self.online.set_exception(RuntimeError("auth failed")))
         self.add_event_handler("message", self.on_message)
-        self.add_event_handler("groupchat_message", self.on_message)
         self.add_event_handler("pubsub_publish", self.on_item)
         self.presences = deque(maxlen=200)
         for kind in ("subscribed", "unsubscribed", "subscribe"):
@@ -73,9 +72,7 @@ class Client(slixmpp.ClientXMPP):
 
     def on_message(self, msg):
         if msg["body"] and msg["type"] in ("chat", "normal", "groupchat"):
-            entry = {"type": msg["type"], "from": str(msg["from"]), "body": msg["body"]}
-            if entry not in list(self.messages)[-1:]:  # groupchat_message and message both fire
-                self.messages.append(entry)
+            self.messages.append({"type": msg["type"], "from": str(msg["from"]), "body": msg["body"]})
 
     def on_item(self, msg):
         item = msg["pubsub_event"]["items"]["item"]
@@ -115,8 +112,10 @@ async def handle(c, req):
         deadline = asyncio.get_event_loop().time() + req.get("timeout", 10)
         want = req.get("count", 1)
         while True:
-            found = [m for m in c.messages if (req.get("type") in (None, m["type"])) and req.get("contains", "") in m["body"]]
+            found = [m for m in c.messages if (req.get("type") in (None, m["type"])) and req.get("contains", "") in m["body"]
+                     and req.get("from", "") in m["from"]]
             if len(found) >= want or asyncio.get_event_loop().time() >= deadline:
+                found = found[:want]
                 for m in found:
                     c.messages.remove(m)
                 return {"messages": found}
