@@ -22,23 +22,34 @@ tarball="$(find "$BOOT" -maxdepth 1 -name 'xmpp-iot-*.tar.gz' | sort -V | tail -
 [ -n "$tarball" ] || { echo "firstboot: no xmpp-iot-*.tar.gz in $BOOT" >&2; exit 1; }
 
 # Node from a nodejs.org tarball on the boot partition, when the image has none (or an old one).
+# It goes to /usr/local (bin/node), outside /home, which the unit's ProtectHome=yes hides.
 node_ok() {
   local v; v="$("$1" --version 2>/dev/null)" || return 1
   IFS=. read -r major minor _ <<<"${v#v}"
   [ "$major" -gt 20 ] 2>/dev/null || { [ "$major" -eq 20 ] && [ "$minor" -ge 10 ]; } 2>/dev/null
 }
-if [ -z "$ROOT" ] && ! { command -v node >/dev/null && node_ok "$(command -v node)"; }; then
-  case "$(uname -m)" in aarch64) arch=arm64 ;; armv7l) arch=armv7l ;; armv6l) arch=armv6l ;; x86_64) arch=x64 ;; *) arch="$(uname -m)" ;; esac
+have_node=no
+candidates=("$ROOT/usr/bin/node" "$ROOT/usr/local/bin/node")
+if [ -z "$ROOT" ]; then candidates+=("$(command -v node || true)"); fi
+for candidate in "${candidates[@]}"; do
+  if [ -n "$candidate" ] && [ -x "$candidate" ] && node_ok "$candidate"; then have_node=yes; break; fi
+done
+node_args=()
+if [ "$have_node" = no ]; then
+  # The target's architecture; for an image built elsewhere, say XMPP_IOT_ARCH=arm64 (or armv7l).
+  case "${XMPP_IOT_ARCH:-$(uname -m)}" in aarch64|arm64) arch=arm64 ;; armv7l) arch=armv7l ;; armv6l) arch=armv6l ;; x86_64|x64) arch=x64 ;; *) arch="$(uname -m)" ;; esac
   node_tarball="$(find "$BOOT" -maxdepth 1 -name "node-v*-linux-$arch.tar.*" | sort -V | tail -n 1)"
   [ -n "$node_tarball" ] || { echo "firstboot: no Node >= 20.10 and no node-v*-linux-$arch.tar.* in $BOOT" >&2; exit 1; }
-  tar -xf "$node_tarball" -C /usr/local --strip-components=1 --no-same-owner
-  echo "firstboot: installed $(/usr/local/bin/node --version) from $(basename "$node_tarball")"
+  mkdir -p "$ROOT/usr/local"
+  tar -xf "$node_tarball" -C "$ROOT/usr/local" --strip-components=1 --no-same-owner
+  node_args=(--node /usr/local/bin/node)
+  echo "firstboot: installed Node from $(basename "$node_tarball") into /usr/local"
 fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 tar -xzf "$tarball" -C "$work" --no-same-owner
-args=()
+args=("${node_args[@]}")
 if [ -n "$ROOT" ]; then args+=(--root "$ROOT"); fi
 if [ -f "$BOOT/xmpp-iot-config.json" ]; then args+=(--config "$BOOT/xmpp-iot-config.json"); fi
 if [ -f "$BOOT/xmpp-iot-password" ]; then args+=(--password-file "$BOOT/xmpp-iot-password"); fi

@@ -82,10 +82,18 @@ describe("npm run bundle", () => {
     copyFileSync(join(scratch, "out/xmpp-iot-firstboot.sh"), join(boot, "xmpp-iot-firstboot.sh"));
     copyFileSync(join(REPO, "config.example.json"), join(boot, "xmpp-iot-config.json"));
     writeFileSync(join(boot, "xmpp-iot-password"), "pi-secret\n");
+    // The image has no Node: a nodejs.org-style tarball on the boot partition provides it. Its
+    // node is a stand-in that only answers --version (a real one is ~100 MB).
+    const nodeDir = join(scratch, "node-v22.1.0-linux-x64");
+    mkdirSync(join(nodeDir, "bin"), { recursive: true });
+    writeFileSync(join(nodeDir, "bin/node"), "#!/bin/sh\necho v22.1.0\n", { mode: 0o755 });
+    expect(sh("tar", ["-cJf", join(boot, "node-v22.1.0-linux-x64.tar.xz"), "-C", scratch, "node-v22.1.0-linux-x64"]).status).toBe(0);
 
-    const first = sh("/bin/bash", [join(boot, "xmpp-iot-firstboot.sh"), "--root", root]);
+    const first = sh("/bin/bash", [join(boot, "xmpp-iot-firstboot.sh"), "--root", root], { env: { XMPP_IOT_ARCH: "x64" } });
     expect(first.out).toContain("firstboot: done");
     expect(first.status).toBe(0);
+    expect(first.out).toContain("installed Node from node-v22.1.0-linux-x64.tar.xz into /usr/local");
+    expect(readFileSync(join(root, "etc/systemd/system/xmpp-iot.service"), "utf8")).toContain("ExecStart=/usr/local/bin/node /opt/xmpp-iot/dist/src/cli.js run");
     expect(readFileSync(join(root, "etc/xmpp-iot/password"), "utf8")).toBe("pi-secret\n");
     expect(existsSync(join(boot, "xmpp-iot-password"))).toBe(false);
     expect(readFileSync(join(boot, "xmpp-iot-firstboot.log"), "utf8")).toContain("installed the app into /opt/xmpp-iot");
