@@ -3,6 +3,7 @@ import type { CommandCaller, CommandResult } from "../commands/index.js";
 import type { Config, MqttConfig } from "../config/schema.js";
 import type { DeviceManager } from "../device-manager.js";
 import { messageOf } from "../errors.js";
+import { openOutbox } from "../outbox/index.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import { createMqttClient, type MqttClientHandle } from "./client.js";
 import { createMqttControl } from "./control.js";
@@ -44,7 +45,9 @@ export function createMqttBridge(deps: MqttBridgeDeps, config: Config, mqtt: Mqt
       channels: (device) => channelsById.get(device),
     })
     : undefined;
-  const sink = createMqttReadingSink({ client, log, ...(discovery ? { onReading: discovery.noteReading } : {}) }, {
+  // Durable under <outbox.path>/mqtt when the outbox section is configured, else in memory (mqtt.maxPending).
+  const outbox = openOutbox({ log: log.child({ mqtt: "outbox" }) }, "mqtt", config.outbox, mqtt.maxPending);
+  const sink = createMqttReadingSink({ client, log, outbox, ...(discovery ? { onReading: discovery.noteReading } : {}) }, {
     topicPrefix, agentBareJid: deps.agentBareJid, qos: mqtt.qos, retain: mqtt.retain, maxPending: mqtt.maxPending,
   });
   const control = createMqttControl({ client, registry: deps.registry, log }, { topicPrefix, readOnly: mqtt.readOnly, qos: mqtt.qos });

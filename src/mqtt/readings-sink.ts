@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { messageOf } from "../errors.js";
+import { createOutbox, type Outbox } from "../outbox/index.js";
 import type { Reading } from "../reading.js";
-import { BoundedQueue } from "../sinks/bounded-queue.js";
+import { sinkStatus } from "../sinks/status.js";
 import type { ReadingSink, SinkStatus } from "../sinks/types.js";
 import type { MqttClientHandle, Qos } from "./client.js";
 import { encodeReadingPayload, readingTopic } from "./payload.js";
@@ -11,64 +12,63 @@ export interface MqttSinkOptions {
   readonly agentBareJid: string;
   readonly qos: Qos;
   readonly retain: boolean;
+  /** Bound of the in-memory outbox used when no durable one is given. */
   readonly maxPending: number;
   /** Publishes awaiting PUBACK at once: keeps throughput up without an unbounded burst. */
   readonly window?: number;
 }
 
-interface Entry {
-  readonly reading: Reading;
-  readonly acceptedAt: number;
-}
-
 /**
- * Readings on `<prefix>/<device>/<channel>` as SenML JSON. A reading leaves the queue when the
- * broker acknowledged it (PUBACK for QoS 1); while the broker is down readings wait in a bounded
- * queue (oldest dropped and counted) and go out after the reconnect with the same id.
+ * Readings on `<prefix>/<device>/<channel>` as SenML JSON. A reading leaves the outbox only when
+ * the broker acknowledged it (PUBACK for QoS 1, the write for QoS 0); while the broker is down
+ * readings wait in the bounded outbox (durable under `outbox.path` when configured) and go out
+ * after the reconnect, oldest first, with the same id.
  */
 export function createMqttReadingSink(
-  deps: { client: Pick<MqttClientHandle, "publish" | "events" | "isConnected">; log: Logger; onReading?: (reading: Reading) => void },
+  deps: { client: Pick<MqttClientHandle, "publish" | "events" | "isConnected">; log: Logger; outbox?: Outbox; onReading?: (reading: Reading) => void },
   options: MqttSinkOptions,
 ): ReadingSink & { flush(timeoutMs: number): Promise<boolean> } {
   const { client, log } = deps;
-  const queue = new BoundedQueue<Entry>(options.maxPending);
+  const outbox = deps.outbox ?? createOutbox({ name: "mqtt", maxReadings: options.maxPending, log });
   const window = options.window ?? 64;
   const drainWaiters = new Set<() => void>();
-  let inflight = 0;
-  let delivered = 0;
-  let rejected = 0;
-  let lastAckAt: number | undefined;
   let running = false;
+  let session = 0;
+  let refusedLogged = 0;
 
   function settle(): void {
-    if (queue.size === 0 && inflight === 0) for (const resolve of drainWaiters) resolve();
+    if (outbox.waiting === 0 && outbox.inflight === 0) for (const resolve of drainWaiters) resolve();
   }
 
   function pump(): void {
-    while (running && client.isConnected() && inflight < window && queue.size > 0) {
-      const entry = queue.shift()!;
-      inflight++;
+    while (running && client.isConnected() && outbox.inflight < window) {
+      const entry = outbox.next();
+      if (!entry) break;
       const { reading } = entry;
+      const sentIn = session;
       client.publish(readingTopic(options.topicPrefix, reading.device, reading.channel), encodeReadingPayload(options.agentBareJid, reading), { qos: options.qos, retain: options.retain })
         .then(
-          () => { delivered++; lastAckAt = Date.now(); },
+          () => { outbox.ack(entry); },
           (error: unknown) => {
+            if (sentIn !== session) return; // already sent again on the new connection
             if (!client.isConnected()) {
-              // The connection dropped before the PUBACK: back to the front, sent again after the
-              // reconnect with the same id.
-              queue.unshiftAll([entry]);
+              outbox.retry(entry); // the connection dropped before the PUBACK: same id after reconnect
               return;
             }
             // Refused on a live connection: retrying would loop, so it is counted and logged.
-            rejected++;
-            if (rejected === 1 || rejected % 1000 === 0) log.error({ err: messageOf(error), rejected, device: reading.device, channel: reading.channel }, "MQTT publish refused");
+            outbox.reject(entry);
+            if (refusedLogged++ % 1000 === 0) log.error({ err: messageOf(error), device: reading.device, channel: reading.channel }, "MQTT publish refused");
           },
         )
-        .finally(() => { inflight--; settle(); pump(); });
+        .finally(() => { settle(); pump(); });
     }
   }
 
-  const onOnline = (): void => pump();
+  const onOnline = (): void => {
+    session++;
+    outbox.retryAll();
+    pump();
+  };
 
   return {
     name: "mqtt",
@@ -80,18 +80,17 @@ export function createMqttReadingSink(
     async stop() {
       running = false;
       client.events.off("online", onOnline);
-      if (queue.size + inflight > 0) log.warn({ pending: queue.size + inflight }, "MQTT readings still pending at stop");
+      const { pending, durable } = outbox.stats();
+      if (pending > 0) log.warn({ pending, durable }, "MQTT readings still pending at stop");
+      await outbox.close();
     },
     accept(reading) {
       deps.onReading?.(reading);
-      const dropped = queue.push({ reading, acceptedAt: Date.now() });
-      if (dropped && (queue.dropped === 1 || queue.dropped % 1000 === 0)) {
-        log.warn({ dropped: queue.dropped, bound: options.maxPending }, "MQTT queue full: oldest readings dropped");
-      }
+      outbox.push(reading);
       pump();
     },
     async flush(timeoutMs) {
-      if (queue.size === 0 && inflight === 0) return true;
+      if (outbox.stats().pending === 0) return true;
       if (!client.isConnected()) return false;
       return new Promise<boolean>((resolve) => {
         const done = (): void => { clearTimeout(timer); drainWaiters.delete(done); resolve(true); };
@@ -99,18 +98,8 @@ export function createMqttReadingSink(
         drainWaiters.add(done);
       });
     },
-    status(): SinkStatus & { rejected: number } {
-      const oldest = queue.peek();
-      return {
-        name: "mqtt",
-        connected: client.isConnected(),
-        pending: queue.size + inflight,
-        ...(oldest ? { oldestPendingAgeS: (Date.now() - oldest.acceptedAt) / 1000 } : {}),
-        dropped: queue.dropped,
-        delivered,
-        rejected,
-        ...(lastAckAt !== undefined ? { lastAckAt } : {}),
-      };
+    status(): SinkStatus & { rejected: number; recovered: number; durable: boolean } {
+      return sinkStatus("mqtt", client.isConnected(), outbox.stats());
     },
   };
 }

@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
+import { spawnCli, type CliProcess } from "../harness/cli.js";
+import { startMosquitto, type Mosquitto } from "./mosquitto.js";
+import { mosquittoPub, mosquittoSubRetained, observe } from "./observer.js";
+
+const PREFIX = "xmpp-iot/killpi";
+
+/**
+ * The compiled CLI (`node dist/src/cli.js run`) as a child process, so the agent can be killed
+ * for real: the broker, not the agent, must then publish the last will.
+ */
+describe("agent process: retained status and the last will", () => {
+  let prosody: ProsodyServer;
+  let broker: Mosquitto;
+  let dir: string;
+  let configFile: string;
+  const children: CliProcess[] = [];
+
+  beforeAll(async () => {
+    [prosody, broker] = await Promise.all([startProsody({ pubsubAdmins: ["agent@localhost"] }), startMosquitto()]);
+    prosody.register("agent", "agent-pw");
+    dir = mkdtempSync(join(tmpdir(), "xmpp-iot-mqtt-proc-"));
+    const passwordFile = join(dir, "xmpp-password");
+    writeFileSync(passwordFile, "agent-pw\n", { mode: 0o600 });
+    configFile = join(dir, "config.json");
+    writeFileSync(configFile, JSON.stringify({
+      name: "killpi",
+      xmpp: { service: prosody.service, jid: "agent@localhost", passwordFile, tls: "off" },
+      pubsub: { service: prosody.pubsubJid },
+      devices: [{ id: "g", driver: "simulated", intervalMs: 500, channels: { lamp: { type: "boolean", writable: true, value: false } } }],
+      mqtt: { url: broker.url, keepaliveS: 5 },
+      log: { level: "info" },
+    }));
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const child of children) if (child.child.exitCode === null) child.child.kill("SIGKILL");
+    await Promise.all(children.map((c) => c.exited));
+    await broker?.remove();
+    await prosody?.stop();
+    prosody?.remove();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async (): Promise<CliProcess> => {
+    const child = spawnCli(["run", "--config", configFile]);
+    children.push(child);
+    await child.waitForOutput(/"msg":"agent started"/, 20_000);
+    return child;
+  };
+
+  it("publishes online retained, and the broker publishes the will (offline) after SIGKILL", async () => {
+    // A retained /set left on the broker must not fire at start-up (it would fire on every restart).
+    mosquittoPub(broker.port, `${PREFIX}/g/lamp/set`, "ON", ["-r"]);
+    const watcher = await observe(broker.url, [`${PREFIX}/status`, `${PREFIX}/g/lamp`]);
+    try {
+      const agent = await start();
+      await watcher.waitFor((m) => m.topic === `${PREFIX}/status` && m.text === "online", 10_000, "online");
+      expect(mosquittoSubRetained(broker.port, `${PREFIX}/status`)).toBe("online");
+      await agent.waitForOutput(/retained command ignored/, 5000);
+      expect(agent.output()).toContain(`mosquitto_pub -r -n -t '${PREFIX}/g/lamp/set'`);
+      await watcher.waitFor((m) => m.topic === `${PREFIX}/g/lamp`, 5000, "a lamp reading");
+      expect(watcher.seen.filter((m) => m.topic === `${PREFIX}/g/lamp`).every((m) => m.text.includes("\"vb\":false"))).toBe(true);
+      mosquittoPub(broker.port, `${PREFIX}/g/lamp/set`, null, ["-r"]);
+
+      const killedAt = Date.now();
+      agent.child.kill("SIGKILL");
+      expect(await agent.exited).toBeNull();
+      const will = await watcher.waitFor((m) => m.topic === `${PREFIX}/status` && m.text === "offline" && m.at >= killedAt, 10_000, "the last will");
+      // The kernel closes the socket at once, so the broker sends the will without waiting for keepalive.
+      expect(will.at - killedAt).toBeLessThan(3000);
+      expect(mosquittoSubRetained(broker.port, `${PREFIX}/status`)).toBe("offline");
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it("publishes offline itself on a clean SIGTERM (a clean DISCONNECT discards the will)", async () => {
+    const watcher = await observe(broker.url, [`${PREFIX}/status`]);
+    try {
+      const agent = await start();
+      const mark = Date.now();
+      await watcher.waitFor((m) => m.text === "online" && m.at >= mark - 5000 && !m.retain, 10_000, "online again");
+      agent.child.kill("SIGTERM");
+      expect(await agent.exited).toBe(0);
+      await watcher.waitFor((m) => m.text === "offline" && m.at >= mark, 5000, "offline on shutdown");
+      expect(mosquittoSubRetained(broker.port, `${PREFIX}/status`)).toBe("offline");
+      expect(agent.output()).not.toContain("agent-pw");
+    } finally {
+      await watcher.close();
+    }
+  });
+});
