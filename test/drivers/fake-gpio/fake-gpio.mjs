@@ -121,14 +121,15 @@ if (tool === "gpioset") {
 
 if (tool === "gpiomon") {
   const offset = offsetOf(chip, positional[0]);
+  const events = file("events", offset);
+  if (!existsSync(events)) writeFileSync(events, "");
+  // Start reading before the line shows as held: the test waits for "held" before sending edges.
+  let position = statSync(events).size;
   request(offset);
   const format = opt("-F", "--format");
   // Real v1 gpiomon block-buffers stdout into a pipe unless -b is given: a driver would see nothing.
   const lineBuffered = !v1 || opt("-b", "--line-buffered") === true;
   let pending = "";
-  const events = file("events", offset);
-  if (!existsSync(events)) writeFileSync(events, "");
-  let position = statSync(events).size;
   setInterval(() => {
     const size = statSync(events).size;
     if (size <= position) return;
