@@ -39,11 +39,12 @@ export function mayRun(permission: Permission, role: Role): boolean {
 }
 
 /** "device: required; value: expected string" from a zod error, naming each field. */
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.ZodError, raw: unknown): string {
   return error.issues.map((issue) => {
     const path = issue.path.join(".");
     if (issue.code === "unrecognized_keys") return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
-    const message = issue.code === "invalid_type" && issue.input === undefined ? "required" : issue.message;
+    const given = issue.path.reduce<unknown>((at, key) => (at as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey], raw);
+    const message = given === undefined ? "required" : issue.code === "invalid_union" ? "expected a number, on/off or text" : issue.message;
     return path ? `${path}: ${message}` : message;
   }).join("; ");
 }
@@ -78,7 +79,7 @@ export function createCommandRegistry(deps: CommandRegistryDeps) {
         return { status: "error", error: new IotError("FORBIDDEN", caller.role === "stranger" ? "not allowed" : `${name} is for admins only`) };
       }
       const parsed = command.input.safeParse(rawInput ?? {});
-      if (!parsed.success) return { status: "error", error: new IotError("BAD_INPUT", `${name}: ${describeIssues(parsed.error)}`) };
+      if (!parsed.success) return { status: "error", error: new IotError("BAD_INPUT", `${name}: ${describeIssues(parsed.error, rawInput)}`) };
       try {
         return { status: "ok", ...(await command.run(parsed.data, caller)) };
       } catch (error) {
