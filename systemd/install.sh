@@ -118,13 +118,11 @@ EOF
 chmod 0644 "$ROOT/etc/tmpfiles.d/$NAME.conf"
 
 if [ -z "$ROOT" ]; then
-  if ! getent passwd "$NAME" >/dev/null; then
-    if command -v systemd-sysusers >/dev/null; then systemd-sysusers "$NAME.conf"
-    else
-      getent group gpio >/dev/null || groupadd --system gpio
-      useradd --system --user-group --home-dir "/var/lib/$NAME" --no-create-home --shell /usr/sbin/nologin "$NAME"
-    fi
-    note "created system user $NAME"
+  # Every run, not only when the user is missing: an upgrade may add a group (idempotent).
+  if command -v systemd-sysusers >/dev/null; then systemd-sysusers "$NAME.conf"
+  else
+    getent group gpio >/dev/null || groupadd --system gpio
+    getent passwd "$NAME" >/dev/null || useradd --system --user-group --home-dir "/var/lib/$NAME" --no-create-home --shell /usr/sbin/nologin "$NAME"
   fi
 elif [ -f "$ROOT/etc/passwd" ]; then
   # An image root with its own passwd: create the user there now, so the files below get its group.
@@ -221,6 +219,8 @@ if [ "$ENABLE" = yes ]; then systemctl enable "$NAME.service"; fi
 if [ "$START" = yes ]; then
   systemctl restart "$NAME.service"
   note "started; follow the log with: journalctl -u $NAME -f"
+elif systemctl is-active --quiet "$NAME.service"; then
+  note "the running agent keeps the old version until: systemctl restart $NAME"
 else
   note "next: edit /etc/$NAME/config.json and /etc/$NAME/password, then: systemctl start $NAME"
 fi
