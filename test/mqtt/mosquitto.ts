@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect as tcpConnect } from "node:net";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 
 export const MOSQUITTO = "/usr/sbin/mosquitto";
@@ -62,6 +62,9 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       "log_type notice",
       "log_type information",
       "connection_messages true",
+      // Started as root, mosquitto 2 drops to the "mosquitto" user, which cannot read our 0700 temp
+      // dir (password file, TLS key); staying the current user keeps the files private.
+      `user ${userInfo().username}`,
     ];
     if (options.users) {
       const passwd = join(dir, "passwd");

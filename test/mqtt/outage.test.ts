@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestBed, type TestBed } from "../harness/agent.js";
+import { startLinkProxy, type LinkProxy } from "./link-proxy.js";
+import { startMosquitto, type Mosquitto } from "./mosquitto.js";
+import { observe, type Observer } from "./observer.js";
+
+const PREFIX = "xmpp-iot/outpi";
+const BOUND = 5;
+
+interface Record1 { n: string; v: number; t: number; id: string }
+
+describe("MQTT link outage: bounded queue, backoff, resend after reconnect", () => {
+  let broker: Mosquitto;
+  let proxy: LinkProxy;
+  let bed: TestBed;
+  let watcher: Observer;
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    proxy = await startLinkProxy(broker.port);
+    watcher = await observe(broker.url, [`${PREFIX}/g/n`]);
+    bed = await startTestBed({
+      name: "outpi",
+      devices: [{ id: "g", driver: "simulated", intervalMs: 100, channels: { n: { unit: "Cel", waveform: "sine", min: 0, max: 100, periodMs: 4000 } } }],
+      mqtt: { url: `mqtt://127.0.0.1:${proxy.port}`, maxPending: BOUND, reconnectMinMs: 200, reconnectMaxMs: 800 },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await watcher?.close();
+    await bed?.stop();
+    await proxy?.close();
+    await broker?.remove();
+  });
+
+  const mqttSink = () => bed.agent.status().sinks.find((s) => s.name === "mqtt")!;
+
+  it("keeps the newest readings up to the bound while the broker is unreachable and sends them after reconnect", async () => {
+    await watcher.waitFor(() => true, 10_000, "a first reading");
+    const cutAt = Date.now();
+    proxy.down();
+    await new Promise((r) => setTimeout(r, 2500));
+    const during = mqttSink();
+    expect(during.connected).toBe(false);
+    expect(during.pending).toBe(BOUND);
+    expect(during.dropped).toBeGreaterThanOrEqual(15);
+
+    const retries = bed.logs.filter((l) => l.includes("MQTT disconnected; retrying")).map((l) => JSON.parse(l) as { retryInMs: number; attempt: number });
+    expect(retries.length).toBeGreaterThanOrEqual(3);
+    // Exponential with equal jitter between reconnectMinMs/2 and reconnectMaxMs.
+    for (const r of retries) { expect(r.retryInMs).toBeGreaterThanOrEqual(100); expect(r.retryInMs).toBeLessThanOrEqual(800); }
+    expect(retries.map((r) => r.attempt)).toEqual(retries.map((_, i) => i + 1));
+
+    const restoredAt = Date.now();
+    proxy.up();
+    const connectedLog = () => bed.logs.map((l) => JSON.parse(l) as { msg: string; time: number }).filter((l) => l.msg === "MQTT connected" && l.time >= restoredAt)[0];
+    await waitUntil(() => connectedLog() !== undefined, 5000);
+    // Everything stamped before the reconnect was queued; the bound kept the newest BOUND of them.
+    const connectedAt = connectedLog()!.time;
+    const queuedAndResent = () => watcher.seen.filter((m) => m.at >= restoredAt).map((m) => (JSON.parse(m.text) as Record1[])[0]!).filter((r) => r.t * 1000 < connectedAt);
+    await waitUntil(() => queuedAndResent().length >= BOUND, 10_000).catch((e: Error) => {
+      throw new Error(`${e.message}: sink ${JSON.stringify(mqttSink())}; seen after ${JSON.stringify(watcher.seen.filter((m) => m.at >= restoredAt).slice(0, 8))}`);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const resent = queuedAndResent();
+    expect(resent).toHaveLength(BOUND);
+    for (const r of resent) expect(r.t * 1000).toBeGreaterThan(cutAt);
+    expect(resent.map((r) => r.t)).toEqual([...resent.map((r) => r.t)].sort((a, b) => a - b));
+    expect(new Set(resent.map((r) => r.id)).size).toBe(BOUND);
+    // Only the newest survive the bound: BOUND readings at 100 ms cover the last ~0.5 s.
+    for (const r of resent) expect(connectedAt - r.t * 1000).toBeLessThan(1000);
+    await waitUntil(() => mqttSink().connected && mqttSink().pending === 0, 5000).catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(mqttSink())}`); });
+    console.log(`outage ${restoredAt - cutAt} ms: dropped ${mqttSink().dropped}, resent ${resent.length}, retries logged ${retries.length} (${retries.map((r) => r.retryInMs).join(", ")} ms)`);
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
