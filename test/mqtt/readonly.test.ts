@@ -7,7 +7,7 @@ import { mosquittoPub, observe, type Observer } from "./observer.js";
 
 const PREFIX = "site/ro";
 
-describe("MQTT bridge with readOnly: the agent itself refuses writes over MQTT", () => {
+describe("MQTT bridge with readOnly (over MQTT 5): the agent itself refuses writes over MQTT", () => {
   let broker: Mosquitto;
   let bed: TestBed;
   let watcher: Observer;
@@ -18,7 +18,7 @@ describe("MQTT bridge with readOnly: the agent itself refuses writes over MQTT",
     bed = await startTestBed({
       name: "ro",
       devices: [{ id: "g", driver: "simulated", intervalMs: 200, channels: { lamp: { type: "boolean", writable: true, value: false } } }],
-      mqtt: { url: broker.url, topicPrefix: PREFIX, readOnly: true, qos: 0, homeAssistant: { discoveryPrefix: "ha" } },
+      mqtt: { url: broker.url, topicPrefix: PREFIX, readOnly: true, qos: 0, protocolVersion: 5, homeAssistant: { discoveryPrefix: "ha" } },
     });
   }, 60_000);
 
