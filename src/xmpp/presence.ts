@@ -51,7 +51,24 @@ export function createPresence(deps: { connection: Connection; devices: DeviceMa
       log.info({ from }, "presence subscription approved");
     }
   };
-  const onOnline = (): void => announce();
+  /**
+   * RFC 6121 section 3.2: a JID taken out of the ACL keeps its roster subscription (and with it our
+   * presence and PEP items on the presence access model) unless we cancel it; do that on each login.
+   */
+  const revokeStrangers = async (): Promise<void> => {
+    const roster = await connection.request(xml("iq", { type: "get" }, xml("query", { xmlns: "jabber:iq:roster" })));
+    for (const item of roster.getChild("query")?.getChildren("item") ?? []) {
+      const jid = bare(item.attrs["jid"]);
+      const subscription = item.attrs["subscription"];
+      if (acl.role(jid) !== "stranger" || (subscription !== "from" && subscription !== "both")) continue;
+      send(xml("presence", { to: jid, type: "unsubscribed" }));
+      log.info({ jid }, "presence subscription revoked: not in the ACL");
+    }
+  };
+  const onOnline = (): void => {
+    announce();
+    revokeStrangers().catch((error: unknown) => log.warn({ err: messageOf(error) }, "could not check the roster against the ACL"));
+  };
 
   return {
     announce,
@@ -59,7 +76,7 @@ export function createPresence(deps: { connection: Connection; devices: DeviceMa
       connection.events.on("stanza", onStanza);
       connection.events.on("online", onOnline);
       devices.onHealthChange(announce);
-      if (connection.isOnline()) announce();
+      if (connection.isOnline()) onOnline();
     },
     /** Unavailable presence with a reason, before the stream closes. */
     async goodbye(reason: string): Promise<void> {

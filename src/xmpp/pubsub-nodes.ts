@@ -71,10 +71,41 @@ export function createNodeManager(deps: { request: Request; log: Logger; service
       xml("configure", { node }, submitForm(NODE_CONFIG, nodeConfigFields(settings, node))))));
   }
 
-  async function setMembers(node: string, members: readonly string[]): Promise<void> {
-    if (members.length === 0) return;
-    await request(xml("iq", { type: "set", to }, xml("pubsub", { xmlns: NS_PUBSUB_OWNER },
-      xml("affiliations", { node }, ...members.map((jid) => xml("affiliation", { jid, affiliation: "member" }))))));
+  const bareOf = (jid: string | undefined): string => (jid ?? "").split("/")[0]!.toLowerCase();
+
+  /**
+   * Whitelist members = the ACL (XEP-0060 section 8.9): missing members are added, and a JID taken
+   * out of the ACL loses its `member` affiliation and its subscriptions (section 8.8.2.1), so a
+   * removed reader stops receiving items instead of keeping what it once had.
+   */
+  async function syncMembers(node: string, members: readonly string[]): Promise<void> {
+    const wanted = new Set(members.map((jid) => jid.toLowerCase()));
+    const step = async (what: string, type: "get" | "set", child: Element): Promise<Element> => {
+      try {
+        return await request(xml("iq", { type, to }, xml("pubsub", { xmlns: NS_PUBSUB_OWNER }, child)));
+      } catch (error) {
+        (error as { step?: string }).step = what;
+        throw error;
+      }
+    };
+    const affiliations = (await step("get affiliations", "get", xml("affiliations", { node })))
+      .getChild("pubsub")?.getChild("affiliations")?.getChildren("affiliation") ?? [];
+    const has = new Map(affiliations.map((a) => [bareOf(a.attrs["jid"]), a.attrs["affiliation"] as string]));
+    const keep = (jid: string): boolean => wanted.has(jid) || ["owner", "publisher"].includes(has.get(jid) ?? "");
+    const subscriptions = (await step("get subscriptions", "get", xml("subscriptions", { node })))
+      .getChild("pubsub")?.getChild("subscriptions")?.getChildren("subscription") ?? [];
+    const revoked = subscriptions.filter((s) => s.attrs["subscription"] !== "none" && !keep(bareOf(s.attrs["jid"])));
+    if (revoked.length > 0) {
+      await step("remove subscriptions", "set", xml("subscriptions", { node }, ...revoked.map((s) => xml("subscription", {
+        jid: s.attrs["jid"], subscription: "none", ...(s.attrs["subid"] !== undefined ? { subid: s.attrs["subid"] } : {}) }))));
+      log.info({ node, revoked: revoked.map((s) => bareOf(s.attrs["jid"])) }, "pubsub subscriptions of JIDs outside the ACL removed");
+    }
+    // After the subscriptions: Prosody 0.12 refuses to drop a member who still has one.
+    const changes = [
+      ...[...wanted].filter((jid) => !["member", "publisher", "owner"].includes(has.get(jid) ?? "")).map((jid) => xml("affiliation", { jid, affiliation: "member" })),
+      ...[...has].filter(([jid, aff]) => aff === "member" && !wanted.has(jid)).map(([jid]) => xml("affiliation", { jid, affiliation: "none" })),
+    ];
+    if (changes.length > 0) await step("set affiliations", "set", xml("affiliations", { node }, ...changes));
   }
 
   return {
@@ -88,7 +119,12 @@ export function createNodeManager(deps: { request: Request; log: Logger; service
       try {
         const outcome = await create(node, settings);
         if (outcome === "exists") await configure(node, settings);
-        if (settings.accessModel === "whitelist") await setMembers(node, settings.members);
+        if (settings.accessModel === "whitelist") {
+          await syncMembers(node, settings.members).catch((error: unknown) => {
+            // Publishing still works; say plainly that the ACL is not enforced on this node.
+            log.warn({ node, step: (error as { step?: string }).step, condition: errorCondition(error), err: messageOf(error) }, "could not sync whitelist members with the ACL");
+          });
+        }
         ready.add(node);
         log.info({ node, service: to ?? "PEP", outcome }, "pubsub node ready");
       } catch (error) {

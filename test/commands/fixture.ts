@@ -4,55 +4,75 @@ import { parseConfig } from "../../src/config/load.js";
 import { createLogger } from "../../src/log.js";
 import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
 
-export interface ControlFixture {
-  readonly prosody: ProsodyServer;
+export interface RunningAgent {
   readonly agent: Agent;
   /** JSON log lines of the agent, to check what it logged. */
   readonly logs: Array<Record<string, unknown>>;
-  readonly agentJid: string;
   stop(): Promise<void>;
+}
+
+export interface ControlFixture extends RunningAgent {
+  readonly prosody: ProsodyServer;
+  readonly agentJid: string;
 }
 
 export const USERS = { alice: "alice-pw", bob: "bob-pw", carol: "carol-pw", eve: "eve-pw" } as const;
 
-/**
- * A private Prosody with five accounts (agent; alice admin; bob and carol readers; eve a stranger) and the
- * agent started on it, with a writable simulated greenhouse and an alert on its temperature.
- */
-export async function startControlFixture(extra: Record<string, unknown> = {}): Promise<ControlFixture> {
+/** A private Prosody with five accounts: agent; alice admin; bob and carol readers; eve a stranger. */
+export async function startAccounts(): Promise<ProsodyServer> {
   const prosody = await startProsody({ pubsubAdmins: ["agent@localhost"] });
   try {
     prosody.register("agent", "agent-pw");
     for (const [user, password] of Object.entries(USERS)) prosody.register(user, password);
-    const loaded = parseConfig({
-      name: "greenhouse-pi",
-      xmpp: { service: prosody.service, jid: "agent@localhost", password: "agent-pw", tls: "off", resource: "agent" },
-      pubsub: { service: prosody.pubsubJid, access: "acl" },
-      acl: { admins: ["alice@localhost"], readers: ["bob@localhost", "carol@localhost"] },
-      devices: [{
-        id: "greenhouse", driver: "simulated", intervalMs: 300,
-        channels: {
-          temperature: { unit: "Cel", writable: true, value: 21.5 },
-          lamp: { type: "boolean", writable: true },
-          humidity: { unit: "%RH", waveform: "constant", value: 55 },
-        },
-      }],
-      alerts: [{ when: "greenhouse/temperature > 35", for: "1s", hysteresis: 2, notify: ["alice@localhost"], room: `ops@${prosody.mucJid}` }],
-      ...extra,
-    });
-    const logs: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _e, done) {
-        for (const line of chunk.toString().split("\n")) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-        done();
+    return prosody;
+  } catch (error) {
+    await prosody.stop();
+    prosody.remove();
+    throw error;
+  }
+}
+
+/**
+ * The agent on that server, with a writable simulated greenhouse and an alert on its temperature;
+ * `extra` replaces top-level config keys.
+ */
+export async function startAgent(prosody: ProsodyServer, extra: Record<string, unknown> = {}): Promise<RunningAgent> {
+  const loaded = parseConfig({
+    name: "greenhouse-pi",
+    xmpp: { service: prosody.service, jid: "agent@localhost", password: "agent-pw", tls: "off", resource: "agent" },
+    pubsub: { service: prosody.pubsubJid, access: "acl" },
+    acl: { admins: ["alice@localhost"], readers: ["bob@localhost", "carol@localhost"] },
+    devices: [{
+      id: "greenhouse", driver: "simulated", intervalMs: 300,
+      channels: {
+        temperature: { unit: "Cel", writable: true, value: 21.5 },
+        lamp: { type: "boolean", writable: true },
+        humidity: { unit: "%RH", waveform: "constant", value: 55 },
       },
-    });
-    const agent = createAgent(loaded, createLogger({ level: "info" }, sink));
-    await agent.start();
+    }],
+    alerts: [{ when: "greenhouse/temperature > 35", for: "1s", hysteresis: 2, notify: ["alice@localhost"], room: `ops@${prosody.mucJid}` }],
+    ...extra,
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _e, done) {
+      for (const line of chunk.toString().split("\n")) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const agent = createAgent(loaded, createLogger({ level: "info" }, sink));
+  await agent.start();
+  return { agent, logs, stop: () => agent.stop() };
+}
+
+export async function startControlFixture(extra: Record<string, unknown> = {}): Promise<ControlFixture> {
+  const prosody = await startAccounts();
+  try {
+    const running = await startAgent(prosody, extra);
     return {
-      prosody, agent, logs, agentJid: "agent@localhost/agent",
+      ...running, prosody, agentJid: "agent@localhost/agent",
       async stop() {
-        await agent.stop();
+        await running.stop();
         await prosody.stop();
         prosody.remove();
       },

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ProsodyServer } from "../../src/prosody/server.js";
+import { startSlixClient, type SlixClient } from "./client.js";
+import { startAccounts, startAgent, USERS, type RunningAgent } from "./fixture.js";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const NODE = "sensors/greenhouse/temperature";
+
+/** DESIGN "ACL": only ACL JIDs may subscribe, and a JID taken out of the ACL loses what it had. */
+describe("ACL on subscriptions", () => {
+  let prosody: ProsodyServer;
+  let running: RunningAgent | undefined;
+  let bob!: SlixClient;
+  let eve!: SlixClient;
+  let alice!: SlixClient;
+
+  beforeAll(async () => {
+    prosody = await startAccounts();
+    const start = (u: keyof typeof USERS) => startSlixClient(prosody.port, `${u}@localhost/phone`, USERS[u]);
+    [alice, bob, eve] = await Promise.all([start("alice"), start("bob"), start("eve")]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([alice, bob, eve].map((c) => c?.stop()));
+    await running?.stop();
+    await prosody?.stop();
+    prosody?.remove();
+  });
+
+  it("a reader removed from the ACL loses its node subscription and its presence subscription", async () => {
+    running = await startAgent(prosody, { alerts: [] });
+    await sleep(1000); // the agent creates its nodes with the first readings
+    expect(await bob.call({ op: "subscribe", to: prosody.pubsubJid, node: NODE })).toMatchObject({ ok: true, subscription: "subscribed" });
+    expect((await bob.call({ op: "presence_subscribe", to: "agent@localhost" }))["answer"]).toBe("subscribed");
+    await running.stop();
+
+    running = await startAgent(prosody, { alerts: [], acl: { admins: ["alice@localhost"], readers: [] } });
+    await sleep(1500);
+    await bob.call({ op: "wait_items", node: NODE, timeout: 0 });
+    const before = ((await bob.call({ op: "wait_items", node: NODE, timeout: 0 }))["items"] as unknown[]).length;
+    await sleep(1500);
+    const after = ((await bob.call({ op: "wait_items", node: NODE, timeout: 0 }))["items"] as unknown[]).length;
+    expect(after - before, "items still delivered to a JID out of the ACL").toBe(0);
+    const again = await bob.call({ op: "subscribe", to: prosody.pubsubJid, node: NODE });
+    expect(again.ok).toBe(false);
+    expect(again.error).toMatchObject({ condition: "forbidden" });
+    expect(running.logs.find((l) => l["msg"] === "pubsub subscriptions of JIDs outside the ACL removed")).toMatchObject({ node: NODE, revoked: ["bob@localhost"] });
+    expect(running.logs.filter((l) => l["msg"] === "could not sync whitelist members with the ACL")).toEqual([]);
+    expect(running.logs.some((l) => l["msg"] === "presence subscription revoked: not in the ACL" && l["jid"] === "bob@localhost")).toBe(true);
+    await running.stop();
+    running = undefined;
+  });
+
+  it("on PEP (presence access model) a stranger cannot subscribe; an ACL JID can after presence", async () => {
+    running = await startAgent(prosody, { alerts: [], pubsub: undefined });
+    await sleep(1000);
+    const stranger = await eve.call({ op: "subscribe", to: "agent@localhost", node: NODE });
+    expect(stranger.ok).toBe(false);
+    expect(stranger.error?.condition).toMatch(/^(not-authorized|forbidden|not-allowed)$/);
+    expect((await eve.call({ op: "presence_subscribe", to: "agent@localhost" }))["answer"]).toBe("unsubscribed");
+    expect((await alice.call({ op: "presence_subscribe", to: "agent@localhost" }))["answer"]).toBe("subscribed");
+    expect(await alice.call({ op: "subscribe", to: "agent@localhost", node: NODE })).toMatchObject({ ok: true, subscription: "subscribed" });
+  });
+});
