@@ -24,7 +24,7 @@ export interface DiscoveryOptions {
 
 export interface DiscoveryDeps {
   readonly client: Pick<MqttClientHandle, "publish" | "subscribe" | "events" | "isConnected">;
-  readonly devices: Pick<DeviceManager, "list">;
+  readonly devices: Pick<DeviceManager, "list" | "get">;
   readonly latest: (device: string, channel: string) => Reading | undefined;
   readonly log: Logger;
 }
@@ -103,6 +103,8 @@ export function createDiscovery(deps: DiscoveryDeps, options: DiscoveryOptions) 
   const announced = new Map<string, Entity>();
   /** Retained configs found on the broker at connect, not (yet) matched to a current channel. */
   const candidates = new Map<string, { key: string | undefined; device: string | undefined }>();
+  /** channel key -> value type and unit of the last reading that was checked */
+  const signatures = new Map<string, string>();
   const unsubscribes: Array<() => void> = [];
   let sweepTimer: NodeJS.Timeout | undefined;
   let swept = false;
@@ -124,7 +126,7 @@ export function createDiscovery(deps: DiscoveryDeps, options: DiscoveryOptions) 
   }
 
   function describe(deviceId: string, channel: string): Entity | undefined {
-    const device = deps.devices.list().find((d) => d.id === deviceId);
+    const device = deps.devices.get(deviceId);
     if (!device) return undefined;
     const config = options.channels(deviceId)?.[channel];
     const latest = deps.latest(deviceId, channel);
@@ -192,12 +194,12 @@ export function createDiscovery(deps: DiscoveryDeps, options: DiscoveryOptions) 
   return {
     /** Called by the readings sink for every reading: new channels are announced on first sight. */
     noteReading(reading: Reading): void {
+      // Cheap per reading: only a new channel, or a value type or unit not seen before, can change an entity.
       const k = key(reading.device, reading.channel);
-      const current = announced.get(k);
-      if (!current) { announce(reading.device, reading.channel, false); return; }
-      // A type or unit seen for the first time can change the entity.
-      const entity = describe(reading.device, reading.channel);
-      if (entity && entity.payload !== current.payload) announce(reading.device, reading.channel, false);
+      const signature = `${typeof reading.value}|${reading.unit ?? ""}`;
+      if (signatures.get(k) === signature && announced.has(k)) return;
+      signatures.set(k, signature);
+      announce(reading.device, reading.channel, false);
     },
     status: () => ({ entities: announced.size, removed, swept }),
     start(): void {
