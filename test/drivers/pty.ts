@@ -49,6 +49,8 @@ export async function createPtyPair(): Promise<PtyPair> {
     a,
     b,
     async plug() {
+      // Idempotent: a second socat on the same links would be orphaned by close().
+      if (socat && socat.exitCode === null) return;
       const child = spawn("socat", [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: "ignore" });
       socat = child;
       await waitFor(() => existsSync(a) && existsSync(b), "socat links");
