@@ -59,7 +59,8 @@ export function createAlertEngine(deps: { rules: readonly AlertRuleConfig[]; del
     for (const jid of state.rule.notify) queue.push({ to: jid, room: false, body });
     if (state.rule.room !== undefined) queue.push({ to: state.rule.room, room: true, body });
     while (queue.length > MAX_QUEUED) { queue.shift(); dropped++; }
-    flush();
+    // After the current turn: a `set` that triggers the alert gets its own reply out first.
+    setImmediate(flush);
   };
   const value = (r: Reading): string => formatValue(r.value, r.unit);
 

@@ -101,7 +101,7 @@ const outboxSchema = z.strictObject({
 /** Chat commands (one-to-one and in rooms) and the XEP-0045 rooms the agent joins. */
 const chatSchema = z.strictObject({
   /** Per-JID rate limit: `burst` messages at once, refilled at `perMinute`. */
-  burst: z.number().int().min(1).max(100).default(5),
+  burst: z.number().int().min(1).max(100).default(10),
   perMinute: z.number().int().min(1).max(600).default(30),
   /** Rooms joined besides those named by alert rules. */
   rooms: z.array(bareJid).default([]),
@@ -129,7 +129,7 @@ export const configSchema = z
     mqtt: mqttSchema.optional(),
     outbox: outboxSchema.optional(),
     log: logSchema.default({ level: "info" }),
-    chat: chatSchema.default({ burst: 5, perMinute: 30, rooms: [] }),
+    chat: chatSchema.default({ burst: 10, perMinute: 30, rooms: [] }),
     commands: commandsSchema.default({ sessionTimeoutS: 600, maxSessions: 64 }),
     alerts: z.array(alertRuleSchema).default([]),
   })
