@@ -84,7 +84,8 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
       await xmpp.iqCaller.request(xml("iq", { type: "get", to: options.domain }, xml("ping", { xmlns: "urn:xmpp:ping" })), options.pingTimeoutMs);
     } catch (error) {
       if (!online || stopping) return;
-      if (messageOf(error).toLowerCase().includes("timeout")) {
+      // xmpp.js rejects with a TimeoutError whose message is empty: match the name.
+      if ((error as { name?: string }).name === "TimeoutError" || messageOf(error).toLowerCase().includes("timeout")) {
         log.warn({ timeoutMs: options.pingTimeoutMs }, "no answer to ping: the link is half-open; reconnecting");
         rawSocket(entity)?.destroy?.();
       }

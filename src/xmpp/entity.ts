@@ -26,7 +26,7 @@ export interface EntityOptions {
   readonly tlsRequired: boolean;
   /** Extra trusted CA / self-signed certificate (PEM); Node's default store is kept too. */
   readonly ca?: string;
-  /** XEP-0198; off until resumption is proven against the server (see the outbox issue). */
+  /** XEP-0198 where the server offers it (default on): a cut link resumes without loss or resend. */
   readonly streamManagement?: boolean;
 }
 
@@ -44,6 +44,10 @@ export function createEntity(options: EntityOptions) {
   _tls({ entity });
   const middleware = _middleware({ entity });
   const streamFeatures = _streamFeatures({ middleware });
+  // Before iq/caller: its middleware swallows the IQ results it routes, and stream management
+  // must count every inbound stanza (XEP-0198 section 4); see fixInboundCount.
+  const streamManagement = options.streamManagement === false ? undefined : _streamManagement({ streamFeatures, entity, middleware });
+  if (streamManagement) fixInboundCount(entity, middleware, streamManagement);
   const iqCaller = _iqCaller({ middleware, entity });
   const iqCallee = _iqCallee({ middleware, entity });
   const saslFactory = new SASLFactory();
@@ -78,13 +82,45 @@ export function createEntity(options: EntityOptions) {
     if (!mechanism) throw new IotError("AUTH_FAILED", `no supported SASL mechanism among ${mechanisms.join(", ")}`);
     await authenticate(credentials, mechanism);
   });
-  const streamManagement = options.streamManagement ? _streamManagement({ streamFeatures, entity, middleware }) : undefined;
   _resourceBinding({ iqCaller, streamFeatures }, options.resource);
 
   return { entity, middleware, iqCaller, iqCallee, streamManagement };
 }
 
 export type XmppEntity = ReturnType<typeof createEntity>;
+
+const NS_SM = "urn:xmpp:sm:3";
+
+/**
+ * xmpp.js 0.14 stream management miscounts inbound stanzas in two ways, and Prosody 0.12
+ * mod_smacks then closes the stream with "Client acknowledged less stanzas than already
+ * acknowledged" (util/smqueue.lua: an <a h> below the last one):
+ * 1. iq/caller's middleware does not call next() for the results it routes, so a stream
+ *    management middleware registered after it never counts them (fixed by creating it first);
+ * 2. the counter is reset to 0 in a continuation after <enabled/> ("await promiseEnable"), i.e.
+ *    after every element of the same TCP chunk was handled: stanzas right behind <enabled/> are
+ *    counted and then wiped, and an <a/> sent for an <r/> in that chunk carries the pre-reset h,
+ *    so a later <a/> goes backwards. Here the reset happens synchronously when <enabled/> is
+ *    parsed (XEP-0198 section 4: counting starts on <enabled/>), and the late reset is ignored.
+ */
+function fixInboundCount(entity: any, middleware: any, sm: any): void {
+  let inbound = 0;
+  let ignoreNextReset = false;
+  Object.defineProperty(sm, "inbound", {
+    configurable: true,
+    enumerable: true,
+    get: () => inbound,
+    set: (value: number) => {
+      if (value === 0 && ignoreNextReset) { ignoreNextReset = false; return; }
+      inbound = value;
+    },
+  });
+  middleware.use((ctx: any, next: () => unknown) => {
+    if (ctx.stanza.is("enabled", NS_SM)) { inbound = 0; ignoreNextReset = true; }
+    return next();
+  });
+  entity.on("disconnect", () => { ignoreNextReset = false; });
+}
 
 import { rootCertificates } from "node:tls";
 function tlsRootCertificates(): readonly string[] {

@@ -1,0 +1,154 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import xml, { type Element } from "@xmpp/xml";
+import pino from "pino";
+import { createAgent, type Agent } from "../../src/agent.js";
+import { parseConfig } from "../../src/config/load.js";
+import { createLogger } from "../../src/log.js";
+import { freeLoopbackPort, startProsody, type ProsodyServer } from "../../src/prosody/server.js";
+import type { Reading } from "../../src/reading.js";
+import { decodeSenmlXml } from "../../src/senml/xml.js";
+import type { ReadingSink } from "../../src/sinks/types.js";
+import { createConnection } from "../../src/xmpp/connection.js";
+import { NS_PUBSUB } from "../../src/xmpp/pubsub-nodes.js";
+import { ACCOUNTS } from "../harness/agent.js";
+
+export { ACCOUNTS };
+
+/** A Prosody that can be stopped and started again on the same port and data directory. */
+export interface RestartableProsody {
+  readonly port: number;
+  readonly dir: string;
+  current: ProsodyServer;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export async function startRestartableProsody(): Promise<RestartableProsody> {
+  const port = await freeLoopbackPort();
+  const options = { pubsubAdmins: ["agent@localhost"], port };
+  const first = await startProsody(options);
+  for (const [user, password] of Object.entries(ACCOUNTS)) first.register(user, password);
+  let running = true;
+  const bed: RestartableProsody = {
+    port, dir: first.dir, current: first,
+    async stop() { if (running) { running = false; await bed.current.stop(); } },
+    async start() { if (!running) { bed.current = await startProsody({ ...options, dir: first.dir }); running = true; } },
+    async remove() { await bed.stop(); first.remove(); },
+  };
+  return bed;
+}
+
+/** Every reading the pipeline produced, in order: the reference a subscriber is compared with. */
+export function createRecorder(): ReadingSink & { readonly readings: Reading[] } {
+  const readings: Reading[] = [];
+  return {
+    name: "recorder", readings,
+    async start() { /* nothing to connect */ },
+    async stop() { /* nothing to release */ },
+    accept(reading) { readings.push(reading); },
+    status: () => ({ name: "recorder", connected: true, pending: 0, dropped: 0, delivered: readings.length }),
+  };
+}
+
+export interface FaultAgent {
+  readonly agent: Agent;
+  readonly recorder: ReturnType<typeof createRecorder>;
+  readonly logs: string[];
+  readonly outboxDir: string;
+  stop(): Promise<void>;
+}
+
+/** The agent in-process, talking to `service` (Prosody or a proxy), with a durable outbox in a temp dir. */
+export async function startFaultAgent(service: string, config: Record<string, unknown>, outboxDir = mkdtempSync(join(tmpdir(), "xmpp-iot-outbox-"))): Promise<FaultAgent> {
+  const logs: string[] = [];
+  const sink = new Writable({ write(chunk: Buffer, _enc, done) { logs.push(...chunk.toString().split("\n").filter(Boolean)); done(); } });
+  const { xmpp, outbox, pubsub, ...rest } = config as { xmpp?: object; outbox?: object; pubsub?: object };
+  const loaded = parseConfig({
+    xmpp: { service, jid: "agent@localhost", password: ACCOUNTS.agent, tls: "off", reconnectMinMs: 200, reconnectMaxMs: 1000, ...xmpp },
+    pubsub: { service: "pubsub.localhost", maxItems: 10, ...pubsub },
+    acl: { admins: ["alice@localhost"], readers: ["bob@localhost"] },
+    outbox: { path: outboxDir, ...outbox },
+    ...rest,
+  }, {});
+  const agent = createAgent(loaded, createLogger({ level: "debug" }, sink));
+  const recorder = createRecorder();
+  agent.addSink(recorder);
+  await agent.start();
+  return {
+    agent, recorder, logs, outboxDir,
+    async stop() { await agent.stop(); },
+  };
+}
+
+/** Items stored on a node, as an independent client (bob, an ACL reader) fetches them (XEP-0060 section 6.5). */
+export async function fetchItems(service: string, node: string): Promise<Array<{ id: string; value: unknown }>> {
+  const connection = createConnection({ log: pino({ level: "silent" }) }, {
+    service, domain: "localhost", username: "bob", password: ACCOUNTS.bob, resource: `items-${process.pid}`, tlsRequired: false,
+    reconnectMinMs: 500, reconnectMaxMs: 1000, pingIntervalMs: 60_000, pingTimeoutMs: 10_000, streamManagement: false,
+  });
+  await connection.start(new AbortController().signal);
+  try {
+    const result: Element = await connection.request(xml("iq", { type: "get", to: "pubsub.localhost" }, xml("pubsub", { xmlns: NS_PUBSUB }, xml("items", { node }))));
+    const items = result.getChild("pubsub")?.getChild("items")?.getChildren("item") ?? [];
+    return items.map((item) => ({ id: item.attrs["id"] as string, value: decodeSenmlXml(item.getChild("sensml")!)[0]?.value }));
+  } finally {
+    await connection.stop();
+  }
+}
+
+export interface Comparison {
+  /** Produced readings (from the first one received on their node on) that never arrived. */
+  readonly missing: string[];
+  readonly duplicates: number;
+  /** Nodes whose first arrivals are not in production order. */
+  readonly outOfOrder: string[];
+  readonly compared: number;
+}
+
+/**
+ * Compares production with arrival per node: every reading produced from the first arrival on
+ * must arrive, first arrivals in production order. A resend with the same id is a duplicate.
+ */
+export function compare(produced: readonly Reading[], received: ReadonlyArray<{ node: string; id: string }>, prefix = "sensors/"): Comparison {
+  const missing: string[] = [];
+  const outOfOrder: string[] = [];
+  let duplicates = 0;
+  let compared = 0;
+  const nodes = new Set(produced.map((r) => `${prefix}${r.device}/${r.channel}`));
+  for (const node of nodes) {
+    const want = produced.filter((r) => `${prefix}${r.device}/${r.channel}` === node).map((r) => r.id);
+    const seen = new Set<string>();
+    const firsts: string[] = [];
+    for (const r of received) {
+      if (r.node !== node) continue;
+      if (seen.has(r.id)) { duplicates++; continue; }
+      seen.add(r.id);
+      firsts.push(r.id);
+    }
+    const start = want.findIndex((id) => seen.has(id));
+    if (start < 0) { missing.push(...want); continue; }
+    const expected = want.slice(start);
+    compared += expected.length;
+    for (const id of expected) if (!seen.has(id)) missing.push(id);
+    const order = firsts.filter((id) => expected.includes(id));
+    if (order.join() !== expected.filter((id) => seen.has(id)).join()) outOfOrder.push(node);
+  }
+  return { missing, duplicates, outOfOrder, compared };
+}
+
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,96 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { runPython, type PythonRun } from "../harness/python.js";
+import { ACCOUNTS, compare, eventually, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { startProxy, type FaultProxy } from "./proxy.js";
+
+const PING_INTERVAL_MS = 1000;
+const PING_TIMEOUT_MS = 1500;
+const NODES = ["sensors/g/t", "sensors/g/h"];
+
+/**
+ * (b) A proxy between agent and Prosody cuts the link three times and once goes silent without
+ * closing. The agent must notice the silent link within ping interval + timeout, and slixmpp,
+ * subscribed directly to Prosody, must get every reading the pipeline produced, in order.
+ */
+describe("fault: cut and half-open links", () => {
+  let prosody: RestartableProsody;
+  let proxy: FaultProxy;
+  let bed: FaultAgent;
+  let subscriber: PythonRun | undefined;
+
+  beforeAll(async () => {
+    prosody = await startRestartableProsody();
+    proxy = await startProxy(prosody.port);
+    bed = await startFaultAgent(proxy.service, {
+      xmpp: { pingIntervalMs: PING_INTERVAL_MS, pingTimeoutMs: PING_TIMEOUT_MS },
+      devices: [{ id: "g", driver: "simulated", intervalMs: 40, channels: {
+        t: { unit: "Cel", waveform: "randomWalk", min: 0, max: 1000 }, h: { unit: "%RH", waveform: "randomWalk", min: 0, max: 1000 } } }],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    subscriber?.kill();
+    await bed?.stop();
+    await proxy?.close();
+    await prosody?.remove();
+    if (bed) removeDir(bed.outboxDir);
+  }, 30_000);
+
+  const online = (): boolean => bed.agent.connection.isOnline();
+  const pubsub = () => bed.agent.sinks.find((s) => s.name === "pubsub")!.status();
+
+  it("loses nothing across three cuts and a half-open link, and notices the silence in time", async () => {
+    onTestFailed(() => console.log(bed.logs.filter((l) => !l.includes('"part":"devices"')).slice(-60).join("\n")));
+    const wire: string[] = [];
+    if (process.env["FAULT_WIRE"]) {
+      const entity = (bed.agent.connection.iqCaller as unknown as { entity: NodeJS.EventEmitter & { socket: NodeJS.EventEmitter; write(s: string): Promise<void> } }).entity;
+      const write = entity.write.bind(entity);
+      entity.on("connect", () => entity.socket.on("data", (d: Buffer) => wire.push(`${Date.now()} IN  ${d.toString()}`)));
+      entity.write = (s) => { wire.push(`${Date.now()} OUT ${s}`); return write(s); };
+      onTestFailed(() => console.log(wire.slice(-300).map((l) => l.slice(0, 600)).join("\n")));
+    }
+    await eventually(() => pubsub().delivered >= 10, "first readings published (nodes created)", 20_000);
+    subscriber = runPython("slixmpp_subscriber.py", ["--jid", "bob@localhost", "--port", String(prosody.port), "--service", "pubsub.localhost",
+      ...NODES.flatMap((n) => ["--node", n]), "--no-tls", "--timeout", "60"], { SUBSCRIBER_PASSWORD: ACCOUNTS.bob });
+    const ready = await subscriber.waitFor((l) => "subscribed" in l, 20_000);
+    expect(ready["subscribed"]).toEqual(NODES);
+
+    for (let cut = 0; cut < 3; cut++) {
+      await sleep(700);
+      const before = proxy.accepted;
+      proxy.cut();
+      await eventually(() => !online(), "the agent sees the cut", 2000);
+      await eventually(() => online() && proxy.accepted > before, "the agent back online", 10_000);
+    }
+
+    await sleep(700);
+    const accepted = proxy.accepted;
+    const silencedAt = Date.now();
+    proxy.silence();
+    await eventually(() => !online(), "the agent notices the half-open link", 3 * (PING_INTERVAL_MS + PING_TIMEOUT_MS));
+    const noticedAfterMs = Date.now() - silencedAt;
+    expect(noticedAfterMs).toBeLessThanOrEqual(PING_INTERVAL_MS + PING_TIMEOUT_MS + 500);
+    await eventually(() => online() && proxy.accepted > accepted, "the agent reconnects after the silent link", 10_000);
+    await sleep(700);
+
+    await bed.agent.devices.stop();
+    await eventually(() => pubsub().pending === 0, "outbox drained", 20_000);
+    const produced = bed.recorder.readings;
+    const received = () => subscriber!.lines.filter((l) => typeof l["id"] === "string").map((l) => ({ node: l["node"] as string, id: l["id"] as string }));
+    await eventually(() => compare(produced, received()).missing.length === 0, "every reading at the subscriber", 10_000).catch(() => undefined);
+    const result = compare(produced, received());
+    const status = pubsub();
+    const resumedCount = bed.logs.filter((l) => l.includes('"resumed":true')).length;
+    console.log(JSON.stringify({ produced: produced.length, compared: result.compared, missing: result.missing.length, duplicates: result.duplicates,
+      outOfOrder: result.outOfOrder, noticedAfterMs, connections: proxy.accepted, resumed: resumedCount, status }));
+    expect(result.compared).toBeGreaterThan(100);
+    expect(result.missing).toEqual([]);
+    expect(result.outOfOrder).toEqual([]);
+    expect(status).toMatchObject({ pending: 0, dropped: 0, rejected: 0 });
+    expect(status.delivered).toBe(produced.length);
+    // XEP-0198 resumption: the cuts were resumed, and a resumed stream resends nothing twice.
+    expect(resumedCount).toBeGreaterThanOrEqual(3);
+    expect(result.duplicates).toBe(0);
+  }, 120_000);
+});

@@ -1,0 +1,64 @@
+import { createServer, connect, type Socket } from "node:net";
+
+/**
+ * A TCP proxy on 127.0.0.1 between the agent and Prosody that breaks the link on demand:
+ * `cut()` closes every connection (RST), `silence()` keeps them open but lets no byte through in
+ * either direction (a half-open link: a NAT that forgot the flow, a pulled uplink cable).
+ * New connections after either are forwarded normally.
+ */
+export interface FaultProxy {
+  readonly port: number;
+  readonly service: string;
+  /** Connections accepted so far (each agent (re)connect is one). */
+  readonly accepted: number;
+  readonly open: number;
+  cut(): void;
+  silence(): void;
+  close(): Promise<void>;
+}
+
+export async function startProxy(targetPort: number): Promise<FaultProxy> {
+  const pairs = new Set<{ client: Socket; upstream: Socket; silent: boolean }>();
+  let accepted = 0;
+  const server = createServer((client) => {
+    accepted++;
+    const upstream = connect(targetPort, "127.0.0.1");
+    const pair = { client, upstream, silent: false };
+    pairs.add(pair);
+    const forward = (from: Socket, to: Socket): void => {
+      from.on("data", (chunk: Buffer) => { if (!pair.silent && !to.destroyed) to.write(chunk); });
+    };
+    forward(client, upstream);
+    forward(upstream, client);
+    const end = (): void => {
+      pairs.delete(pair);
+      if (pair.silent) return; // a half-open link tells neither side
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("close", end);
+    upstream.on("close", end);
+    client.on("error", () => undefined);
+    upstream.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (typeof address !== "object" || !address) throw new Error("proxy has no port");
+  return {
+    port: address.port,
+    service: `xmpp://127.0.0.1:${address.port}`,
+    get accepted() { return accepted; },
+    get open() { return pairs.size; },
+    cut() {
+      for (const pair of [...pairs]) { pair.client.resetAndDestroy(); pair.upstream.destroy(); pairs.delete(pair); }
+    },
+    silence() {
+      for (const pair of pairs) pair.silent = true;
+    },
+    async close() {
+      for (const pair of [...pairs]) { pair.client.destroy(); pair.upstream.destroy(); }
+      pairs.clear();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
