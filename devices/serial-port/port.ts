@@ -94,7 +94,15 @@ export function createReopeningPort(deps: PortDeps, options: PortOptions): Reope
       // SerialPort spreads its options over the detected binding, so an injected one wins.
       ...(deps.binding ? { binding: deps.binding } : {}),
     } as SerialPortOpenOptions<typeof SerialPort.binding>;
-    const candidate = new SerialPort(settings);
+    let candidate: SerialPort;
+    try {
+      candidate = new SerialPort(settings);
+    } catch (error) {
+      // Bad settings for this binding: report and retry like any other open failure.
+      openFailures++;
+      scheduleReopen(describePortError(options.path, error));
+      return;
+    }
     port = candidate;
     candidate.on("data", (chunk: Buffer) => {
       bytesIn += chunk.length;

@@ -1,0 +1,34 @@
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import type { DeviceHealth } from "../types.js";
+import type { SerialBinding } from "../serial-port/port.js";
+import { createSerialDevice } from "./index.js";
+import { serialDeviceSchema } from "./schema.js";
+
+// Running as root, a real /dev/tty* never says EACCES here; an injected binding (node-serialport's
+// seam) that refuses the open the way bindings-cpp does shows the reason a user gets.
+describe("serial driver with an injected binding", () => {
+  it("permission denied on open says to join dialout, and keeps retrying", async () => {
+    let opens = 0;
+    const refusing = {
+      list: async () => [],
+      open: async (options: { path: string }) => {
+        opens++;
+        throw new Error(`Error: Permission denied, cannot open ${options.path}`);
+      },
+    } as unknown as SerialBinding;
+    const health: DeviceHealth[] = [];
+    const config = serialDeviceSchema.parse({ id: "meter", driver: "serial", path: "/dev/ttyUSB0", format: "json", reconnectMinMs: 10, reconnectMaxMs: 20 });
+    const driver = createSerialDevice({ deviceId: "meter", log: pino({ level: "silent" }), emit: () => {}, setHealth: (h) => health.push(h) }, config, { binding: refusing });
+    await driver.start(new AbortController().signal);
+    const deadline = Date.now() + 5000;
+    while (opens < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await driver.stop();
+    expect(opens).toBeGreaterThanOrEqual(3);
+    expect(health.find((h) => h.state === "failing")?.reason).toBe(
+      "permission denied on /dev/ttyUSB0: add the user to the dialout group (sudo usermod -aG dialout $USER) and log in again",
+    );
+    expect(driver.stats()["openFailures"]).toBe(opens);
+    expect(health.at(-1)?.state).toBe("stopped");
+  });
+});
