@@ -33,5 +33,6 @@ describe("libgpiod tool syntax", () => {
     expect(describeToolError("gpiomon", "gpiomon: unable to open chip '/dev/gpiochip0': Permission denied\n", "GPIO17")).toMatch(/gpio group/);
     expect(describeToolError("gpiomon", "gpiomon: cannot find line 'GPIO99'\n", "GPIO99")).toMatch(/GPIO line GPIO99 not found .*gpioinfo/);
     expect(describeToolError("gpioset", "gpioset: unable to request lines: Device or resource busy", "17")).toMatch(/in use/);
+    expect(describeToolError("gpioget", "gpioget: unable to open chip '/dev/gpiochip9': No such file or directory", "4")).toMatch(/GPIO chip of line 4 not found .*gpiodetect/);
   });
 });

@@ -99,6 +99,9 @@ export function describeToolError(tool: string, stderr: string, line: string): s
   if (/permission denied|EACCES/i.test(text)) {
     return `permission denied on the GPIO chip (${tool}): add the user to the gpio group (sudo usermod -aG gpio $USER) and log in again`;
   }
+  if (/unable to open (chip|gpiochip)|chip .*(no such file|not found)/i.test(text) && /no such file|ENOENT|not found/i.test(text)) {
+    return `GPIO chip of line ${line} not found (${tool}: ${text}); list chips with gpiodetect`;
+  }
   if (/cannot find line|unable to find|no such file|invalid (gpio )?offset|invalid argument|ENOENT/i.test(text)) {
     return `GPIO line ${line} not found (${tool}: ${text}); list chips and lines with gpioinfo`;
   }

@@ -92,10 +92,10 @@ describe.each([
     await expect(current.driver.write("button", true)).rejects.toMatchObject({ code: "NOT_WRITABLE" });
   });
 
-  it("a missing line is named in the health reason; a write to a failing output is refused", async () => {
-    const current = start({ channels: { ghost: { line: "GPIO99" }, lamp: { line: 99, direction: "output" } } });
+  it("a missing line or chip is named in the health reason; a write to a failing output is refused", async () => {
+    const current = start({ channels: { ghost: { line: "GPIO99" }, lamp: { line: 99, direction: "output" }, other: { line: 4, chip: "gpiochip9" } } });
     await current.start();
-    await eventually(() => current.lastHealth()?.state === "failing", "failing");
+    await eventually(() => /GPIO chip of line 4 not found/.test(current.lastHealth()?.reason ?? ""), "failing with all reasons");
     expect(current.lastHealth()?.reason).toMatch(/GPIO line GPIO99 .*not found/);
     await expect(current.driver.write("lamp", true)).rejects.toMatchObject({ code: "DEVICE_FAILING" });
   });
