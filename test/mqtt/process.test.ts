@@ -73,6 +73,7 @@ describe("agent process: retained status and the last will", () => {
       const will = await watcher.waitFor((m) => m.topic === `${PREFIX}/status` && m.text === "offline" && m.at >= killedAt, 10_000, "the last will");
       // The kernel closes the socket at once, so the broker sends the will without waiting for keepalive.
       expect(will.at - killedAt).toBeLessThan(3000);
+      console.log(`last will "offline" seen ${will.at - killedAt} ms after SIGKILL`);
       expect(mosquittoSubRetained(broker.port, `${PREFIX}/status`)).toBe("offline");
     } finally {
       await watcher.close();
