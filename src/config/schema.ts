@@ -56,7 +56,7 @@ const mqttSchema = z
   .strictObject({
     url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^/]+/, "an URL like mqtt://127.0.0.1:1883"),
     /** Default `xmpp-iot/<name>`. */
-    topicPrefix: z.string().min(1).regex(/^[^+#$/][^+#]*[^/]$|^[^+#$/]$/, "a topic without '+', '#', a leading '$' or '/', or a trailing '/'").optional(),
+    topicPrefix: z.string().min(1).regex(/^(?![$/])[^+#]*(?<!\/)$/, "a topic without '+', '#', a leading '$' or '/', or a trailing '/'").optional(),
     /** Default `xmpp-iot-<name>`; broker ACLs can match it with %c. */
     clientId: z.string().min(1).max(128).optional(),
     username: z.string().min(1).optional(),
