@@ -64,7 +64,10 @@ describe("mqtt config errors", () => {
     expect(details({ xmpp, devices: [{ id: "p", driver: "mqtt", subscriptions: [{ topic: "a/b", channel: "c" }] }] }))
       .toEqual(["devices[0].driver: the mqtt driver needs the top-level mqtt section (the broker to subscribe to)"]);
     expect(details({ xmpp, mqtt: { url: "http://x" } })[0]).toMatch(/^mqtt\.url: an URL like mqtt:/);
-    expect(details({ xmpp, mqtt: { url: "mqtt://x", topicPrefix: "a/+/b" } })[0]).toMatch(/^mqtt\.topicPrefix: /);
+    for (const topicPrefix of ["a/+/b", "a/#", "#", "$SYS/x", "/abs", "trail/"]) {
+      expect(details({ xmpp, mqtt: { url: "mqtt://x", topicPrefix } })[0], topicPrefix).toMatch(/^mqtt\.topicPrefix: a topic without/);
+    }
+    expect(details({ xmpp, mqtt: { url: "mqtt://x", topicPrefix: "site/greenhouse-pi" } })).toEqual([]);
     expect(details({ xmpp, mqtt: { url: "mqtt://x", qos: 3 } })[0]).toMatch(/^mqtt\.qos/);
     expect(details({ xmpp, mqtt: { url: "mqtt://x", retained: true } })).toEqual(["mqtt.retained: unknown key"]);
     expect(details({ xmpp, mqtt: { url: "mqtt://x" }, devices: [{ id: "p", driver: "mqtt", subscriptions: [{ topic: "tele/#/x", format: "json" }] }] })[0])
