@@ -74,6 +74,7 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
     service: config.pubsub?.service,
     nodePrefix: pubsubConfig.nodePrefix,
     maxPending: pubsubConfig.maxPending,
+    ...(config.pubsub?.batch ? { batch: config.pubsub.batch } : {}),
     settings: {
       maxItems: pubsubConfig.maxItems,
       persistItems: pubsubConfig.persistItems,

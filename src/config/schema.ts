@@ -44,6 +44,15 @@ const pubsubSchema = z.strictObject({
   persistItems: z.boolean().default(true),
   /** Readings kept in memory while offline; at the bound the oldest are dropped and counted. */
   maxPending: z.number().int().min(1).max(1_000_000).default(10_000),
+  /**
+   * Off unless present: readings of one node wait up to `windowMs` and go out as one item (a SenML
+   * pack, id = its first reading's id), at most `maxReadings` per item (1000 x ~100 bytes stays
+   * well under servers' stanza size limits).
+   */
+  batch: z.strictObject({
+    windowMs: z.number().int().min(0).max(60_000).default(100),
+    maxReadings: z.number().int().min(1).max(1000).default(100),
+  }).optional(),
 });
 
 const aclSchema = z.strictObject({

@@ -9,6 +9,8 @@ export interface ProsodyConfigOptions {
   /** PEM paths; when present, STARTTLS is offered and required for c2s. */
   readonly tls?: { readonly certificate: string; readonly key: string };
   readonly logLevel?: "debug" | "info" | "warn";
+  /** Prosody's server_epoll leaves Nagle on (`nagle = true`); false sets TCP_NODELAY on its sockets. */
+  readonly nagle?: boolean;
 }
 
 const lua = (value: string): string => JSON.stringify(value);
@@ -40,7 +42,7 @@ storage = "internal"
 ${ssl}
 log = { { levels = { min = ${lua(o.logLevel ?? "info")} }, to = "file", filename = ${lua(`${o.dir}/prosody.log`)} } }
 pep_max_items = 10000
-
+${o.nagle === false ? "network_settings = { nagle = false }\n" : ""}
 VirtualHost ${lua(o.domain)}
 
 Component ${lua(`pubsub.${o.domain}`)} "pubsub"

@@ -18,6 +18,8 @@ export interface ProsodyOptions {
   /** Reuse a directory (keeps accounts and nodes across a restart). */
   readonly dir?: string;
   readonly logLevel?: "debug" | "info" | "warn";
+  /** false: TCP_NODELAY on the server's sockets (the benchmark measures both). */
+  readonly nagle?: boolean;
 }
 
 export interface ProsodyServer {
@@ -65,6 +67,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   writeFileSync(configFile, renderProsodyConfig({
     dir, port, domain, pubsubAdmins: options.pubsubAdmins ?? [], runAsRoot: process.getuid?.() === 0,
     ...(tls ? { tls } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    ...(options.nagle !== undefined ? { nagle: options.nagle } : {}),
   }));
 
   const child = spawn("prosody", ["-F", "--config", configFile], { stdio: ["ignore", "pipe", "pipe"] });

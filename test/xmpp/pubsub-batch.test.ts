@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
+import { runPython } from "../harness/python.js";
+
+const FAST = ["sensors/fast/a", "sensors/fast/b"];
+const SLOW = "sensors/slow/t";
+
+describe("pubsub.batch: readings of a node packed into one SenML item", () => {
+  let bed: TestBed;
+
+  beforeAll(async () => {
+    bed = await startTestBed({
+      pubsub: { batch: { windowMs: 300, maxReadings: 5 } },
+      devices: [
+        { id: "fast", driver: "simulated", intervalMs: 20, channels: { a: { unit: "Cel", min: 10, max: 20 }, b: { unit: "%RH", min: 40, max: 60 } } },
+        { id: "slow", driver: "simulated", intervalMs: 1000, channels: { t: { unit: "Cel", min: 0, max: 5 } } },
+      ],
+    });
+  });
+  afterAll(async () => { await bed?.stop(); });
+
+  it("fills items up to maxReadings per node and sends a lone reading when its window ends", async () => {
+    const subscriber = runPython("slixmpp_subscriber.py", [
+      "--jid", "bob@localhost", "--port", String(bed.prosody.port), "--service", bed.prosody.pubsubJid,
+      ...[...FAST, SLOW].flatMap((n) => ["--node", n]), "--count", "250", "--timeout", "30", "--no-tls",
+    ], { SUBSCRIBER_PASSWORD: ACCOUNTS.bob });
+    await subscriber.waitFor((l) => "subscribed" in l, 20_000);
+    const { code, stderr } = await subscriber.exited;
+    expect(code, stderr).toBe(0);
+
+    const records = subscriber.lines.filter((l) => "n" in l);
+    const items = new Map<string, Array<Record<string, unknown>>>();
+    for (const r of records) {
+      const key = `${r["node"]}#${r["id"]}`;
+      items.set(key, [...(items.get(key) ?? []), r]);
+    }
+    const fastItems = [...items.entries()].filter(([k]) => k.startsWith("sensors/fast/")).map(([, rs]) => rs);
+    const slowItems = [...items.entries()].filter(([k]) => k.startsWith(SLOW)).map(([, rs]) => rs);
+    expect(fastItems.length).toBeGreaterThan(3);
+    // Subscribed mid-stream, the first item may be partial; every other fast item is full.
+    expect(fastItems.filter((rs) => rs.length === 5).length).toBeGreaterThanOrEqual(fastItems.length - 2);
+    for (const rs of fastItems) {
+      expect(rs.length).toBeLessThanOrEqual(5);
+      expect(new Set(rs.map((r) => r["n"])).size).toBe(1); // one node, one channel per item
+      expect(rs.every((r) => r["bn"] === "agent@localhost/fast/")).toBe(true);
+      const times = rs.map((r) => r["t"] as number);
+      expect([...times].sort((x, y) => x - y)).toEqual(times);
+      expect(times.at(-1)! - times[0]!).toBeLessThan(0.3 + 0.1); // within one window (+ timer slack)
+    }
+    expect(slowItems.length).toBeGreaterThanOrEqual(1);
+    for (const rs of slowItems) {
+      expect(rs).toHaveLength(1); // 1 reading/s never fills 5: the 300 ms window sends it alone
+      expect(rs[0]!["u"]).toBe("Cel");
+    }
+    const status = bed.agent.status().sinks.find((s) => s.name === "pubsub")!;
+    expect(status.delivered).toBeGreaterThan(records.length);
+    expect(status.dropped).toBe(0);
+  });
+});
