@@ -32,6 +32,9 @@ interface Subscription {
 
 export type MqttClientHandle = ReturnType<typeof createMqttClient>;
 
+/** A connection that lasted this long counts as a success for the backoff. */
+const STABLE_MS = 10_000;
+
 /**
  * One broker connection shared by the bridge and the `mqtt` gateway driver. mqtt.js reconnects
  * after a fixed period and silently queues publishes while offline (unbounded), so each attempt
@@ -52,6 +55,7 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
   let lastError: string | undefined;
   let connects = 0;
   let failures = 0;
+  let connectedAt = 0;
 
   function subscribeOnBroker(c: MqttClient, filters: ReadonlyMap<string, Qos>): void {
     for (const [filter, qos] of filters) {
@@ -91,9 +95,9 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
 
     c.on("connect", () => {
       online = true;
+      connectedAt = Date.now();
       connects++;
       lastError = undefined;
-      backoff.reset();
       log.info({ url: options.url, clientId: options.clientId }, "MQTT connected");
       subscribeOnBroker(c, wantedFilters());
       c.publish(options.statusTopic, "online", { qos: 1, retain: true }, (error) => {
@@ -129,6 +133,9 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
       if (wasOnline) events.emit("offline");
       if (stopped) return;
       failures++;
+      // Only a connection that stayed up resets the backoff: a broker that accepts and drops at
+      // once (ACL kick, two agents sharing a clientId) must not be hammered at the minimum delay.
+      if (wasOnline && Date.now() - connectedAt >= STABLE_MS) backoff.reset();
       const delay = backoff.next();
       log.warn({ url: options.url, err: lastError ?? "connection closed", retryInMs: delay, attempt: backoff.attempts }, "MQTT disconnected; retrying");
       timer = setTimeout(attempt, delay);
