@@ -78,20 +78,26 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
     name: "set", description: "Set a writable channel", permission: "admin", usage: "set <device>/<channel> <value>",
     input: z.strictObject({ device: name, channel: name, value: z.union([z.string().trim().min(1, "required"), z.number(), z.boolean()]) }),
     stages: [
-      () => [deviceField(true)],
+      () => [deviceField(true), {
+        name: "channel", label: "Channel", kind: "choice", required: true,
+        options: [...new Set(devices.list().flatMap((d) => d.writable))],
+      }],
       (partial) => {
-        const info = devices.get(partial["device"] ?? "");
-        const writable = info?.writable ?? [];
-        const current = info && writable.length === 1 ? pipeline.latest(info.id, writable[0]!) : undefined;
+        // Typed by what the channel last reported: a checkbox for on/off, a number box for numbers.
+        const current = pipeline.latest(partial["device"] ?? "", partial["channel"] ?? "");
         const kind = current === undefined ? "text" : typeof current.value === "boolean" ? "boolean" : typeof current.value === "number" ? "number" : "text";
-        return [
-          { name: "channel", label: "Channel", kind: "choice", required: true, options: [...writable], ...(writable.length === 1 ? { value: writable[0]! } : {}) },
-          { name: "value", label: "New value", kind, required: true,
-            ...(current !== undefined ? { value: kind === "boolean" ? (current.value ? "1" : "0") : String(current.value) } : {}),
-            description: "a number, on/off, or text, as the channel expects" },
-        ];
+        return [{
+          name: "value", label: `New value of ${partial["channel"] ?? "the channel"}${current?.unit !== undefined ? ` (${current.unit})` : ""}`, kind, required: kind !== "boolean",
+          ...(current !== undefined ? { value: kind === "boolean" ? (current.value ? "1" : "0") : String(current.value) } : {}),
+        }];
       },
     ],
+    checks: [(partial) => {
+      const info = devices.get(partial["device"] ?? "");
+      const channel = partial["channel"] ?? "";
+      if (!info || info.writable.includes(channel)) return undefined;
+      return `${info.id} has no writable channel "${channel}"; writable: ${info.writable.join(", ") || "none"}`;
+    }],
     async run(input) {
       const info = device(input.device);
       const before = pipeline.latest(info.id, input.channel);

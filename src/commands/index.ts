@@ -6,6 +6,7 @@
  *   registry.execute(name, rawInput, { role, via, who? })
  *       -> Promise<{ status: "ok", data, text, table? } | { status: "error", error: IotError }>
  *   registry.fields(name, stage, partial)    -> FieldSpec[] (what a form asks at that stage)
+ *   registry.check(name, stage, partial)     -> string | undefined (cross-field problem after a stage)
  *
  * `execute` never throws: unknown command, forbidden role (stranger, or a reader asking for an
  * admin command), input that fails the command's zod schema, and driver refusals all come back as
@@ -70,6 +71,10 @@ export function createCommandRegistry(deps: CommandRegistryDeps) {
     /** Fields a form asks at `stage` (0-based), given what earlier stages answered. */
     fields(name: string, stage: number, partial: Readonly<Record<string, string>> = {}): FieldSpec[] {
       return byName.get(name)?.stages[stage]?.(partial) ?? [];
+    },
+    /** What is wrong with the answers so far at `stage`, in words for the user; undefined when fine. */
+    check(name: string, stage: number, partial: Readonly<Record<string, string>>): string | undefined {
+      return byName.get(name)?.checks?.[stage]?.(partial);
     },
 
     async execute(name: string, rawInput: unknown, caller: CommandCaller): Promise<CommandResult> {

@@ -48,8 +48,10 @@ describe("command registry", () => {
   });
 
   it("describes form stages with the real devices and channels", () => {
-    expect(registry.fields("set", 0)).toEqual([{ name: "device", label: "Device", kind: "choice", required: true, options: ["greenhouse"] }]);
-    expect(registry.fields("set", 1, { device: "greenhouse" }).map((f) => [f.name, f.kind, f.options])).toEqual([["channel", "choice", ["temperature", "lamp"]], ["value", "text", undefined]]);
+    expect(registry.fields("set", 0).map((f) => [f.name, f.kind, f.options])).toEqual([["device", "choice", ["greenhouse"]], ["channel", "choice", ["temperature", "lamp"]]]);
+    expect(registry.fields("set", 1, { device: "greenhouse", channel: "temperature" })).toEqual([{ name: "value", label: "New value of temperature (Cel)", kind: "number", required: true, value: "21.5" }]);
+    expect(registry.check("set", 0, { device: "greenhouse", channel: "humidity" })).toBe('greenhouse has no writable channel "humidity"; writable: temperature, lamp');
+    expect(registry.check("set", 0, { device: "greenhouse", channel: "lamp" })).toBeUndefined();
     expect(registry.fields("list", 0)).toEqual([]);
   });
 });

@@ -53,6 +53,8 @@ export interface CommandDefinition<Schema extends z.ZodType = z.ZodType> {
    * earlier stages gave. An empty list at stage 0 means the command runs at once.
    */
   readonly stages: ReadonlyArray<(partial: Readonly<Record<string, string>>) => FieldSpec[]>;
+  /** Cross-field checks after a stage (e.g. the channel belongs to the device): a message, or undefined. */
+  readonly checks?: ReadonlyArray<((partial: Readonly<Record<string, string>>) => string | undefined) | undefined>;
   run(input: z.infer<Schema>, caller: CommandCaller): Promise<Omit<Extract<CommandResult, { status: "ok" }>, "status">>;
 }
 

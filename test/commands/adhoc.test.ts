@@ -71,14 +71,14 @@ describe("ad-hoc commands (XEP-0050) from slixmpp", () => {
     const first = await cmd(alice, "set");
     expect(first["status"]).toBe("executing");
     expect(first["actions"]).toEqual({ execute: "next", allowed: ["next"] });
-    expect(fields(first)[0]).toMatchObject({ var: "device", type: "list-single", options: ["greenhouse"] });
+    expect(fields(first).map((f) => [f.var, f.type, f.options])).toEqual([["device", "list-single", ["greenhouse"]], ["channel", "list-single", ["temperature", "lamp"]]]);
     const id = first["sessionid"] as string;
-    const second = await cmd(alice, "set", { action: "next", sessionid: id, form: { device: "greenhouse" } });
+    const second = await cmd(alice, "set", { action: "next", sessionid: id, form: { device: "greenhouse", channel: "lamp" } });
     expect(second["sessionid"]).toBe(id);
     expect(second["actions"]).toEqual({ execute: "complete", allowed: ["prev", "complete"] });
-    expect(fields(second).map((f) => [f.var, f.type])).toEqual([["channel", "list-single"], ["value", "text-single"]]);
-    expect(fields(second)[0]!.options).toEqual(["temperature", "lamp"]);
-    const done = await cmd(alice, "set", { action: "complete", sessionid: id, form: { channel: "lamp", value: "on" } });
+    // Typed by the channel: a checkbox holding the current state.
+    expect(fields(second)).toEqual([{ var: "value", type: "boolean", label: "New value of lamp", required: false, values: ["0"], options: [] }]);
+    const done = await cmd(alice, "set", { action: "complete", sessionid: id, form: { value: "1" } });
     expect(done["sessionid"]).toBe(id);
     expect(done["status"]).toBe("completed");
     expect(notes(done)).toEqual([{ type: "info", text: "greenhouse/lamp = on (was off)" }]);
@@ -95,22 +95,25 @@ describe("ad-hoc commands (XEP-0050) from slixmpp", () => {
   it("a wrong value is a <note type=error> on the same session; the user can correct it", async () => {
     const first = await cmd(alice, "set");
     const id = first["sessionid"] as string;
-    const bad = await cmd(alice, "set", { action: "next", sessionid: id, form: { device: "cellar" } });
+    const bad = await cmd(alice, "set", { action: "next", sessionid: id, form: { device: "cellar", channel: "lamp" } });
     expect(bad["status"]).toBe("executing");
     expect(bad["sessionid"]).toBe(id);
     expect(notes(bad)).toEqual([{ type: "error", text: 'device "cellar" is not one of: greenhouse' }]);
-    await cmd(alice, "set", { action: "next", sessionid: id, form: { device: "greenhouse" } });
-    const badValue = await cmd(alice, "set", { action: "complete", sessionid: id, form: { channel: "temperature", value: "warm" } });
+    const notWritable = await cmd(alice, "set", { action: "next", sessionid: id, form: { device: "greenhouse", channel: "humidity" } });
+    expect(notes(notWritable)).toEqual([{ type: "error", text: 'channel "humidity" is not one of: temperature, lamp' }]);
+    const number = await cmd(alice, "set", { action: "next", sessionid: id, form: { device: "greenhouse", channel: "temperature" } });
+    expect(fields(number)).toEqual([{ var: "value", type: "text-single", label: "New value of temperature (Cel)", required: true, values: ["21.5"], options: [] }]);
+    const badValue = await cmd(alice, "set", { action: "complete", sessionid: id, form: { value: "warm" } });
     expect(badValue["status"]).toBe("executing");
-    expect(notes(badValue)).toEqual([{ type: "error", text: 'greenhouse/temperature: expected a number, got "warm"' }]);
-    const fixed = await cmd(alice, "set", { action: "complete", sessionid: id, form: { channel: "temperature", value: "22" } });
+    expect(notes(badValue)).toEqual([{ type: "error", text: 'value must be a number, got "warm"' }]);
+    const fixed = await cmd(alice, "set", { action: "complete", sessionid: id, form: { value: "22" } });
     expect(notes(fixed)[0]!.text).toBe("greenhouse/temperature = 22°C (was 21.5°C)");
   });
 
   it("XEP-0050 errors: bad-action, bad-payload, bad-sessionid, cancel, session-expired", async () => {
     const first = await cmd(alice, "set");
     const id = first["sessionid"] as string;
-    const badAction = await cmd(alice, "set", { action: "complete", sessionid: id, form: { device: "greenhouse" } });
+    const badAction = await cmd(alice, "set", { action: "complete", sessionid: id, form: { device: "greenhouse", channel: "lamp" } });
     expect(badAction.error).toMatchObject({ condition: "bad-request", conditions: ["bad-request", "bad-action"] });
     const badPayload = await cmd(alice, "set", { action: "next", sessionid: id });
     expect(badPayload.error).toMatchObject({ condition: "bad-request", conditions: ["bad-request", "bad-payload"] });

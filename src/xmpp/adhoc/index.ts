@@ -115,9 +115,10 @@ export function createAdhoc(deps: { connection: Connection; disco: Disco; acl: A
         const submitted = readSubmitted(command);
         if (!submitted.ok) return commandError("bad-payload");
         const fields = registry.fields(node, session.stage, session.input);
-        const values = Object.fromEntries(fields.map((f) => [f.name, submitted.values[f.name] ?? ""]));
+        // XEP-0004 section 3.3: a boolean field sent without a value is false.
+        const values = Object.fromEntries(fields.map((f) => [f.name, submitted.values[f.name] || (f.kind === "boolean" ? "0" : "")]));
         session.input = { ...session.input, ...values };
-        const problem = checkStage(fields, values);
+        const problem = checkStage(fields, values) ?? registry.check(node, session.stage, session.input);
         if (problem !== undefined) return prompt(session, problem);
         if (effective === "next") {
           session.stage++;
