@@ -58,7 +58,7 @@ export function createChat(deps: { connection: Connection; acl: AclHandle; regis
     void runChatLine(registry, body.slice(0, MAX_BODY), { role, via: "chat", who }).then((text) => {
       log.info({ from: who, command: body.trim().split(/\s+/)[0]?.slice(0, 32) }, "chat command");
       send(from, text, thread);
-    });
+    }, (error: unknown) => log.error({ from: who, err: messageOf(error) }, "chat command failed"));
   };
 
   return {

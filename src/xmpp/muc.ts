@@ -14,6 +14,8 @@ const NS_MUC_USER = "http://jabber.org/protocol/muc#user";
 const NS_MUC_OWNER = "http://jabber.org/protocol/muc#owner";
 /** Occupants remembered per room; past it, new nicks are not mapped (their lines are ignored). */
 const MAX_OCCUPANTS = 500;
+/** Lines for a room not joined yet (start, reconnect); past it the oldest are dropped. */
+const MAX_WAITING = 50;
 
 export interface MucOptions {
   readonly rooms: readonly string[];
@@ -30,7 +32,7 @@ export interface MucOptions {
  */
 export function createMuc(deps: { connection: Connection; acl: AclHandle; registry: CommandRegistry; log: Logger }, options: MucOptions) {
   const { connection, acl, registry, log } = deps;
-  const rooms = new Map(options.rooms.map((r) => [r.toLowerCase(), { occupants: new Map<string, string | undefined>(), joined: false }]));
+  const rooms = new Map(options.rooms.map((r) => [r.toLowerCase(), { occupants: new Map<string, string | undefined>(), joined: false, waiting: [] as string[] }]));
   const limiter = createRateLimiter({ burst: options.burst, perMinute: options.perMinute });
   const logLimiter = createRateLimiter({ burst: 1, perMinute: 1 });
   const prefix = new RegExp(`^(?:!|${options.nick.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[:,]\\s*)`, "i");
@@ -64,6 +66,8 @@ export function createMuc(deps: { connection: Connection; acl: AclHandle; regist
     if (codes.includes("110")) {
       if (!state.joined) log.info({ room, nick }, "joined room");
       state.joined = true;
+      // A non-occupant may not post (section 7.4): lines sent before the join go out now.
+      for (const body of state.waiting.splice(0)) sendTo(room, body);
       // Section 10.1.2: a room we just created stays locked until configured; accept the defaults.
       if (codes.includes("201")) {
         void connection.request(xml("iq", { type: "set", to: room }, xml("query", { xmlns: NS_MUC_OWNER }, xml("x", { xmlns: NS_DATA, type: "submit" }))))
@@ -97,7 +101,7 @@ export function createMuc(deps: { connection: Connection; acl: AclHandle; regist
     void runChatLine(registry, body.trim().slice(match[0].length, 1000), { role, via: "muc", who: real! }).then((text) => {
       log.info({ room, from: real, command: body.trim().slice(match[0].length).split(/\s+/)[0]?.slice(0, 32) }, "room command");
       sendTo(room, `${nick}: ${text}`);
-    });
+    }, (error: unknown) => log.error({ room, err: messageOf(error) }, "room command failed"));
   };
 
   const onStanza = (stanza: Element): void => {
@@ -117,8 +121,14 @@ export function createMuc(deps: { connection: Connection; acl: AclHandle; regist
     name: "muc",
     /** Sends a line to a room the agent is configured for (alerts). */
     send(room: string, body: string): void {
-      if (!rooms.has(room.toLowerCase())) return;
-      sendTo(room, body);
+      const state = rooms.get(room.toLowerCase());
+      if (!state) return;
+      if (state.joined) { sendTo(room, body); return; }
+      state.waiting.push(body);
+      if (state.waiting.length > MAX_WAITING) {
+        state.waiting.shift();
+        log.warn({ room }, "room not joined; oldest waiting line dropped");
+      }
     },
     joined: (room: string): boolean => rooms.get(room.toLowerCase())?.joined ?? false,
     start(_signal: AbortSignal): void {
