@@ -1,0 +1,49 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
+import { startSlixClient, type SlixClient } from "./client.js";
+import { startAccounts, startAgent, USERS, type RunningAgent } from "./fixture.js";
+
+async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The agent rejoins its rooms after the server restarts, and room commands work again. */
+describe("rooms across a server restart", () => {
+  let prosody: ProsodyServer | undefined;
+  let running: RunningAgent | undefined;
+  let alice: SlixClient | undefined;
+
+  afterAll(async () => {
+    await alice?.stop();
+    await running?.stop();
+    await prosody?.stop();
+    prosody?.remove();
+  });
+
+  it("rejoins and answers in the room", async () => {
+    const first = await startAccounts();
+    prosody = first;
+    const room = `ops@${first.mucJid}`;
+    running = await startAgent(first, {
+      alerts: [],
+      xmpp: { service: first.service, jid: "agent@localhost", password: "agent-pw", tls: "off", resource: "agent", reconnectMinMs: 200, reconnectMaxMs: 1000 },
+      chat: { rooms: [room] },
+    });
+    const joins = () => running!.logs.filter((l) => l["msg"] === "joined room" && l["room"] === room).length;
+    await until("first join", () => joins() === 1);
+
+    await first.stop();
+    prosody = await startProsody({ pubsubAdmins: ["agent@localhost"], port: first.port, dir: first.dir });
+    await until("rejoin after the restart", () => joins() === 2);
+
+    alice = await startSlixClient(prosody.port, "alice@localhost/phone", USERS.alice);
+    await alice.call({ op: "join", room, nick: "alice" });
+    await alice.call({ op: "groupchat", room, body: "!read greenhouse/humidity" });
+    const reply = await alice.call({ op: "wait_messages", type: "groupchat", from: "/greenhouse-pi", timeout: 10 });
+    expect((reply["messages"] as Array<{ body: string }>).map((m) => m.body)).toEqual([expect.stringMatching(/^alice: greenhouse\/humidity: 55 %RH \(\d+s ago\)$/)]);
+  });
+});
