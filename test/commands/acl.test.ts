@@ -4,6 +4,14 @@ import { startSlixClient, type SlixClient } from "./client.js";
 import { startAccounts, startAgent, USERS, type RunningAgent } from "./fixture.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+const logged = (agent: RunningAgent, msg: string, node?: string) => () => agent.logs.some((l) => l["msg"] === msg && (node === undefined || l["node"] === node));
 const NODE = "sensors/greenhouse/temperature";
 
 /** DESIGN "ACL": only ACL JIDs may subscribe, and a JID taken out of the ACL loses what it had. */
@@ -29,13 +37,14 @@ describe("ACL on subscriptions", () => {
 
   it("a reader removed from the ACL loses its node subscription and its presence subscription", async () => {
     running = await startAgent(prosody, { alerts: [] });
-    await sleep(1000); // the agent creates its nodes with the first readings
+    await until("the node", logged(running, "pubsub node ready", NODE)); // created with the first reading
     expect(await bob.call({ op: "subscribe", to: prosody.pubsubJid, node: NODE })).toMatchObject({ ok: true, subscription: "subscribed" });
     expect((await bob.call({ op: "presence_subscribe", to: "agent@localhost" }))["answer"]).toBe("subscribed");
     await running.stop();
 
     running = await startAgent(prosody, { alerts: [], acl: { admins: ["alice@localhost"], readers: [] } });
-    await sleep(1500);
+    await until("the node check", logged(running, "pubsub node ready", NODE));
+    await sleep(500); // items already on their way
     await bob.call({ op: "wait_items", node: NODE, timeout: 0 });
     const before = ((await bob.call({ op: "wait_items", node: NODE, timeout: 0 }))["items"] as unknown[]).length;
     await sleep(1500);
@@ -53,7 +62,7 @@ describe("ACL on subscriptions", () => {
 
   it("on PEP (presence access model) a stranger cannot subscribe; an ACL JID can after presence", async () => {
     running = await startAgent(prosody, { alerts: [], pubsub: undefined });
-    await sleep(1000);
+    await until("the PEP node", logged(running, "pubsub node ready", NODE));
     const stranger = await eve.call({ op: "subscribe", to: "agent@localhost", node: NODE });
     expect(stranger.ok).toBe(false);
     expect(stranger.error?.condition).toMatch(/^(not-authorized|forbidden|not-allowed)$/);

@@ -66,7 +66,13 @@ describe("ad-hoc commands (XEP-0050) from slixmpp", () => {
 
   it("set over two stages changes what read returns and what a pubsub subscriber receives", async () => {
     const node = "sensors/greenhouse/lamp";
-    expect(await bob.call({ op: "subscribe", to: fx.prosody.pubsubJid, node })).toMatchObject({ ok: true, subscription: "subscribed" });
+    let subscribed = await bob.call({ op: "subscribe", to: fx.prosody.pubsubJid, node });
+    // The agent creates the node with the channel's first reading; give a slow machine a moment.
+    for (let i = 0; i < 50 && subscribed.error?.condition === "item-not-found"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      subscribed = await bob.call({ op: "subscribe", to: fx.prosody.pubsubJid, node });
+    }
+    expect(subscribed).toMatchObject({ ok: true, subscription: "subscribed" });
 
     const first = await cmd(alice, "set");
     expect(first["status"]).toBe("executing");
