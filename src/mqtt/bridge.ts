@@ -5,6 +5,7 @@ import type { DeviceManager } from "../device-manager.js";
 import { messageOf } from "../errors.js";
 import { openOutbox } from "../outbox/index.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
+import { createAvailability } from "./availability.js";
 import { createMqttClient, type MqttClientHandle } from "./client.js";
 import { createMqttControl } from "./control.js";
 import { createDiscovery, type Discovery } from "./discovery.js";
@@ -50,6 +51,7 @@ export function createMqttBridge(deps: MqttBridgeDeps, config: Config, mqtt: Mqt
   const sink = createMqttReadingSink({ client, log, outbox, ...(discovery ? { onReading: discovery.noteReading } : {}) }, {
     topicPrefix, agentBareJid: deps.agentBareJid, qos: mqtt.qos, retain: mqtt.retain, maxPending: mqtt.maxPending,
   });
+  const availability = createAvailability({ client, devices: deps.devices, log }, { topicPrefix, qos: mqtt.qos });
   const control = createMqttControl({ client, registry: deps.registry, log }, { topicPrefix, readOnly: mqtt.readOnly, qos: mqtt.qos });
 
   return {
@@ -61,6 +63,7 @@ export function createMqttBridge(deps: MqttBridgeDeps, config: Config, mqtt: Mqt
       // Subscriptions first: the client sends them with its CONNECT session.
       control.start();
       discovery?.start();
+      availability.start();
       client.start(signal);
       if (!(await client.waitOnline(2000))) {
         log.warn({ url: mqtt.url, err: client.stats().lastError }, "MQTT broker not reachable yet; readings are queued and the connection is retried");
@@ -70,6 +73,7 @@ export function createMqttBridge(deps: MqttBridgeDeps, config: Config, mqtt: Mqt
       if (!(await sink.flush(3000))) log.warn({ pending: sink.status().pending }, "stopping with MQTT readings not acknowledged");
       control.stop();
       discovery?.stop();
+      await availability.stop();
       try {
         await client.stop();
       } catch (error) {

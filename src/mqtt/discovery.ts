@@ -4,6 +4,7 @@ import type { DeviceManager } from "../device-manager.js";
 import { messageOf } from "../errors.js";
 import { effectiveType } from "../pipeline/normalize.js";
 import type { Reading } from "../reading.js";
+import { availabilityTopic } from "./availability.js";
 import type { MqttClientHandle, Qos } from "./client.js";
 import { haUnit } from "./ha-units.js";
 import { readingTopic } from "./payload.js";
@@ -43,7 +44,8 @@ const ON_OFF_TEMPLATE = "{{ 'ON' if value_json[0].vb else 'OFF' }}";
  * The discovery config of one channel (HA "MQTT discovery": `<prefix>/<component>/<node_id>/
  * <object_id>/config`). Numbers are sensors (numbers when writable), booleans binary sensors
  * (switches when writable), strings sensors (text when writable). The state is the retained
- * SenML reading, read with a value_template; availability follows the agent's status topic.
+ * SenML reading, read with a value_template; availability needs both the agent's status topic and
+ * the device's availability topic.
  */
 export function entityConfig(options: DiscoveryOptions, device: { id: string; name: string; driver: string }, channel: string,
   type: ValueType, writable: boolean, config: ChannelConfig | undefined, unit: string | undefined): Entity {
@@ -55,9 +57,12 @@ export function entityConfig(options: DiscoveryOptions, device: { id: string; na
     name: channel,
     unique_id: `xmpp-iot_${options.agentName}_${device.id}_${channel}`,
     state_topic: state,
-    availability_topic: options.statusTopic,
-    payload_available: "online",
-    payload_not_available: "offline",
+    // Unavailable when the agent is gone (its last will) or the device is failing (its health).
+    availability: [
+      { topic: options.statusTopic, payload_available: "online", payload_not_available: "offline" },
+      { topic: availabilityTopic(options.topicPrefix, device.id), payload_available: "online", payload_not_available: "offline" },
+    ],
+    availability_mode: "all",
     device: {
       identifiers: [`xmpp-iot_${options.agentName}_${device.id}`],
       name: device.name,

@@ -143,9 +143,11 @@ describe("MQTT bridge on a real Mosquitto and Prosody", () => {
       unit_of_measurement: "°C",
       device_class: "temperature",
       state_class: "measurement",
-      availability_topic: `${PREFIX}/status`,
-      payload_available: "online",
-      payload_not_available: "offline",
+      availability: [
+        { topic: `${PREFIX}/status`, payload_available: "online", payload_not_available: "offline" },
+        { topic: `${PREFIX}/g/availability`, payload_available: "online", payload_not_available: "offline" },
+      ],
+      availability_mode: "all",
       device: { identifiers: ["xmpp-iot_testpi_g"], name: "g", manufacturer: "xmpp-iot" },
     });
     expect(config).not.toHaveProperty("command_topic");
@@ -205,12 +207,16 @@ describe("MQTT bridge on a real Mosquitto and Prosody", () => {
       await tasmota.publish("stat/plug/POWER", "ON");
       await watcher.waitFor((m) => m.topic === `${PREFIX}/plug/power` && records(m.text)[0]?.vb === true, 10_000, "power state");
 
-      // The device's own LWT marks it failing in presence/status.
+      // The device's own LWT marks it failing in presence/status, and unavailable over MQTT.
+      expect(mosquittoSubRetained(broker.port, `${PREFIX}/plug/availability`)).toBe("online");
+      const lwtAt = Date.now();
       await tasmota.publish("tele/plug/LWT", "Offline", true);
       await waitUntil(() => bed.agent.devices.get("plug")?.health.state === "failing", 5000);
       expect(bed.agent.devices.get("plug")?.health.reason).toMatch(/tele\/plug\/LWT says Offline/);
+      await watcher.waitFor((m) => m.topic === `${PREFIX}/plug/availability` && m.text === "offline" && m.at >= lwtAt, 5000, "plug availability offline");
       await tasmota.publish("tele/plug/LWT", "Online", true);
       await waitUntil(() => bed.agent.devices.get("plug")?.health.state === "ok", 5000);
+      await watcher.waitFor((m) => m.topic === `${PREFIX}/plug/availability` && m.text === "online" && m.at >= lwtAt, 5000, "plug availability online");
 
       // Garbage is counted, never fatal.
       await tasmota.publish("tele/plug/SENSOR", "{not json");

@@ -90,6 +90,7 @@ describe("agent process: retained status and the last will", () => {
       expect(await agent.exited).toBe(0);
       await watcher.waitFor((m) => m.text === "offline" && m.at >= mark, 5000, "offline on shutdown");
       expect(mosquittoSubRetained(broker.port, `${PREFIX}/status`)).toBe("offline");
+      expect(mosquittoSubRetained(broker.port, `${PREFIX}/g/availability`)).toBe("offline");
       expect(agent.output()).not.toContain("agent-pw");
     } finally {
       await watcher.close();

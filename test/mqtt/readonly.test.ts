@@ -48,7 +48,7 @@ describe("MQTT bridge with readOnly (over MQTT 5): the agent itself refuses writ
   it("announces a writable channel as a binary_sensor without a command topic, under the custom discovery prefix", async () => {
     const config = JSON.parse((await watcher.waitFor((m) => m.topic === "ha/binary_sensor/xmpp-iot_ro/g_lamp/config", 10_000, "lamp discovery")).text);
     expect(config).not.toHaveProperty("command_topic");
-    expect(config).toMatchObject({ state_topic: `${PREFIX}/g/lamp`, availability_topic: `${PREFIX}/status`, qos: 0 });
+    expect(config).toMatchObject({ state_topic: `${PREFIX}/g/lamp`, availability: [{ topic: `${PREFIX}/status` }, { topic: `${PREFIX}/g/availability` }], qos: 0 });
     expect(watcher.seen.some((m) => m.topic.startsWith("ha/switch/"))).toBe(false);
   });
 });
