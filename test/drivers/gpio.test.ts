@@ -95,8 +95,10 @@ describe.each([
   it("a missing line or chip is named in the health reason; a write to a failing output is refused", async () => {
     const current = start({ channels: { ghost: { line: "GPIO99" }, lamp: { line: 99, direction: "output" }, other: { line: 4, chip: "gpiochip9" } } });
     await current.start();
-    await eventually(() => /GPIO chip of line 4 not found/.test(current.lastHealth()?.reason ?? ""), "failing with all reasons");
-    expect(current.lastHealth()?.reason).toMatch(/GPIO line GPIO99 .*not found/);
+    // Each line reports on its own schedule: wait until both reasons are in the device's health.
+    const both = (reason = ""): boolean => /GPIO chip of line 4 not found/.test(reason) && /GPIO line GPIO99 .*not found/.test(reason);
+    await eventually(() => both(current.lastHealth()?.reason), "failing with both reasons");
+    expect(current.lastHealth()?.state).toBe("failing");
     await expect(current.driver.write("lamp", true)).rejects.toMatchObject({ code: "DEVICE_FAILING" });
   });
 
