@@ -150,6 +150,11 @@ export const configSchema = z
       if (device.driver === "mqtt" && config.mqtt === undefined) {
         ctx.addIssue({ code: "custom", path: ["devices", index, "driver"], message: "the mqtt driver needs the top-level mqtt section (the broker to subscribe to)" });
       }
+      // `<prefix>/command/<name>` are the MQTT command topics: a device called "command" would
+      // publish its readings onto them.
+      if (device.id === "command" && config.mqtt !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["devices", index, "id"], message: "\"command\" is reserved by the MQTT command topics; choose another id" });
+      }
     });
     config.alerts.forEach((rule, index) => {
       const parsed = parseCondition(rule.when);

@@ -70,6 +70,8 @@ describe("mqtt config errors", () => {
     expect(details({ xmpp, mqtt: { url: "mqtt://x", topicPrefix: "site/greenhouse-pi" } })).toEqual([]);
     expect(details({ xmpp, mqtt: { url: "mqtt://x", qos: 3 } })[0]).toMatch(/^mqtt\.qos/);
     expect(details({ xmpp, mqtt: { url: "mqtt://x", retained: true } })).toEqual(["mqtt.retained: unknown key"]);
+    expect(details({ xmpp, mqtt: { url: "mqtt://x" }, devices: [{ id: "command", driver: "simulated", channels: {} }] }))
+      .toEqual(["devices[0].id: \"command\" is reserved by the MQTT command topics; choose another id"]);
     expect(details({ xmpp, mqtt: { url: "mqtt://x" }, devices: [{ id: "p", driver: "mqtt", subscriptions: [{ topic: "tele/#/x", format: "json" }] }] })[0])
       .toMatch(/^devices\[0\]\.subscriptions\[0\]\.topic: '#' must be/);
   });
