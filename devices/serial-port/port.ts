@@ -44,6 +44,8 @@ export interface ReopeningPort {
   stats(): PortStats;
 }
 
+const STABLE_OPEN_MS = 10_000;
+
 /** Turn an open/read error into a reason a user can act on. */
 export function describePortError(path: string, error: unknown): string {
   const message = messageOf(error);
@@ -70,6 +72,7 @@ export function createReopeningPort(deps: PortDeps, options: PortOptions): Reope
   let disconnects = 0;
   let bytesIn = 0;
   let bytesOut = 0;
+  let openedAt = 0;
 
   const scheduleReopen = (reason: string): void => {
     if (stopped || timer) return;
@@ -115,6 +118,9 @@ export function createReopeningPort(deps: PortDeps, options: PortOptions): Reope
       port = undefined;
       if (stopped) return;
       disconnects++;
+      // Only a port that stayed open a while starts the backoff over: a flapping cable must not
+      // turn into a reopen loop at the minimum delay.
+      if (Date.now() - openedAt >= STABLE_OPEN_MS) backoff.reset();
       scheduleReopen(`${options.path} disconnected (unplugged?), reopening: ${messageOf(error ?? "port closed")}`);
     });
     candidate.open((error) => {
@@ -129,7 +135,7 @@ export function createReopeningPort(deps: PortDeps, options: PortOptions): Reope
         return;
       }
       opens++;
-      backoff.reset();
+      openedAt = Date.now();
       deps.onOpen?.();
       deps.setHealth({ state: "ok" });
       deps.log.info({ path: options.path }, "serial port open");

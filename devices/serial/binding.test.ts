@@ -32,3 +32,40 @@ describe("serial driver with an injected binding", () => {
     expect(health.at(-1)?.state).toBe("stopped");
   });
 });
+
+describe("a flapping port", () => {
+  it("opens that fail at once back off exponentially instead of looping at the minimum delay", async () => {
+    let opens = 0;
+    // A port that opens fine and dies on the first read, like a USB adapter on a bad cable.
+    const flapping = {
+      list: async () => [],
+      open: async (options: { path: string; baudRate: number }) => {
+        opens++;
+        let open = true;
+        return {
+          get isOpen() { return open; },
+          openOptions: options,
+          read: async () => { await new Promise((r) => setTimeout(r, 1)); throw Object.assign(new Error("EIO: device gone"), { canceled: false }); },
+          write: async () => {},
+          update: async () => {},
+          set: async () => {},
+          get: async () => ({ cts: false, dsr: false, dcd: false }),
+          getBaudRate: async () => ({ baudRate: options.baudRate }),
+          flush: async () => {},
+          drain: async () => {},
+          close: async () => { open = false; },
+        };
+      },
+    } as unknown as SerialBinding;
+    const config = serialDeviceSchema.parse({ id: "m", driver: "serial", path: "/dev/ttyUSB0", format: "kv", reconnectMinMs: 20, reconnectMaxMs: 2000 });
+    const driver = createSerialDevice({ deviceId: "m", log: pino({ level: "silent" }), emit: () => {}, setHealth: () => {} }, config, { binding: flapping });
+    await driver.start(new AbortController().signal);
+    await new Promise((r) => setTimeout(r, 700));
+    await driver.stop();
+    // 20, 40, 80, 160, 320 ms (each at least half that): at most 7 opens in 700 ms; a reset on
+    // every open would give ~35.
+    expect(opens).toBeGreaterThanOrEqual(3);
+    expect(opens).toBeLessThanOrEqual(7);
+    expect(driver.stats()["disconnects"]).toBe(opens);
+  });
+});

@@ -77,7 +77,7 @@ describe("drivers through the agent and Prosody to a subscriber", () => {
     await eventually(() => (bed.agent.pipeline.latestOf("gps").length === 5 && bed.agent.pipeline.latestOf("dust").length === 2
       && bed.agent.pipeline.latestOf("io").length === 3 && bed.agent.pipeline.latestOf("tank").length === 1
       && ["meter", "kv", "csv", "rx"].every((id) => bed.agent.pipeline.latestOf(id).length === 2)), "first readings", 30_000);
-    await eventually(() => bed.agent.status().sinks.find((s) => s.name === "pubsub")?.pending === 0, "first readings published", 30_000);
+    await eventually(() => bed.agent.status().sinks.find((s) => s.name === "pubsub")?.pending === 0, "first readings published", 60_000);
   }, 120_000);
 
   afterAll(async () => {
