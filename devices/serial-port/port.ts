@@ -142,14 +142,20 @@ export function createReopeningPort(deps: PortDeps, options: PortOptions): Reope
     });
   };
 
-  return {
+  let abortSignal: AbortSignal | undefined;
+  const onAbort = (): void => void handle.stop();
+
+  const handle: ReopeningPort = {
     start(signal) {
       stopped = false;
-      signal.addEventListener("abort", () => void this.stop(), { once: true });
+      abortSignal = signal;
+      signal.addEventListener("abort", onAbort, { once: true });
       open();
     },
     async stop() {
       stopped = true;
+      abortSignal?.removeEventListener("abort", onAbort);
+      abortSignal = undefined;
       if (timer) clearTimeout(timer);
       timer = undefined;
       const current = port;
@@ -171,4 +177,5 @@ export function createReopeningPort(deps: PortDeps, options: PortOptions): Reope
     isOpen: () => port?.isOpen === true,
     stats: () => ({ opens, openFailures, disconnects, bytesIn, bytesOut }),
   };
+  return handle;
 }
