@@ -65,9 +65,10 @@ export function createMqttBridge(deps: MqttBridgeDeps, config: Config, mqtt: Mqt
       discovery?.start();
       availability.start();
       client.start(signal);
-      if (!(await client.waitOnline(2000))) {
-        log.warn({ url: mqtt.url, err: client.stats().lastError }, "MQTT broker not reachable yet; readings are queued and the connection is retried");
-      }
+      // Not awaited: a broker that is down must not delay the devices or the XMPP side.
+      void client.waitOnline(2000).then((online) => {
+        if (!online && !signal.aborted) log.warn({ url: mqtt.url, err: client.stats().lastError }, "MQTT broker not reachable yet; readings are queued and the connection is retried");
+      });
     },
     async stop(): Promise<void> {
       if (!(await sink.flush(3000))) log.warn({ pending: sink.status().pending }, "stopping with MQTT readings not acknowledged");

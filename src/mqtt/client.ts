@@ -216,6 +216,7 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
       return new Promise((resolve) => {
         const done = (): void => { clearTimeout(t); resolve(true); };
         const t = setTimeout(() => { events.off("online", done); resolve(false); }, timeoutMs);
+        t.unref();
         events.once("online", done);
       });
     },

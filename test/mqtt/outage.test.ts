@@ -81,3 +81,44 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<v
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe("MQTT broker unreachable when the agent starts", () => {
+  let broker: Mosquitto;
+  let proxy: LinkProxy;
+  let bed: TestBed | undefined;
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    proxy = await startLinkProxy(broker.port);
+  });
+  afterAll(async () => {
+    await bed?.stop();
+    await proxy?.close();
+    await broker?.remove();
+  });
+
+  it("starts anyway (XMPP side and devices), queues, and connects once the broker is reachable", async () => {
+    proxy.down();
+    const startedAt = Date.now();
+    bed = await startTestBed({
+      name: "latepi",
+      devices: [{ id: "g", driver: "simulated", intervalMs: 200, channels: { n: { unit: "Cel", waveform: "constant", value: 7 } } }],
+      mqtt: { url: `mqtt://127.0.0.1:${proxy.port}`, reconnectMinMs: 200, reconnectMaxMs: 400 },
+    });
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    expect(bed.agent.devices.get("g")?.health.state).toBe("ok");
+    await waitUntil(() => bed!.logs.some((l) => l.includes("MQTT broker not reachable yet")), 5000);
+    const before = bed.agent.status().sinks.find((s) => s.name === "mqtt")!;
+    expect(before.connected).toBe(false);
+    expect(before.pending).toBeGreaterThan(0);
+    const watcher = await observe(broker.url, ["xmpp-iot/latepi/#"]);
+    try {
+      proxy.up();
+      await watcher.waitFor((m) => m.topic === "xmpp-iot/latepi/status" && m.text === "online", 10_000, "online after the late connect");
+      const reading = await watcher.waitFor((m) => m.topic === "xmpp-iot/latepi/g/n", 10_000, "a reading");
+      expect(JSON.parse(reading.text)[0]).toMatchObject({ n: "n", u: "Cel", v: 7 });
+    } finally {
+      await watcher.close();
+    }
+  });
+});
