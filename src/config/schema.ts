@@ -94,6 +94,11 @@ const mqttSchema = z
     message: "give either password or passwordFile, not both",
     path: ["passwordFile"],
   })
+  .refine((x) => !/^[a-z]+:\/\/[^/]*@/i.test(x.url), {
+    // A password in the URL would sit in logs and `ps`; it has its own keys.
+    message: "no credentials in the URL; use mqtt.username and mqtt.passwordFile (or XMPP_IOT_MQTT_PASSWORD)",
+    path: ["url"],
+  })
   .refine((x) => x.caFile === undefined || /^(mqtts|wss|ssl):/.test(x.url), {
     message: "caFile needs a TLS URL (mqtts:// or wss://)",
     path: ["caFile"],

@@ -6,7 +6,7 @@ import { messageOf } from "../errors.js";
 import { openOutbox } from "../outbox/index.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import { createAvailability } from "./availability.js";
-import { createMqttClient, type MqttClientHandle } from "./client.js";
+import { createMqttClient, withoutCredentials, type MqttClientHandle } from "./client.js";
 import { createMqttControl } from "./control.js";
 import { createDiscovery, type Discovery } from "./discovery.js";
 import { mqttClientOptions, topicPrefixOf } from "./options.js";
@@ -67,7 +67,7 @@ export function createMqttBridge(deps: MqttBridgeDeps, config: Config, mqtt: Mqt
       client.start(signal);
       // Not awaited: a broker that is down must not delay the devices or the XMPP side.
       void client.waitOnline(2000).then((online) => {
-        if (!online && !signal.aborted) log.warn({ url: mqtt.url, err: client.stats().lastError }, "MQTT broker not reachable yet; readings are queued and the connection is retried");
+        if (!online && !signal.aborted) log.warn({ url: withoutCredentials(mqtt.url), err: client.stats().lastError }, "MQTT broker not reachable yet; readings are queued and the connection is retried");
       });
     },
     async stop(): Promise<void> {

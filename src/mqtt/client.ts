@@ -43,6 +43,7 @@ const STABLE_MS = 10_000;
  */
 export function createMqttClient(deps: { log: Logger }, options: MqttClientOptions) {
   const { log } = deps;
+  const shownUrl = withoutCredentials(options.url);
   const events = new EventEmitter<{ online: []; offline: [] }>();
   const subscriptions = new Set<Subscription>();
   const backoff = createBackoff({ minMs: options.reconnectMinMs, maxMs: options.reconnectMaxMs });
@@ -98,7 +99,7 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
       connectedAt = Date.now();
       connects++;
       lastError = undefined;
-      log.info({ url: options.url, clientId: options.clientId }, "MQTT connected");
+      log.info({ url: shownUrl, clientId: options.clientId }, "MQTT connected");
       subscribeOnBroker(c, wantedFilters());
       c.publish(options.statusTopic, "online", { qos: 1, retain: true }, (error) => {
         if (error) log.warn({ err: messageOf(error) }, "could not publish the online status");
@@ -137,7 +138,7 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
       // once (ACL kick, two agents sharing a clientId) must not be hammered at the minimum delay.
       if (wasOnline && Date.now() - connectedAt >= STABLE_MS) backoff.reset();
       const delay = backoff.next();
-      log.warn({ url: options.url, err: lastError ?? "connection closed", retryInMs: delay, attempt: backoff.attempts }, "MQTT disconnected; retrying");
+      log.warn({ url: shownUrl, err: lastError ?? "connection closed", retryInMs: delay, attempt: backoff.attempts }, "MQTT disconnected; retrying");
       timer = setTimeout(attempt, delay);
     });
   }
@@ -248,4 +249,9 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
       client = undefined;
     },
   };
+}
+
+/** `mqtt://user:secret@host` -> `mqtt://host` for logs: credentials in the URL never reach a log. */
+export function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z]+:\/\/)[^@/]*@/i, "$1");
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { withoutCredentials } from "./client.js";
 import { filterProblem, topicMatches, topicProblem, wildcardLevels } from "./topics.js";
 
 describe("topicMatches (MQTT 3.1.1 section 4.7)", () => {
@@ -37,5 +38,12 @@ describe("filter and topic validation", () => {
   });
   it("extracts wildcard levels", () => {
     expect(wildcardLevels("p/+/+/set", "p/greenhouse/lamp/set")).toEqual(["greenhouse", "lamp"]);
+  });
+});
+
+describe("URLs in logs", () => {
+  it("drops credentials given in the URL", () => {
+    expect(withoutCredentials("mqtt://user:s3cret@broker.lan:1883")).toBe("mqtt://broker.lan:1883");
+    expect(withoutCredentials("wss://broker.lan/mqtt")).toBe("wss://broker.lan/mqtt");
   });
 });
