@@ -24,10 +24,23 @@ export interface MqttClientOptions {
   readonly protocolVersion: 4 | 5;
 }
 
+/** MQTT 5 request/response properties (section 4.10) of a received message, when present. */
+export interface RequestProperties {
+  readonly responseTopic?: string;
+  readonly correlationData?: Buffer;
+}
+
+export interface PublishOptions {
+  readonly qos: Qos;
+  readonly retain: boolean;
+  /** MQTT 5 only: echoed to a requester that asked for it. */
+  readonly correlationData?: Buffer;
+}
+
 interface Subscription {
   readonly filter: string;
   readonly qos: Qos;
-  readonly handler: (topic: string, payload: Buffer, retained: boolean) => void;
+  readonly handler: (topic: string, payload: Buffer, retained: boolean, v5: RequestProperties) => void;
 }
 
 export type MqttClientHandle = ReturnType<typeof createMqttClient>;
@@ -110,7 +123,11 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
       for (const s of subscriptions) {
         if (!topicMatches(s.filter, topic)) continue;
         try {
-          s.handler(topic, payload, packet.retain);
+          const props = packet.properties;
+          s.handler(topic, payload, packet.retain, {
+            ...(props?.responseTopic !== undefined ? { responseTopic: props.responseTopic } : {}),
+            ...(props?.correlationData !== undefined ? { correlationData: props.correlationData } : {}),
+          });
         } catch (error) {
           log.error({ topic, err: messageOf(error) }, "MQTT message handler failed");
         }
@@ -143,7 +160,7 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
     });
   }
 
-  function publish(topic: string, payload: string | Buffer, publishOptions: { qos: Qos; retain: boolean }): Promise<void> {
+  function publish(topic: string, payload: string | Buffer, publishOptions: PublishOptions): Promise<void> {
     const c = client;
     if (!online || !c) return Promise.reject(new IotError("SERVICE_UNREACHABLE", "MQTT broker not connected"));
     return new Promise<void>((resolve, reject) => {
@@ -155,7 +172,9 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
         reject(error);
       };
       pending.add(fail);
-      c.publish(topic, payload, publishOptions, (error) => {
+      const { correlationData, ...rest } = publishOptions;
+      const settings = correlationData !== undefined && options.protocolVersion === 5 ? { ...rest, properties: { correlationData } } : rest;
+      c.publish(topic, payload, settings, (error) => {
         if (error) return fail(error);
         if (settled) return;
         settled = true;

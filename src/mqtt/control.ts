@@ -2,8 +2,8 @@ import type { Logger } from "pino";
 import type { Role } from "../acl.js";
 import type { CommandCaller, CommandResult } from "../commands/index.js";
 import { IotError, messageOf } from "../errors.js";
-import type { MqttClientHandle, Qos } from "./client.js";
-import { wildcardLevels } from "./topics.js";
+import type { MqttClientHandle, Qos, RequestProperties } from "./client.js";
+import { topicProblem, wildcardLevels } from "./topics.js";
 
 export interface MqttControlOptions {
   readonly topicPrefix: string;
@@ -68,9 +68,11 @@ export function createMqttControl(deps: MqttControlDeps, options: MqttControlOpt
   const counters = { sets: 0, requests: 0, errors: 0, ignoredRetained: 0 };
   let inflight = 0;
 
-  function respond(name: string, response: CommandResponse): void {
+  /** MQTT 5 requesters may name their own response topic and correlation data (section 4.10). */
+  function respond(name: string, response: CommandResponse, v5: RequestProperties): void {
     if (response.status === "error") counters.errors++;
-    client.publish(`${options.topicPrefix}/command/${name}/response`, JSON.stringify(response), { qos: options.qos, retain: false })
+    const topic = v5.responseTopic !== undefined && topicProblem(v5.responseTopic) === undefined ? v5.responseTopic : `${options.topicPrefix}/command/${name}/response`;
+    client.publish(topic, JSON.stringify(response), { qos: options.qos, retain: false, ...(v5.correlationData ? { correlationData: v5.correlationData } : {}) })
       .catch((error: unknown) => log.warn({ command: name, err: messageOf(error) }, "MQTT command response not delivered"));
   }
 
@@ -108,20 +110,20 @@ export function createMqttControl(deps: MqttControlDeps, options: MqttControlOpt
     });
   };
 
-  const onCommand = (topic: string, payload: Buffer, retained: boolean): void => {
+  const onCommand = (topic: string, payload: Buffer, retained: boolean, v5: RequestProperties): void => {
     if (retained) return ignoreRetained(topic);
     const [name = ""] = wildcardLevels(`${options.topicPrefix}/command/+`, topic);
     counters.requests++;
     if (payload.length > maxPayloadBytes) {
-      respond(name, { id: null, status: "error", error: `request larger than ${maxPayloadBytes} bytes`, code: "BAD_INPUT" });
+      respond(name, { id: null, status: "error", error: `request larger than ${maxPayloadBytes} bytes`, code: "BAD_INPUT" }, v5);
       return;
     }
     const request = parseRequest(payload.toString("utf8"));
     if ("error" in request) {
-      respond(name, { id: request.id, status: "error", error: request.error, code: "BAD_INPUT" });
+      respond(name, { id: request.id, status: "error", error: request.error, code: "BAD_INPUT" }, v5);
       return;
     }
-    void run(name, request.input).then((result) => respond(name, toResponse(request.id, result)));
+    void run(name, request.input).then((result) => respond(name, toResponse(request.id, result), v5));
   };
 
   return {

@@ -6,6 +6,8 @@ export interface Seen {
   readonly text: string;
   readonly retain: boolean;
   readonly at: number;
+  /** MQTT 5 correlation data, as text. */
+  readonly correlation?: string;
 }
 
 export interface Observer {
@@ -17,12 +19,13 @@ export interface Observer {
 }
 
 /** A plain MQTT client (mqtt.js) that records everything on `filters`, as a user's tool would. */
-export async function observe(url: string, filters: readonly string[], options: { username?: string; password?: string } = {}): Promise<Observer> {
+export async function observe(url: string, filters: readonly string[], options: { username?: string; password?: string; protocolVersion?: 4 | 5 } = {}): Promise<Observer> {
   const client = await connectAsync(url, { reconnectPeriod: 200, connectTimeout: 5000, clientId: `observer-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, ...options });
   const seen: Seen[] = [];
   const waiters = new Set<() => void>();
   client.on("message", (topic, payload, packet) => {
-    seen.push({ topic, text: payload.toString("utf8"), retain: packet.retain, at: Date.now() });
+    const correlation = packet.properties?.correlationData?.toString("utf8");
+    seen.push({ topic, text: payload.toString("utf8"), retain: packet.retain, at: Date.now(), ...(correlation !== undefined ? { correlation } : {}) });
     for (const wake of waiters) wake();
   });
   const subscribeAll = async (): Promise<void> => { if (filters.length > 0) await client.subscribeAsync([...filters], { qos: 1 }); };

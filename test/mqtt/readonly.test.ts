@@ -45,6 +45,20 @@ describe("MQTT bridge with readOnly (over MQTT 5): the agent itself refuses writ
     expect(bed.agent.pipeline.latest("g", "lamp")?.value).toBe(false);
   });
 
+  it("answers an MQTT 5 request on its response topic with its correlation data", async () => {
+    const requester = await observe(broker.url, ["replies/me"], { protocolVersion: 5 });
+    try {
+      await requester.client.publishAsync(`${PREFIX}/command/read`, JSON.stringify({ id: "v5", device: "g", channel: "lamp" }), {
+        qos: 1, properties: { responseTopic: "replies/me", correlationData: Buffer.from("corr-42") },
+      });
+      const reply = await requester.waitFor((m) => m.topic === "replies/me", 10_000, "the MQTT 5 reply");
+      expect(reply.correlation).toBe("corr-42");
+      expect(JSON.parse(reply.text)).toMatchObject({ id: "v5", status: "ok", data: { device: "g" } });
+    } finally {
+      await requester.close();
+    }
+  });
+
   it("announces a writable channel as a binary_sensor without a command topic, under the custom discovery prefix", async () => {
     const config = JSON.parse((await watcher.waitFor((m) => m.topic === "ha/binary_sensor/xmpp-iot_ro/g_lamp/config", 10_000, "lamp discovery")).text);
     expect(config).not.toHaveProperty("command_topic");
