@@ -8,6 +8,7 @@ import type { DeviceDriver, DriverContext } from "../types.js";
 import { createCsvParser, createRegexParser, parseJsonLine, parseKvLine, renderTemplate, type LineParser } from "./formats.js";
 import type { SerialChannelConfig, SerialDeviceConfig } from "./schema.js";
 import { createSds011Scanner } from "./sds011.js";
+import { createFrameScanner } from "./frame.js";
 
 export { serialDeviceSchema } from "./schema.js";
 
@@ -31,7 +32,7 @@ function lineParser(options: SerialDeviceConfig): LineParser {
 }
 
 /**
- * Line-oriented serial sensors (json, kv, csv, regex) and the SDS011 binary protocol, on a port
+ * Line-oriented serial sensors (json, kv, csv, regex), the SDS011 and configurable binary frames, on a port
  * that reopens itself after an unplug. Bad input is counted and logged at a bounded rate.
  */
 export function createSerialDevice(context: DriverContext, options: SerialDeviceConfig, seams: SerialDriverSeams = {}): DeviceDriver {
@@ -95,14 +96,30 @@ export function createSerialDevice(context: DriverContext, options: SerialDevice
     },
   });
 
-  const binary = options.format === "sds011";
+  const frames = options.frame === undefined ? undefined : createFrameScanner(options.frame, {
+    onValues: (values) => {
+      counters.frames++;
+      const time = Date.now() / 1000;
+      for (const [channel, value] of values) emitValue(channel, value, time);
+    },
+    onBadChecksum: () => {
+      counters.badChecksums++;
+      garbage.report("badChecksum", "frame with a wrong checksum");
+    },
+    onGarbage: (bytes) => {
+      counters.garbageBytes += bytes;
+      garbage.report("garbageBytes", `${bytes} bytes outside frames`);
+    },
+  });
+  // One byte-stream consumer per format: lines, SDS011 frames or configured frames.
+  const consumer = frames ?? (options.format === "sds011" ? scanner : framer);
   const port = createReopeningPort(
     {
       log: context.log,
       setHealth: context.setHealth,
-      onData: (chunk) => (binary ? scanner.push(chunk) : framer.push(chunk)),
+      onData: (chunk) => consumer.push(chunk),
       // A partial line or frame from before an unplug must not glue onto the first new one.
-      onOpen: () => (binary ? scanner.reset() : framer.reset()),
+      onOpen: () => consumer.reset(),
       ...(seams.binding ? { binding: seams.binding } : {}),
     },
     options,

@@ -2,8 +2,9 @@ import { z } from "zod";
 import { channelShape, deviceShape, identifierSchema } from "../../src/config/channel.js";
 import { checkBackoff, serialPortShape } from "../serial-port/schema.js";
 import { namedGroups } from "./formats.js";
+import { frameSchema } from "./frame.js";
 
-export const SERIAL_FORMATS = ["json", "kv", "csv", "regex", "sds011"] as const;
+export const SERIAL_FORMATS = ["json", "kv", "csv", "regex", "sds011", "frame"] as const;
 
 export const serialChannelSchema = z.strictObject({
   ...channelShape,
@@ -25,6 +26,8 @@ export const serialDeviceSchema = z
     delimiter: z.string().min(1).max(8).default(","),
     /** regex: a JavaScript regular expression whose named groups are channels. */
     pattern: z.string().min(1).optional(),
+    /** frame: start bytes, length field, checksum and fields of a binary protocol. */
+    frame: frameSchema.optional(),
     /** Line written for `set` on a writable channel: {device}, {channel}, {value}, {int}. */
     writeTemplate: z.string().min(1).optional(),
     channels: z.record(identifierSchema, serialChannelSchema).default({}),
@@ -51,10 +54,14 @@ export const serialDeviceSchema = z
     } else if (config.pattern !== undefined) {
       ctx.addIssue({ code: "custom", path: ["pattern"], message: 'only used with format "regex"' });
     }
+    if (config.format === "frame" && config.frame === undefined) {
+      ctx.addIssue({ code: "custom", path: ["frame"], message: 'format "frame" needs "frame": start, length, checksum and fields' });
+    }
+    if (config.format !== "frame" && config.frame !== undefined) ctx.addIssue({ code: "custom", path: ["frame"], message: 'only used with format "frame"' });
     for (const [name, channel] of Object.entries(config.channels)) {
       if (channel.writable !== true) continue;
-      if (config.format === "sds011") {
-        ctx.addIssue({ code: "custom", path: ["channels", name, "writable"], message: "sds011 channels are read-only" });
+      if (config.format === "sds011" || config.format === "frame") {
+        ctx.addIssue({ code: "custom", path: ["channels", name, "writable"], message: `${config.format} channels are read-only` });
       } else if (channel.writeTemplate === undefined && config.writeTemplate === undefined) {
         ctx.addIssue({ code: "custom", path: ["channels", name, "writable"], message: 'a writable serial channel needs "writeTemplate" (on the channel or the device), e.g. "SET {channel} {value}\\n"' });
       }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withChecksum } from "../../devices/nmea/parse.js";
+import { PMS5003_FRAME, pms5003Frame } from "../../devices/serial/fixtures.js";
 import { encodeSds011 } from "../../devices/serial/sds011.js";
 import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
 import { runPython, type PythonRun } from "../harness/python.js";
@@ -13,7 +14,7 @@ import { createPtyPair, send, type PtyPair } from "./pty.js";
 
 // End to end: real socat PTYs (serial, nmea), a fake w1 sysfs tree (ds18b20) and FAKE libgpiod v2
 // tools on PATH (gpio) -> the real agent -> a real Prosody -> an independent slixmpp subscriber.
-const SERIAL = ["meter", "kv", "csv", "rx", "dust", "gps"] as const;
+const SERIAL = ["meter", "kv", "csv", "rx", "dust", "pms", "gps"] as const;
 const w1Slave = (milli: number): string => `72 01 4b 46 7f ff 0e 10 57 : crc=57 YES\n72 01 4b 46 7f ff 0e 10 57 t=${milli}\n`;
 
 describe("drivers through the agent and Prosody to a subscriber", () => {
@@ -45,7 +46,7 @@ describe("drivers through the agent and Prosody to a subscriber", () => {
     for (const [id, data] of Object.entries(lines)) await send(await ptys[id as (typeof SERIAL)[number]].device(), data);
   };
   const firstLines = {
-    meter: '{"temperature":1,"humidity":1}\n', kv: "t=1 h=1\n", csv: "1,x,1\n", rx: "T=1C RH=1%\n", dust: encodeSds011(1, 1),
+    meter: '{"temperature":1,"humidity":1}\n', kv: "t=1 h=1\n", csv: "1,x,1\n", rx: "T=1C RH=1%\n", dust: encodeSds011(1, 1), pms: pms5003Frame(1, 1, 1),
     gps: "$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\r\n",
   };
 
@@ -66,6 +67,7 @@ describe("drivers through the agent and Prosody to a subscriber", () => {
         { id: "csv", driver: "serial", path: ptys.csv.a, format: "csv", columns: ["temperature", "-", "pressure"], ...port, channels: { pressure: { unit: "hPa" } } },
         { id: "rx", driver: "serial", path: ptys.rx.a, format: "regex", pattern: "^T=(?<temperature>-?[\\d.]+)C RH=(?<humidity>[\\d.]+)%$", ...port, channels: { temperature: { unit: "Cel" } } },
         { id: "dust", driver: "serial", path: ptys.dust.a, format: "sds011", ...port },
+        { id: "pms", driver: "serial", path: ptys.pms.a, format: "frame", frame: PMS5003_FRAME, ...port, channels: { pm2_5: { unit: "ug/m3" }, pm10: { unit: "ug/m3" } } },
         { id: "gps", driver: "nmea", path: ptys.gps.a, ...port },
         { id: "tank", driver: "ds18b20", root: w1Root, intervalMs: 300, channels: { water: { sensor: "28-000000000001" } } },
         { id: "io", driver: "gpio", restartMinMs: 100, restartMaxMs: 400, channels: { door: { line: "GPIO17", debounceMs: 0 }, lamp: { line: 27, direction: "output", initial: false } } },
@@ -74,7 +76,7 @@ describe("drivers through the agent and Prosody to a subscriber", () => {
     // Nodes are created on first publish: one reading per channel before anyone subscribes.
     await eventually(() => SERIAL.every((id) => state(id)?.state === "ok"), "serial devices open", 30_000);
     await writeAll(firstLines);
-    await eventually(() => (bed.agent.pipeline.latestOf("gps").length === 5 && bed.agent.pipeline.latestOf("dust").length === 2
+    await eventually(() => (bed.agent.pipeline.latestOf("gps").length === 5 && bed.agent.pipeline.latestOf("dust").length === 2 && bed.agent.pipeline.latestOf("pms").length === 3
       && bed.agent.pipeline.latestOf("io").length === 3 && bed.agent.pipeline.latestOf("tank").length === 1
       && ["meter", "kv", "csv", "rx"].every((id) => bed.agent.pipeline.latestOf(id).length === 2)), "first readings", 30_000);
     await eventually(() => bed.agent.status().sinks.find((s) => s.name === "pubsub")?.pending === 0, "first readings published", 60_000);
@@ -90,8 +92,8 @@ describe("drivers through the agent and Prosody to a subscriber", () => {
   });
 
   it("each serial format delivers exactly the values written, garbage in between is counted and skipped", async () => {
-    const nodes = ["meter/temperature", "meter/humidity", "kv/t", "kv/h", "csv/temperature", "csv/pressure", "rx/temperature", "rx/humidity", "dust/pm2_5", "dust/pm10", "gps/lat", "gps/lon", "gps/alt", "gps/fix", "gps/satellites"];
-    const subscriber = await subscribe(nodes, 15);
+    const nodes = ["meter/temperature", "meter/humidity", "kv/t", "kv/h", "csv/temperature", "csv/pressure", "rx/temperature", "rx/humidity", "dust/pm2_5", "dust/pm10", "pms/pm2_5", "pms/pm10", "gps/lat", "gps/lon", "gps/alt", "gps/fix", "gps/satellites"];
+    const subscriber = await subscribe(nodes, 17);
     await send(await ptys.meter.device(), Buffer.concat([randomBytes(4096), Buffer.from('\n{not json\n{"temperature":"hot"}\n'), Buffer.alloc(200 * 1024, "x")]));
     await writeAll({
       meter: '\n{"temperature":21.5,"humidity":40}\n',
@@ -99,6 +101,7 @@ describe("drivers through the agent and Prosody to a subscriber", () => {
       csv: "1,2\n19.25,ignored,1013.2\n",
       rx: "boot v1.2\nT=-4.5C RH=80%\n",
       dust: Buffer.concat([Buffer.from([0x01, 0xaa, 0xc0, 0x55]), encodeSds011(14, 14.8)]),
+      pms: Buffer.concat([Buffer.from([0x42, 0x4d, 0x00]), pms5003Frame(6, 17, 31)]),
       gps: `$GPGGA,1,2,3*00\r\n${withChecksum("GPGGA,123520,3351.500,S,15112.600,W,2,11,0.8,12.5,M,46.9,M,,")}\r\n`,
     });
     const { code, stderr } = await subscriber.exited;
@@ -111,6 +114,7 @@ describe("drivers through the agent and Prosody to a subscriber", () => {
       { node: "sensors/csv/temperature", v: 19.25 }, { node: "sensors/csv/pressure", u: "hPa", v: 1013.2 },
       { node: "sensors/rx/temperature", u: "Cel", v: -4.5 }, { node: "sensors/rx/humidity", v: 80 },
       { node: "sensors/dust/pm2_5", u: "ug/m3", v: 14 }, { node: "sensors/dust/pm10", u: "ug/m3", v: 14.8 },
+      { node: "sensors/pms/pm2_5", u: "ug/m3", v: 17 }, { node: "sensors/pms/pm10", u: "ug/m3", v: 31 },
       { node: "sensors/gps/lat", u: "lat", v: -33.8583333 }, { node: "sensors/gps/lon", u: "lon", v: -151.21 },
       { node: "sensors/gps/alt", u: "m", v: 12.5 }, { node: "sensors/gps/fix", v: 2 }, { node: "sensors/gps/satellites", v: 11 },
     ]));
@@ -139,13 +143,13 @@ describe("drivers through the agent and Prosody to a subscriber", () => {
     ], { WATCH_PASSWORD: ACCOUNTS.alice });
     helpers.push(probe);
     await probe.waitFor((l) => "ready" in l, 30_000);
-    await probe.waitFor((l) => l["status"] === "8/8 devices ok", 30_000);
+    await probe.waitFor((l) => l["status"] === "9/9 devices ok", 30_000);
     const subscriber = await subscribe(["meter/temperature", "kv/t"], 3, "alice");
     await ptys.meter.unplug();
     await eventually(() => state("meter")?.state === "failing", "meter failing", 20_000);
     expect(state("meter")?.reason).toMatch(/disconnected \(unplugged\?\)|not found \(unplugged\?\)/);
     const away = await probe.waitFor((l) => l["show"] === "xa", 20_000);
-    expect(away["status"]).toBe("7/8 devices ok; failing: meter");
+    expect(away["status"]).toBe("8/9 devices ok; failing: meter");
     // The agent keeps publishing the other devices while the meter is gone.
     await writeAll({ kv: "t=30 h=50\n" });
     await subscriber.waitFor((l) => l["node"] === "sensors/kv/t" && l["v"] === 30, 20_000);
@@ -159,7 +163,7 @@ describe("drivers through the agent and Prosody to a subscriber", () => {
     expect(got.slice(1)).toEqual(expect.arrayContaining([{ node: "sensors/meter/temperature", u: "Cel", v: 22.75 }, { node: "sensors/kv/t", u: "Cel", v: 31 }]));
     expect(got).toHaveLength(3);
     const back = probe.lines.findLastIndex((l) => l["show"] === "xa");
-    await probe.waitFor((l) => probe.lines.indexOf(l) > back && l["show"] === "" && l["status"] === "8/8 devices ok", 20_000);
+    await probe.waitFor((l) => probe.lines.indexOf(l) > back && l["show"] === "" && l["status"] === "9/9 devices ok", 20_000);
     probe.kill();
     expect(state("meter")?.stats["disconnects"]).toBe(1);
   }, 90_000);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { PMS5003_FRAME, pms5003Frame } from "../../devices/serial/fixtures.js";
 import { encodeSds011 } from "../../devices/serial/sds011.js";
 import { eventually, runDevice, type DeviceRun } from "./harness.js";
 import { createPtyPair, send, type PtyPair } from "./pty.js";
@@ -103,6 +104,19 @@ describe("serial driver on a socat PTY", () => {
     ]);
     expect(run.driver.stats()).toMatchObject({ frames: 2, badChecksums: 1 });
     expect(run.driver.stats()["garbageBytes"]).toBeGreaterThanOrEqual(66);
+  });
+
+  it("frame (PMS5003 config: start bytes, length, sum16): fields become channels; noise and bad checksums are counted", async () => {
+    const { pty, run } = await open({ format: "frame", frame: PMS5003_FRAME, channels: { pm2_5: { unit: "ug/m3" }, pm10: { unit: "ug/m3" } } });
+    const corrupt = pms5003Frame(9, 9, 9);
+    corrupt[31] = (corrupt[31] ?? 0) ^ 0x01;
+    await send(await pty.device(), Buffer.concat([Buffer.from("noise\n"), pms5003Frame(3, 12, 25), corrupt, randomBytes(100).map((b) => (b === 0x42 ? 0 : b)), pms5003Frame(4, 13, 26)]));
+    await eventually(() => run.readings.length === 6, "two frames");
+    expect(run.values()).toEqual([
+      { channel: "pm1_0", value: 3 }, { channel: "pm2_5", value: 12, unit: "ug/m3" }, { channel: "pm10", value: 25, unit: "ug/m3" },
+      { channel: "pm1_0", value: 4 }, { channel: "pm2_5", value: 13, unit: "ug/m3" }, { channel: "pm10", value: 26, unit: "ug/m3" },
+    ]);
+    expect(run.driver.stats()).toMatchObject({ frames: 2, badChecksums: 1 });
   });
 
   it("a writable channel writes the line built from its template", async () => {
