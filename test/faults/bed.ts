@@ -64,7 +64,8 @@ export interface FaultAgent {
 }
 
 /** The agent in-process, talking to `service` (Prosody or a proxy), with a durable outbox in a temp dir. */
-export async function startFaultAgent(service: string, config: Record<string, unknown>, outboxDir = mkdtempSync(join(tmpdir(), "xmpp-iot-outbox-"))): Promise<FaultAgent> {
+export async function startFaultAgent(service: string, config: Record<string, unknown>, options: { outboxDir?: string; sinks?: readonly ReadingSink[] } = {}): Promise<FaultAgent> {
+  const outboxDir = options.outboxDir ?? mkdtempSync(join(tmpdir(), "xmpp-iot-outbox-"));
   const logs: string[] = [];
   const sink = new Writable({ write(chunk: Buffer, _enc, done) { logs.push(...chunk.toString().split("\n").filter(Boolean)); done(); } });
   const { xmpp, outbox, pubsub, ...rest } = config as { xmpp?: object; outbox?: object; pubsub?: object };
@@ -77,7 +78,8 @@ export async function startFaultAgent(service: string, config: Record<string, un
   }, {});
   const agent = createAgent(loaded, createLogger({ level: "debug" }, sink));
   const recorder = createRecorder();
-  agent.addSink(recorder);
+  // Own sinks replace the full recorder (a test measuring memory keeps its reference off the heap).
+  for (const sink of options.sinks ?? [recorder]) agent.addSink(sink);
   await agent.start();
   return {
     agent, recorder, logs, outboxDir,

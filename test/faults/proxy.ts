@@ -14,14 +14,19 @@ export interface FaultProxy {
   readonly open: number;
   cut(): void;
   silence(): void;
+  /** Cut, and refuse every new connection until `unblock()` (the server is unreachable). */
+  block(): void;
+  unblock(): void;
   close(): Promise<void>;
 }
 
 export async function startProxy(targetPort: number): Promise<FaultProxy> {
   const pairs = new Set<{ client: Socket; upstream: Socket; silent: boolean }>();
   let accepted = 0;
+  let blocked = false;
   const server = createServer((client) => {
     accepted++;
+    if (blocked) { client.resetAndDestroy(); return; }
     const upstream = connect(targetPort, "127.0.0.1");
     const pair = { client, upstream, silent: false };
     pairs.add(pair);
@@ -54,6 +59,13 @@ export async function startProxy(targetPort: number): Promise<FaultProxy> {
     },
     silence() {
       for (const pair of pairs) pair.silent = true;
+    },
+    block() {
+      blocked = true;
+      this.cut();
+    },
+    unblock() {
+      blocked = false;
     },
     async close() {
       for (const pair of [...pairs]) { pair.client.destroy(); pair.upstream.destroy(); }
