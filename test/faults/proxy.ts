@@ -49,20 +49,21 @@ export async function startProxy(targetPort: number): Promise<FaultProxy> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   if (typeof address !== "object" || !address) throw new Error("proxy has no port");
+  const cut = (): void => {
+    for (const pair of [...pairs]) { pair.client.resetAndDestroy(); pair.upstream.destroy(); pairs.delete(pair); }
+  };
   return {
     port: address.port,
     service: `xmpp://127.0.0.1:${address.port}`,
     get accepted() { return accepted; },
     get open() { return pairs.size; },
-    cut() {
-      for (const pair of [...pairs]) { pair.client.resetAndDestroy(); pair.upstream.destroy(); pairs.delete(pair); }
-    },
+    cut,
     silence() {
       for (const pair of pairs) pair.silent = true;
     },
     block() {
       blocked = true;
-      this.cut();
+      cut();
     },
     unblock() {
       blocked = false;
