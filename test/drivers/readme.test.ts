@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { deviceSchema } from "../../devices/index.js";
-import { formatIssues } from "../../src/config/load.js";
+import { formatIssues, parseConfig } from "../../src/config/load.js";
 
 // The README's Drivers section is documentation users copy: every JSON block in it must be a
 // valid device entry, and each driver of this issue must have at least one example.
@@ -19,5 +19,15 @@ describe("README Drivers section", () => {
       return result.success ? result.data.driver : "";
     });
     expect(new Set(drivers)).toEqual(new Set(["serial", "nmea", "gpio", "ds18b20"]));
+  });
+});
+
+describe("devices/examples/pi.config.json", () => {
+  it("is a valid agent config using every hardware driver", () => {
+    const raw = JSON.parse(readFileSync(new URL("../../devices/examples/pi.config.json", import.meta.url), "utf8")) as { xmpp: Record<string, unknown> };
+    // The password file exists only on a Pi: the environment variable stands in for it here.
+    delete raw.xmpp["passwordFile"];
+    const { config } = parseConfig(raw, { XMPP_IOT_PASSWORD: "test" });
+    expect(new Set(config.devices.map((d) => d.driver))).toEqual(new Set(["serial", "nmea", "gpio", "ds18b20"]));
   });
 });
