@@ -59,8 +59,11 @@ describe("serial driver on a socat PTY", () => {
     expect(stats["badValues"]).toBe(1);
     expect(stats["garbageLines"]).toBeGreaterThanOrEqual(3);
     expect(run.lastHealth()?.state).toBe("ok");
-    // Bounded-rate logging: many bad lines, one warning per window.
-    expect(run.logs.filter((l) => l.msg === "bad input from device skipped").length).toBe(1);
+    // Bounded-rate logging: five kinds of bad input, one warning per 10 s window (two if a slow
+    // machine straddles a window boundary).
+    const warnings = run.logs.filter((l) => l.msg === "bad input from device skipped").length;
+    expect(warnings).toBeGreaterThanOrEqual(1);
+    expect(warnings).toBeLessThanOrEqual(2);
   });
 
   it("kv, csv and regex lines deliver exactly the values written", async () => {
