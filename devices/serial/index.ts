@@ -32,8 +32,8 @@ function lineParser(options: SerialDeviceConfig): LineParser {
 }
 
 /**
- * Line-oriented serial sensors (json, kv, csv, regex), the SDS011 and configurable binary frames, on a port
- * that reopens itself after an unplug. Bad input is counted and logged at a bounded rate.
+ * Line-oriented serial sensors (json, kv, csv, regex), the SDS011 and configurable binary frames,
+ * on a port that reopens itself after an unplug. Bad input is counted and logged at a bounded rate.
  */
 export function createSerialDevice(context: DriverContext, options: SerialDeviceConfig, seams: SerialDriverSeams = {}): DeviceDriver {
   const counters = { lines: 0, garbageLines: 0, overflows: 0, badValues: 0, frames: 0, badChecksums: 0, garbageBytes: 0, replies: 0, writes: 0 };
