@@ -4,6 +4,7 @@ import type { AclHandle } from "../acl.js";
 import type { CommandRegistry } from "../commands/index.js";
 import { messageOf } from "../errors.js";
 import { runChatLine } from "./chat-commands.js";
+import { createInOrder } from "./in-order.js";
 import type { Connection } from "./connection.js";
 import { bare } from "./presence.js";
 import { createRateLimiter } from "./rate-limit.js";
@@ -23,6 +24,7 @@ export function createChat(deps: { connection: Connection; acl: AclHandle; regis
   const { connection, acl, registry, log } = deps;
   const limiter = createRateLimiter({ burst: options.burst, perMinute: options.perMinute });
   const strangerLog = createRateLimiter({ burst: 1, perMinute: 1 });
+  const ordered = createInOrder((who, error) => log.error({ from: who, err: messageOf(error) }, "chat command failed"));
 
   const send = (to: string, body: string, thread?: string): void => {
     if (!connection.isOnline()) return;
@@ -50,15 +52,17 @@ export function createChat(deps: { connection: Connection; acl: AclHandle; regis
     const thread = stanza.getChildText("thread") ?? undefined;
     const verdict = limiter.take(who);
     if (verdict === "silent") return;
-    if (verdict === "limited") {
-      log.warn({ from: who }, "chat rate limit hit");
-      send(from, `Too many messages; wait a little (limit ${options.perMinute}/min).`, thread);
-      return;
-    }
-    void runChatLine(registry, body.slice(0, MAX_BODY), { role, via: "chat", who }).then((text) => {
+    // Replies go out in the order the lines came (a `set` then `read` must not swap).
+    ordered.run(who, async () => {
+      if (verdict === "limited") {
+        log.warn({ from: who }, "chat rate limit hit");
+        send(from, `Too many messages; wait a little (limit ${options.perMinute}/min).`, thread);
+        return;
+      }
+      const text = await runChatLine(registry, body.slice(0, MAX_BODY), { role, via: "chat", who });
       log.info({ from: who, command: body.trim().split(/\s+/)[0]?.slice(0, 32) }, "chat command");
       send(from, text, thread);
-    }, (error: unknown) => log.error({ from: who, err: messageOf(error) }, "chat command failed"));
+    });
   };
 
   return {

@@ -4,6 +4,7 @@ import type { AclHandle } from "../acl.js";
 import type { CommandRegistry } from "../commands/index.js";
 import { messageOf } from "../errors.js";
 import { runChatLine } from "./chat-commands.js";
+import { createInOrder } from "./in-order.js";
 import type { Connection } from "./connection.js";
 import { NS_DATA } from "./forms.js";
 import { bare } from "./presence.js";
@@ -35,6 +36,7 @@ export function createMuc(deps: { connection: Connection; acl: AclHandle; regist
   const rooms = new Map(options.rooms.map((r) => [r.toLowerCase(), { occupants: new Map<string, string | undefined>(), joined: false, waiting: [] as string[] }]));
   const limiter = createRateLimiter({ burst: options.burst, perMinute: options.perMinute });
   const logLimiter = createRateLimiter({ burst: 1, perMinute: 1 });
+  const ordered = createInOrder((room, error) => log.error({ room, err: messageOf(error) }, "room command failed"));
   const prefix = new RegExp(`^(?:!|${options.nick.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[:,]\\s*)`, "i");
 
   const sendTo = (room: string, body: string): void => {
@@ -94,14 +96,16 @@ export function createMuc(deps: { connection: Connection; acl: AclHandle; regist
       return;
     }
     const verdict = limiter.take(real!);
-    if (verdict !== "ok") {
-      if (verdict === "limited") sendTo(room, `${nick}: too many messages; wait a little.`);
-      return;
-    }
-    void runChatLine(registry, body.trim().slice(match[0].length, 1000), { role, via: "muc", who: real! }).then((text) => {
+    if (verdict === "silent") return;
+    ordered.run(room, async () => {
+      if (verdict === "limited") {
+        sendTo(room, `${nick}: too many messages; wait a little.`);
+        return;
+      }
+      const text = await runChatLine(registry, body.trim().slice(match[0].length, 1000), { role, via: "muc", who: real! });
       log.info({ room, from: real, command: body.trim().slice(match[0].length).split(/\s+/)[0]?.slice(0, 32) }, "room command");
       sendTo(room, `${nick}: ${text}`);
-    }, (error: unknown) => log.error({ room, err: messageOf(error) }, "room command failed"));
+    });
   };
 
   const onStanza = (stanza: Element): void => {
