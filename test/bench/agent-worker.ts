@@ -1,0 +1,55 @@
+/**
+ * The agent under test, alone in its own process (so its RSS and CPU are its own): the same
+ * createAgent the CLI's `run` uses, on a config from the bench. `feed` is a fast simulated device:
+ * it hands samples to the agent's pipeline exactly as a driver's `emit` does, as fast as the
+ * event loop allows, so a burst of N readings measures the agent's drain rate.
+ */
+import { writeHeapSnapshot } from "node:v8";
+import { createAgent, type Agent } from "../../src/agent.js";
+import { parseConfig } from "../../src/config/load.js";
+import { createLogger } from "../../src/log.js";
+import { processFootprint, serveWorker } from "./ipc.js";
+
+interface FeedArgs { device: string; channels: string[]; count: number; chunk: number }
+
+let agent: Agent | undefined;
+let value = 0;
+
+serveWorker({
+  async start(args: { config: unknown }) {
+    const loaded = parseConfig(args.config, {});
+    agent = createAgent(loaded, createLogger({ level: loaded.config.log.level, name: "bench-agent" }));
+    await agent.start();
+    return { sinks: agent.status().sinks.map((s) => s.name) };
+  },
+
+  /** `count` samples round-robin over `channels`, `chunk` per event-loop turn. */
+  async feed(args: FeedArgs) {
+    const a = agent!;
+    const t0 = performance.timeOrigin + performance.now();
+    let fed = 0;
+    await new Promise<void>((resolve) => {
+      const step = (): void => {
+        const end = Math.min(args.count, fed + args.chunk);
+        for (; fed < end; fed++) {
+          value = (value + 1) % 10_000;
+          a.pipeline.process(args.device, { channel: args.channels[fed % args.channels.length]!, value: 15 + value / 1000, time: Date.now() / 1000 });
+        }
+        if (fed < args.count) setImmediate(step);
+        else resolve();
+      };
+      step();
+    });
+    return { startedAt: t0, endedAt: performance.timeOrigin + performance.now() };
+  },
+
+  status: () => agent!.status(),
+  footprint: (args?: { gc?: boolean }) => processFootprint(args),
+  memory: () => process.memoryUsage(),
+  /** A V8 heap snapshot for looking at what the agent keeps (bench diagnostics only). */
+  snapshot: (args: { dir: string }) => writeHeapSnapshot(`${args.dir}/agent-${process.pid}.heapsnapshot`),
+
+  async stop() {
+    await agent?.stop("bench done");
+  },
+});

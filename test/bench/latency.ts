@@ -1,0 +1,78 @@
+import { agentConfig, nodeSettings, nodesOf, simulatedDevice, startAgentWorker, worker, type BenchContext } from "./context.js";
+import type { AgentStatus } from "../../src/status.js";
+import { BENCH_ACCOUNTS } from "./servers.js";
+import { sleep } from "./stats.js";
+
+export interface LatencyResult {
+  readonly offeredPerS: number;
+  readonly deliveredPerS: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly samples: number;
+}
+
+/**
+ * A simulated device producing about `ratePerS`: one channel up to 1000/tick-rate, else enough
+ * channels sampled together every `tickMs` (a multi-channel device: each tick is a small burst).
+ */
+function deviceFor(id: string, ratePerS: number, tickMs: number): { device: unknown; channels: number } {
+  if (ratePerS * tickMs <= 1000) return { device: simulatedDevice(id, 1, Math.round(1000 / ratePerS)), channels: 1 };
+  const channels = Math.max(1, Math.round((ratePerS * tickMs) / 1000));
+  return { device: simulatedDevice(id, channels, tickMs), channels };
+}
+
+/**
+ * Latency from a reading's time (SenML `t`, set when the simulated driver sampled it) to its
+ * receipt by the independent subscriber, at a steady rate; the first second is not timed.
+ */
+export async function agentLatency(ctx: BenchContext, label: string, ratePerS: number, durationMs: number, options: { tickMs?: number; batch?: { windowMs: number; maxReadings: number } } = {}): Promise<LatencyResult> {
+  const prefix = `bench/lat-${label}/`;
+  const { batch } = options;
+  const { device, channels } = deviceFor("lat", ratePerS, options.tickMs ?? 10);
+  const agent = await startAgentWorker(ctx, agentConfig(ctx, { nodePrefix: prefix, devices: [device], ...(batch ? { batch } : {}), maxPending: 1_000_000 }));
+  try {
+    await ctx.sub.subscribe(nodesOf(prefix, "lat", channels));
+    const accepted = async (): Promise<number> => (await agent.call<AgentStatus>("status")).pipeline.accepted;
+    return await timed(ctx, prefix, durationMs, accepted);
+  } finally {
+    await agent.close();
+  }
+}
+
+/** The same at the same rate from the raw xmpp.js publisher (one node). */
+export async function rawLatency(ctx: BenchContext, ratePerS: number, durationMs: number): Promise<LatencyResult> {
+  const prefix = "bench/lat-raw/";
+  const nodes = nodesOf(prefix, "raw", 1);
+  const raw = worker(ctx, "raw-xmpp-worker");
+  try {
+    await raw.call("start", { service: ctx.prosody.service, domain: ctx.prosody.domain, username: "raw", password: BENCH_ACCOUNTS.raw, pubsub: ctx.prosody.pubsubJid, nodes, settings: nodeSettings() });
+    await ctx.sub.subscribe(nodes);
+    const running = raw.call("paced", { ratePerS, durationMs: durationMs + 1000 }, durationMs + 30_000);
+    const result = await timed(ctx, prefix, durationMs);
+    await running;
+    return result;
+  } finally {
+    await raw.close();
+  }
+}
+
+/** `produced`: readings the source has made so far, for the offered rate (NaN = not known). */
+async function timed(ctx: BenchContext, prefix: string, durationMs: number, produced: () => Promise<number> = async () => Number.NaN): Promise<LatencyResult> {
+  await sleep(1000); // warm-up: JIT, first node publishes
+  const from = Date.now();
+  const meter = ctx.sub.meter(prefix, from);
+  const before = await produced();
+  await sleep(durationMs);
+  const after = await produced();
+  ctx.sub.release(meter);
+  const seconds = (Date.now() - from) / 1000;
+  return {
+    offeredPerS: (after - before) / seconds,
+    deliveredPerS: meter.latency.count / seconds,
+    p50: meter.latency.percentile(50),
+    p99: meter.latency.percentile(99),
+    max: meter.latency.percentile(100),
+    samples: meter.latency.count,
+  };
+}
