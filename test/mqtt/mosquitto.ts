@@ -20,8 +20,9 @@ export interface Mosquitto {
   readonly url: string;
   readonly dir: string;
   log(): string;
+  /** Stops the process and deletes its temp dir. */
   stop(): Promise<void>;
-  /** Stops (if running) and deletes the temp dir. */
+  /** The same as stop (kept for symmetry with startProsody's handle). */
   remove(): Promise<void>;
 }
 
@@ -99,6 +100,8 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       throw new Error(`mosquitto did not start on ${port}: ${log}`);
     }
     let stopped = false;
+    // The temp dir goes with the process: callers that restart "the broker" on the same port
+    // (a new startMosquitto) must not leave the old one behind.
     const stop = async (): Promise<void> => {
       if (stopped) return;
       stopped = true;
@@ -106,6 +109,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
       await exited;
       clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
     };
     return {
       port,
@@ -113,10 +117,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       dir,
       log: () => log,
       stop,
-      async remove() {
-        await stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
+      remove: stop,
     };
   }
 }
