@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -73,7 +73,7 @@ describe("outbox", () => {
     const first = durable(dir, 1000);
     for (let i = 1; i <= 3; i++) first.outbox.push(reading(i));
     await first.outbox.close();
-    const file = join(dir, readdirSync(dir)[0]!);
+    const file = join(dir, readdirSync(dir).find((f) => f.endsWith(".seg"))!);
     appendFileSync(file, encodeRecord({ k: "add", s: 4, t: 1, r: reading(4) }).slice(0, 40));
     const second = durable(dir, 1000);
     expect(second.outbox.stats().pending).toBe(3);
@@ -91,6 +91,16 @@ describe("outbox", () => {
     expect(second.outbox.next()!.reading.id).toBe("id-7");
     await second.outbox.close();
     expect(durable(dir, 1000).outbox.stats().pending).toBe(4);
+  });
+
+  it("refuses a directory another live process holds, and takes over one left by a dead process", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "lock"), `${process.ppid}\n`); // the parent: alive
+    expect(() => durable(dir, 10)).toThrow(/in use by process/);
+    writeFileSync(join(dir, "lock"), "2147483646\n"); // no such process
+    const { outbox } = durable(dir, 10);
+    await outbox.close();
+    expect(existsSync(join(dir, "lock"))).toBe(false);
   });
 
   it("disk use stays bounded: old segments go once their readings left, even with one stuck", async () => {

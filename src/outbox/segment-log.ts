@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { IotError, messageOf } from "../errors.js";
@@ -43,6 +43,7 @@ export function openSegmentLog(options: SegmentLogOptions): OutboxStore & { stat
   } catch (error) {
     throw new IotError("CONFIG_INVALID", `outbox.path: cannot create ${dir} (${messageOf(error)})`, { details: [`outbox.path: cannot create ${dir} (${messageOf(error)})`] });
   }
+  const lockFile = takeLock(dir);
   const replay = replayDir(dir);
   if (replay.corrupt > 0) log.warn({ dir, corrupt: replay.corrupt }, "outbox: damaged records skipped (torn write at a power cut or a bad SD card block)");
 
@@ -191,9 +192,35 @@ export function openSegmentLog(options: SegmentLogOptions): OutboxStore & { stat
       sync();
       closed = true;
       closeSync(active.fd);
+      try { unlinkSync(lockFile); } catch { /* already gone */ }
     },
     stats: () => ({ segments: segments.length, corrupt: replay.corrupt, syncs, writes }),
   };
+}
+
+/**
+ * Two agents appending to one outbox would interleave records and each send the other's readings:
+ * the directory holds the pid of its user. A lock left by a killed agent (its pid is gone) is taken over.
+ */
+function takeLock(dir: string): string {
+  const file = join(dir, "lock");
+  let holder: number | undefined;
+  try { holder = Number.parseInt(readFileSync(file, "utf8"), 10); } catch { /* no lock yet */ }
+  if (holder !== undefined && Number.isInteger(holder) && holder !== process.pid && alive(holder)) {
+    throw new IotError("CONFIG_INVALID", `outbox.path: ${dir} is in use by process ${holder} (another agent with the same outbox.path)`,
+      { details: [`outbox.path: ${dir} is in use by process ${holder}; give each agent its own outbox.path`] });
+  }
+  writeFileSync(file, `${process.pid}\n`, { mode: 0o600 });
+  return file;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
+  }
 }
 
 function writeAll(fd: number, text: string): void {
