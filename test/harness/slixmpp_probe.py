@@ -31,7 +31,9 @@ class Probe(slixmpp.ClientXMPP):
         for plugin in ("xep_0030", "xep_0199", "xep_0115"):
             self.register_plugin(plugin)
         self.add_event_handler("session_start", self.on_start)
-        self.add_event_handler("presence_available", self.on_available)
+        # slixmpp names the event after <show/>: an agent with a failing device sends show=xa.
+        for kind in ("available", "xa", "away", "dnd", "chat"):
+            self.add_event_handler("presence_" + kind, self.on_available)
         self.add_event_handler("presence_unavailable", self.on_unavailable)
         self.add_event_handler("presence_subscribe", lambda p: self.send_presence(pto=p["from"].bare, ptype="subscribed"))
 
