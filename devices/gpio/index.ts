@@ -1,5 +1,5 @@
 import { IotError } from "../../src/errors.js";
-import { createBackoff } from "../serial-port/backoff.js";
+import { createBackoff } from "../../src/backoff.js";
 import type { DeviceDriver, DriverContext } from "../types.js";
 import { driveOutput, watchInput, type LineHandle } from "./lines.js";
 import { runOnce } from "./process.js";

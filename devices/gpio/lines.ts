@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { RawSample } from "../types.js";
-import { createBackoff } from "../serial-port/backoff.js";
+import { createBackoff } from "../../src/backoff.js";
 import { runOnce, spawnTool, type ToolProcess } from "./process.js";
 import { EDGES_SUFFIX, type GpioChannelConfig } from "./schema.js";
 import { describeToolError, getArgs, monitorArgs, parseGetOutput, parseMonitorLine, setArgs, type LineRef, type ToolsVersion } from "./tools.js";

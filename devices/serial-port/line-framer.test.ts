@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { createBackoff } from "./backoff.js";
 import { createLineFramer } from "./line-framer.js";
 
 function collect(maxLineLength: number) {
@@ -36,17 +35,6 @@ describe("line framer", () => {
     framer.reset();
     framer.push(Buffer.from("whole\n"));
     expect(lines).toEqual(["whole"]);
-  });
-});
-
-describe("backoff", () => {
-  it("doubles up to the maximum with equal jitter", () => {
-    const low = createBackoff({ minMs: 100, maxMs: 1000, random: () => 0 });
-    expect([low.next(), low.next(), low.next(), low.next(), low.next()]).toEqual([50, 100, 200, 400, 500]);
-    const high = createBackoff({ minMs: 100, maxMs: 1000, random: () => 1 });
-    expect([high.next(), high.next(), high.next(), high.next(), high.next()]).toEqual([100, 200, 400, 800, 1000]);
-    high.reset();
-    expect(high.next()).toBe(100);
   });
 });
 

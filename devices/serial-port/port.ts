@@ -5,7 +5,7 @@ export type SerialBinding = typeof SerialPort.binding | typeof SerialPortMock.bi
 import type { Logger } from "pino";
 import { IotError, messageOf } from "../../src/errors.js";
 import type { DeviceHealth } from "../types.js";
-import { createBackoff } from "./backoff.js";
+import { createBackoff } from "../../src/backoff.js";
 
 export interface PortOptions {
   readonly path: string;
