@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -95,8 +96,13 @@ describe("outbox", () => {
 
   it("refuses a directory another live process holds, and takes over one left by a dead process", async () => {
     const dir = tmp();
-    writeFileSync(join(dir, "lock"), `${process.ppid}\n`); // the parent: alive
-    expect(() => durable(dir, 10)).toThrow(/in use by process/);
+    const holder = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      writeFileSync(join(dir, "lock"), `${holder.pid}\n`); // a live process
+      expect(() => durable(dir, 10)).toThrow(/in use by process/);
+    } finally {
+      holder.kill("SIGKILL");
+    }
     writeFileSync(join(dir, "lock"), "2147483646\n"); // no such process
     const { outbox } = durable(dir, 10);
     await outbox.close();

@@ -3,6 +3,7 @@ import { runInNewContext } from "node:vm";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import type { Reading } from "../../src/reading.js";
+import { formatStatus } from "../../src/status.js";
 import type { ReadingSink } from "../../src/sinks/types.js";
 import { runPython, type PythonRun } from "../harness/python.js";
 import { ACCOUNTS, eventually, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
@@ -99,6 +100,7 @@ describe("fault: a long outage at a high rate", () => {
     await bed.agent.devices.stop();
     const producedInOutage = recorder.count - outageStart;
     const during = pubsub();
+    const statusText = formatStatus(bed.agent.status());
     proxy.unblock();
 
     await eventually(() => pubsub().pending === 0, "outbox drained after the outage", 60_000);
@@ -119,6 +121,7 @@ describe("fault: a long outage at a high rate", () => {
       heapFullMb: +heapFull.toFixed(1), heapMidMb: +heapMid.toFixed(1), heapEndMb: +heapEnd.toFixed(1), logLinesWhileFull: bed.logs.length - logsFull, producedWhileFull: recorder.count - countFull,
       pendingDuringOutage: during.pending, dropped: status.dropped, missingAtSubscriber: missingAt.length, contiguous, status }));
 
+    expect(statusText).toMatch(new RegExp(`^pubsub: disconnected, ${BOUND} pending, oldest \\d+s, \\d+ delivered, ${during.dropped} dropped, last ack \\d+s ago$`, "m"));
     expect(producedInOutage).toBeGreaterThan(5 * BOUND);
     // Tens of thousands of readings more while full; an unbounded queue would grow by ~15 MB here.
     // (Measured: under 1 MB, noise; the agent keeps BOUND readings and not one more.)

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { formatStatus } from "../../src/status.js";
 import { createPtyPair, send, type PtyPair } from "../drivers/pty.js";
 import { eventually, fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
 
@@ -56,6 +57,8 @@ describe("fault: the XMPP server down for 10 s while a serial device produces", 
     await sleep(OUTAGE_MS - (Date.now() - stoppedAt));
     const queuedDuringOutage = pubsub().pending;
     const oldestAgeS = pubsub().oldestPendingAgeS ?? 0;
+    // What `status` (chat, ad-hoc, CLI) says meanwhile: depth, age of the oldest, drops, last ack.
+    const statusText = formatStatus(bed.agent.status());
     await prosody.start();
     await sleep(2000);
     writing = false;
@@ -69,8 +72,10 @@ describe("fault: the XMPP server down for 10 s while a serial device produces", 
       h: await fetchItems(prosody.current.service, "sensors/meter/h"),
     };
     const produced = { t: bed.recorder.readings.filter((r) => r.channel === "t"), h: bed.recorder.readings.filter((r) => r.channel === "h") };
+    console.log(statusText);
     console.log(JSON.stringify({ linesSent: sent, queuedDuringOutage, oldestAgeS, storedT: stored.t.length, storedH: stored.h.length, status }));
 
+    expect(statusText).toMatch(new RegExp(`^pubsub: disconnected, ${queuedDuringOutage} pending, oldest (9|10|11)s, \\d+ delivered, 0 dropped, last ack (9|10|11)s ago$`, "m"));
     expect(sent).toBeGreaterThan(100);
     expect(queuedDuringOutage).toBeGreaterThan(2 * 80); // two channels, ~10 lines a second, 10 s
     expect(oldestAgeS).toBeGreaterThan(8);
