@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import xml from "@xmpp/xml";
+import pino from "pino";
+import { createConnection } from "../../src/xmpp/connection.js";
 import { runPython, type PythonRun } from "../harness/python.js";
 import { ACCOUNTS, compare, eventually, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
 import { startProxy, type FaultProxy } from "./proxy.js";
@@ -92,5 +95,53 @@ describe("fault: cut and half-open links", () => {
     // XEP-0198 resumption: the cuts were resumed, and a resumed stream resends nothing twice.
     expect(resumedCount).toBeGreaterThanOrEqual(3);
     expect(result.duplicates).toBe(0);
+    expect(bed.logs.filter((l) => l.includes("acknowledged"))).toEqual([]);
   }, 120_000);
+
+  it("a stanza sent to the agent while its link is cut or silent arrives exactly once, after the resumption", async () => {
+    const alice = createConnection({ log: pino({ level: "silent" }) }, {
+      service: prosody.current.service, domain: "localhost", username: "alice", password: ACCOUNTS.alice, resource: "phone", tlsRequired: false,
+      reconnectMinMs: 500, reconnectMaxMs: 1000, pingIntervalMs: 60_000, pingTimeoutMs: 10_000, streamManagement: false,
+    });
+    // Counted where the agent receives them, below any command policy.
+    const arrived = new Map<string, number>();
+    bed.agent.connection.events.on("stanza", (stanza) => {
+      const id = stanza.attrs["id"] as string | undefined;
+      if (id?.startsWith("fault-")) arrived.set(id, (arrived.get(id) ?? 0) + 1);
+    });
+    onTestFailed(() => console.log(JSON.stringify(Object.fromEntries(arrived)), bed.logs.filter((l) => !l.includes('"part":"devices"')).slice(-25).join("\n")));
+    await alice.start(new AbortController().signal);
+    try {
+      // XEP-0199 ping to the agent's full JID: the agent must get it once and its answer must come back.
+      const ping = (id: string) => alice.request(xml("iq", { type: "get", to: "agent@localhost/agent", id }, xml("ping", { xmlns: "urn:xmpp:ping" })), 20_000);
+      const message = (id: string) => alice.send(xml("message", { to: "agent@localhost/agent", type: "chat", id }, xml("body", {}, "help")));
+      await ping("fault-before");
+
+      // Cut: Prosody sees the close, keeps the session hibernated (XEP-0198 section 5) and queues
+      // what arrives for it; the agent resumes and gets it from the server's unacknowledged queue.
+      let accepted = proxy.accepted;
+      proxy.cut();
+      await eventually(() => !online(), "the agent sees the cut", 2000);
+      const duringCut = ping("fault-ping-cut");
+      await message("fault-msg-cut");
+      await eventually(() => online() && proxy.accepted > accepted, "the agent back", 10_000);
+      await duringCut;
+
+      // Silent link: Prosody writes into the void; only the resumption's h tells it the agent
+      // never got those stanzas, and it sends them again on the new connection.
+      accepted = proxy.accepted;
+      proxy.silence();
+      await sleep(200);
+      const duringSilence = ping("fault-ping-silence");
+      await message("fault-msg-silence");
+      await eventually(() => proxy.accepted > accepted && online(), "the agent back after the silent link", 3 * (PING_INTERVAL_MS + PING_TIMEOUT_MS) + 5000);
+      await duringSilence;
+      await sleep(1500); // a duplicate would be here by now
+      console.log(JSON.stringify({ arrivedAtAgent: Object.fromEntries(arrived) }));
+      expect(Object.fromEntries(arrived)).toEqual({ "fault-before": 1, "fault-ping-cut": 1, "fault-msg-cut": 1, "fault-ping-silence": 1, "fault-msg-silence": 1 });
+      expect(bed.logs.filter((l) => l.includes("acknowledged"))).toEqual([]);
+    } finally {
+      await alice.stop();
+    }
+  }, 60_000);
 });
