@@ -72,14 +72,15 @@ async function observe(ctx: BenchContext, agent: WorkerHandle, prefix: string, d
  * Scale: one device with `channels` channels (one node each) at 1 Hz for `durationMs`, then a
  * burst of `count` readings over the same nodes on top: readings/s and RSS.
  */
-export async function scale(ctx: BenchContext, channels: number, durationMs: number, count: number): Promise<{ sustained: FootprintResult; pendingAfter: number; burstRate: number; rssAfterBurstMb: number }> {
+export async function scale(ctx: BenchContext, channels: number, durationMs: number, count: number, backlogWaitMs: number): Promise<{ sustained: FootprintResult; pendingBefore: number; pendingAfter: number; burstRate: number; rssAfterBurstMb: number }> {
   const prefix = "bench/scale/";
   const agent = await startAgentWorker(ctx, agentConfig(ctx, { nodePrefix: prefix, devices: [simulatedDevice("s", channels, 1000)], maxPending: 1_000_000 }));
   try {
     await ctx.sub.subscribe(nodesOf(prefix, "s", channels), 60_000);
     // Readings queued while the nodes were being created drain first (bounded wait), then it is timed.
     const backlog = async (): Promise<number> => (await agent.call<AgentStatus>("status")).sinks.find((x) => x.name === "pubsub")?.pending ?? 0;
-    await until(async () => (await backlog()) < channels, 60_000, "the scale backlog to drain", 200).catch(() => undefined);
+    await until(async () => (await backlog()) < channels, backlogWaitMs, "the scale backlog to drain", 200).catch(() => undefined);
+    const pendingBefore = await backlog();
     const sustained = await observe(ctx, agent, prefix, 1, channels, 1000, durationMs);
     const pendingAfter = await backlog();
     const meter = ctx.sub.meter(prefix);
@@ -88,7 +89,7 @@ export async function scale(ctx: BenchContext, channels: number, durationMs: num
     await waitRecords(meter, count, 120_000, "scale burst");
     ctx.sub.release(meter);
     const fp = await agent.call<Footprint>("footprint");
-    return { sustained, pendingAfter, burstRate: count / ((meter.lastAt - timed.startedAt) / 1000), rssAfterBurstMb: mb(fp.rssBytes) };
+    return { sustained, pendingBefore, pendingAfter, burstRate: count / ((meter.lastAt - timed.startedAt) / 1000), rssAfterBurstMb: mb(fp.rssBytes) };
   } finally {
     await agent.close();
   }
