@@ -39,8 +39,7 @@ export function createChat(deps: { connection: Connection; acl: AclHandle; regis
     const body = stanza.getChildText("body");
     // Chat states, receipts and carbons carry no <body>: nothing to answer.
     if (body === null || body.trim() === "") return;
-    // XEP-0203: a delayed (offline-stored) command is stale; acting on it later could surprise.
-    if (stanza.getChild("delay", "urn:xmpp:delay")) return;
+    if (isStaleCommand(stanza, Date.now())) return;
     const from = stanza.attrs["from"] as string | undefined;
     if (!from || bare(from) === bare(connection.jid)) return;
     const who = bare(from);
@@ -79,3 +78,17 @@ export function createChat(deps: { connection: Connection; acl: AclHandle; regis
 }
 
 export type Chat = ReturnType<typeof createChat>;
+
+/** Commands delayed up to this long (a stream resumption, XEP-0198) are still answered. */
+export const MAX_COMMAND_DELAY_MS = 60_000;
+
+/**
+ * XEP-0203: an offline-stored command from long ago is stale, and acting on it now could surprise;
+ * one the server held back only across a short link cut is answered.
+ */
+export function isStaleCommand(stanza: Element, nowMs: number): boolean {
+  const delay = stanza.getChild("delay", "urn:xmpp:delay");
+  if (!delay) return false;
+  const stamp = Date.parse(delay.attrs["stamp"] ?? "");
+  return !Number.isFinite(stamp) || nowMs - stamp > MAX_COMMAND_DELAY_MS;
+}
