@@ -45,6 +45,15 @@ serveWorker({
 
   status: () => agent!.status(),
   footprint: (args?: { gc?: boolean }) => processFootprint(args),
+  /** Resolves when `sink` has nothing pending (all acknowledged by the server): the publisher-side end of a burst. */
+  async drained(args: { sink: string; timeoutMs: number }) {
+    const deadline = Date.now() + args.timeoutMs;
+    for (;;) {
+      if ((agent!.status().sinks).find((x) => x.name === args.sink)?.pending === 0) return { at: performance.timeOrigin + performance.now() };
+      if (Date.now() > deadline) throw new Error(`${args.sink} not drained after ${args.timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  },
   memory: () => process.memoryUsage(),
   /** A V8 heap snapshot for looking at what the agent keeps (bench diagnostics only). */
   snapshot: (args: { dir: string }) => writeHeapSnapshot(`${args.dir}/agent-${process.pid}.heapsnapshot`),

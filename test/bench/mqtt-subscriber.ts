@@ -6,6 +6,9 @@ const now = (): number => performance.timeOrigin + performance.now();
 /** An independent MQTT subscriber (QoS 1) that times each SenML JSON record from `t` to receipt. */
 export async function startMqttSubscriber(url: string) {
   const client = await connectAsync(url, { clientId: `bench-sub-${process.pid}`, reconnectPeriod: 0, clean: true });
+  // The measuring end must not be the bottleneck: mqtt.js leaves Nagle on, and PUBACKs held back
+  // by it pace the broker's QoS 1 window towards this subscriber.
+  (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
   const meters = new Set<Meter>();
   client.on("message", (topic, payload, packet) => {
     if (packet.retain) return; // a retained copy from an earlier phase, not a live reading

@@ -15,6 +15,8 @@ serveWorker({
   async start(args: { url: string; topics: string[] }) {
     topics = args.topics;
     client = await connectAsync(args.url, { clientId: `bench-raw-${process.pid}`, reconnectPeriod: 0, protocolVersion: 4 });
+    // TCP_NODELAY as the bridge sets it, so the baseline is the best raw mqtt.js can do.
+    (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     return { topics: topics.length };
   },
 

@@ -124,9 +124,11 @@ async function main(): Promise<void> {
       // 4. MQTT bridge against raw mqtt.js.
       await attempt("MQTT", async () => {
         const m = await mqttThroughput(ctx, SIZE.mqtt, SIZE.trials);
-        summary.mqtt = ratio(median(m.agent), median(m.raw));
-        row("MQTT QoS 1, readings/s (burst)", fmt(median(m.agent), 0), fmt(median(m.raw), 0), `${fmt(summary.mqtt, 2)}x (target >= 0.9x)`,
-          `${SIZE.mqtt} readings over 10 topics, window 64, retained; trials agent ${m.agent.map((x) => fmt(x, 0)).join("/")}, raw ${m.raw.map((x) => fmt(x, 0)).join("/")}`);
+        summary.mqtt = ratio(median(m.bridge), median(m.raw));
+        row("MQTT QoS 1 bridge, readings/s (burst)", fmt(median(m.bridge), 0), fmt(median(m.raw), 0), `${fmt(summary.mqtt, 2)}x (target >= 0.9x)`,
+          `${SIZE.mqtt} readings over 10 topics, window 64, retained; src/mqtt client + reading sink behind the pipeline; trials bridge ${m.bridge.map((x) => fmt(x, 0)).join("/")}, raw ${m.raw.map((x) => fmt(x, 0)).join("/")}`);
+        row("MQTT QoS 1 whole agent, readings/s (burst)", fmt(median(m.agent), 0), fmt(median(m.raw), 0), `${fmt(ratio(median(m.agent), median(m.raw)), 2)}x`,
+          `the agent also publishes every reading to XMPP (batched); Prosody's work on them shares the 2 cores; trials ${m.agent.map((x) => fmt(x, 0)).join("/")}`);
       });
 
       // 5. Footprint: 50 devices x 4 channels at 1 Hz.

@@ -27,7 +27,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), "xmpp-iot-bench-mosquitto-"));
   const port = await freeLoopbackPort();
   const conf = join(dir, "mosquitto.conf");
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n# the bench subscriber must not be the one dropping: mosquitto drops beyond 1000 queued by default\nmax_queued_messages 1000000\nlog_dest file ${join(dir, "mosquitto.log")}\n`);
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n# the bench subscriber must not be the one dropping: mosquitto drops beyond 1000 queued by default\nmax_queued_messages 1000000\nmax_inflight_messages 100\nlog_dest file ${join(dir, "mosquitto.log")}\n`);
   const child = spawn("/usr/sbin/mosquitto", ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
   let output = "";
   child.stderr?.on("data", (chunk: Buffer) => { output = (output + chunk.toString()).slice(-2000); });

@@ -1,0 +1,72 @@
+/**
+ * The MQTT bridge alone: the agent's broker client and reading sink (src/mqtt) behind the agent's
+ * pipeline, without the XMPP side. In the whole agent every reading also goes to XMPP pubsub, and
+ * Prosody's work on the same readings takes a core on a 2-core box; this isolates the bridge.
+ */
+import { parseConfig } from "../../src/config/load.js";
+import { createLogger } from "../../src/log.js";
+import { createMqttClientFromConfig } from "../../src/mqtt/bridge.js";
+import { topicPrefixOf } from "../../src/mqtt/options.js";
+import { createMqttReadingSink } from "../../src/mqtt/readings-sink.js";
+import { createPipeline } from "../../src/pipeline/pipeline.js";
+import { processFootprint, serveWorker } from "./ipc.js";
+
+const controller = new AbortController();
+let feedOne: ((device: string, channel: string, value: number) => void) | undefined;
+let status: (() => unknown) | undefined;
+let stopAll: (() => Promise<void>) | undefined;
+let value = 0;
+
+serveWorker({
+  async start(args: { config: unknown }) {
+    const { config } = parseConfig(args.config, {});
+    const mqtt = config.mqtt!;
+    const log = createLogger({ level: config.log.level, name: "bench-bridge" });
+    const client = createMqttClientFromConfig(config, mqtt, log);
+    const sink = createMqttReadingSink({ client, log }, { topicPrefix: topicPrefixOf(config, mqtt), agentBareJid: config.xmpp.jid, qos: mqtt.qos, retain: mqtt.retain, maxPending: mqtt.maxPending });
+    const channels = new Map(config.devices.map((d) => [d.id, d.channels ?? {}]));
+    const pipeline = createPipeline({ channels: (device) => channels.get(device), onReading: (reading) => sink.accept(reading) });
+    client.start(controller.signal);
+    if (!(await client.waitOnline(10_000))) throw new Error("bridge: broker not reachable");
+    await sink.start(controller.signal);
+    feedOne = (device, channel, v) => { pipeline.process(device, { channel, value: v, time: Date.now() / 1000 }); };
+    status = () => ({ sinks: [sink.status()] });
+    stopAll = async () => { await sink.stop(); await client.stop(); };
+    return {};
+  },
+
+  async feed(args: { device: string; channels: string[]; count: number; chunk: number }) {
+    const t0 = performance.timeOrigin + performance.now();
+    let fed = 0;
+    await new Promise<void>((resolve) => {
+      const step = (): void => {
+        const end = Math.min(args.count, fed + args.chunk);
+        for (; fed < end; fed++) {
+          value = (value + 1) % 10_000;
+          feedOne!(args.device, args.channels[fed % args.channels.length]!, 15 + value / 1000);
+        }
+        if (fed < args.count) setImmediate(step);
+        else resolve();
+      };
+      step();
+    });
+    return { startedAt: t0, endedAt: performance.timeOrigin + performance.now() };
+  },
+
+  status: () => status!(),
+  footprint: (args?: { gc?: boolean }) => processFootprint(args),
+  /** Resolves when `sink` has nothing pending (all acknowledged by the server): the publisher-side end of a burst. */
+  async drained(args: { sink: string; timeoutMs: number }) {
+    const deadline = Date.now() + args.timeoutMs;
+    for (;;) {
+      if (((status!() as { sinks: Array<{ name: string; pending: number }> }).sinks).find((x) => x.name === args.sink)?.pending === 0) return { at: performance.timeOrigin + performance.now() };
+      if (Date.now() > deadline) throw new Error(`${args.sink} not drained after ${args.timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  },
+
+  async stop() {
+    await stopAll?.();
+    controller.abort();
+  },
+});
