@@ -20,11 +20,16 @@ describe("pubsub.batch: readings of a node packed into one SenML item", () => {
   afterAll(async () => { await bed?.stop(); });
 
   it("fills items up to maxReadings per node and sends a lone reading when its window ends", async () => {
+    // Nodes are created on first publish; subscribing before the slow node exists would miss it.
+    const deadline = Date.now() + 15_000;
+    const ready = () => [...FAST, SLOW].every((n) => bed.logs.some((l) => l.includes('"pubsub node ready"') && l.includes(`"node":"${n}"`)));
+    while (!ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(ready()).toBe(true);
     const subscriber = runPython("slixmpp_subscriber.py", [
       "--jid", "bob@localhost", "--port", String(bed.prosody.port), "--service", bed.prosody.pubsubJid,
       ...[...FAST, SLOW].flatMap((n) => ["--node", n]), "--count", "250", "--timeout", "30", "--no-tls",
     ], { SUBSCRIBER_PASSWORD: ACCOUNTS.bob });
-    await subscriber.waitFor((l) => "subscribed" in l, 20_000);
+    expect((await subscriber.waitFor((l) => "subscribed" in l, 20_000))["subscribed"]).toEqual([...FAST, SLOW]);
     const { code, stderr } = await subscriber.exited;
     expect(code, stderr).toBe(0);
 
