@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { connect, type IClientOptions, type MqttClient } from "mqtt";
+import type { IClientOptions, MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import type { MqttLink } from "../../devices/types.js";
 import { createBackoff } from "../backoff.js";
@@ -88,6 +88,11 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
 
   function attempt(): void {
     timer = undefined;
+    if (stopped) return;
+    void loadMqtt().then(dial, (error: unknown) => log.error({ err: messageOf(error) }, "cannot load mqtt.js"));
+  }
+
+  function dial({ connect }: typeof import("mqtt")): void {
     if (stopped) return;
     const settings: IClientOptions = {
       clientId: options.clientId,
@@ -273,4 +278,11 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
 /** `mqtt://user:secret@host` -> `mqtt://host` for logs: credentials in the URL never reach a log. */
 export function withoutCredentials(url: string): string {
   return url.replace(/^([a-z]+:\/\/)[^@/]*@/i, "$1");
+}
+
+let mqttModule: Promise<typeof import("mqtt")> | undefined;
+
+/** mqtt.js loads on the first connect: an agent without MQTT does not pay its ~20 MB of RSS. */
+function loadMqtt(): Promise<typeof import("mqtt")> {
+  return (mqttModule ??= import("mqtt"));
 }
