@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, connect as tcpConnect } from "node:net";
+import { connect as tcpConnect } from "node:net";
+import { freeLoopbackPort } from "../../src/prosody/server.js";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 
@@ -26,17 +27,6 @@ export interface Mosquitto {
   remove(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = tcpConnect({ host: "127.0.0.1", port });
@@ -53,7 +43,7 @@ function canConnect(port: number): Promise<boolean> {
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), "xmpp-iot-mosquitto-"));
   for (let attempt = 0; ; attempt++) {
-    const port = options.port ?? (await freePort());
+    const port = options.port ?? (await freeLoopbackPort());
     const lines = [
       `listener ${port} 127.0.0.1`,
       "persistence false",
@@ -94,7 +84,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     if (!up) {
       child.kill("SIGKILL");
       await exited;
-      // Another process took the port between freePort() and bind: try another one.
+      // Another process took the port between freeLoopbackPort() and bind: try another one.
       if (attempt < 3 && options.port === undefined) continue;
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`mosquitto did not start on ${port}: ${log}`);
