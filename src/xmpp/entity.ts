@@ -14,6 +14,7 @@ import SASLFactory from "saslmechanisms";
 import { canUpgrade, upgrade } from "@xmpp/starttls/starttls.js";
 import xml from "@xmpp/xml";
 import { IotError } from "../errors.js";
+import { boundUnackedQueue } from "./sm-ack-bound.js";
 
 const NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls";
 
@@ -47,7 +48,10 @@ export function createEntity(options: EntityOptions) {
   // Before iq/caller: its middleware swallows the IQ results it routes, and stream management
   // must count every inbound stanza (XEP-0198 section 4); see fixInboundCount.
   const streamManagement = options.streamManagement === false ? undefined : _streamManagement({ streamFeatures, entity, middleware });
-  if (streamManagement) fixInboundCount(entity, middleware, streamManagement);
+  if (streamManagement) {
+    fixInboundCount(entity, middleware, streamManagement);
+    boundUnackedQueue(entity, middleware, streamManagement);
+  }
   const iqCaller = _iqCaller({ middleware, entity });
   const iqCallee = _iqCallee({ middleware, entity });
   const saslFactory = new SASLFactory();
