@@ -1,5 +1,6 @@
 import xml, { type Element } from "@xmpp/xml";
 import { QUALITY_FLAGS, type QualityFlag, type Reading } from "../reading.js";
+import { appendChild, element } from "../xmpp/element.js";
 
 /** RFC 8428 section 7: the SenML XML namespace. */
 export const NS_SENML = "urn:ietf:params:xml:ns:senml";
@@ -21,17 +22,18 @@ function record(reading: Reading, bn: string | undefined): Element {
   else attrs["vs"] = reading.value;
   attrs["t"] = reading.time.toFixed(3);
   if (reading.quality && reading.quality.length > 0) attrs["iot:q"] = reading.quality.join(" ");
-  return xml("senml", attrs);
+  return element("senml", attrs);
 }
 
 /** One `<sensml>` pack; the base name is set on the first record (RFC 8428 section 4.5.1). */
 export function encodeSenmlXml(agentBareJid: string, readings: readonly Reading[]): Element {
   const quality = readings.some((r) => r.quality && r.quality.length > 0);
-  const root = xml("sensml", quality ? { xmlns: NS_SENML, "xmlns:iot": NS_QUALITY } : { xmlns: NS_SENML });
+  const root = element("sensml", quality ? { xmlns: NS_SENML, "xmlns:iot": NS_QUALITY } : { xmlns: NS_SENML });
   let lastBase: string | undefined;
-  for (const reading of readings) {
+  for (let i = 0; i < readings.length; i++) {
+    const reading = readings[i]!;
     const bn = baseName(agentBareJid, reading.device);
-    root.append(record(reading, bn === lastBase ? undefined : bn));
+    appendChild(root, record(reading, bn === lastBase ? undefined : bn));
     lastBase = bn;
   }
   return root;

@@ -8,6 +8,7 @@ import { Batcher, type BatchOptions } from "../sinks/batcher.js";
 import { sinkStatus } from "../sinks/status.js";
 import type { ReadingSink, SinkStatus } from "../sinks/types.js";
 import type { Connection } from "./connection.js";
+import { element } from "./element.js";
 import { createNodeManager, errorCondition, NS_PUBSUB, publishOptions, type NodeSettings } from "./pubsub-nodes.js";
 
 export interface PubsubSinkOptions {
@@ -109,14 +110,14 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
     const first = readings[0]!;
     const node = nodeName(options.nodePrefix, first);
     if (!nodes.isReady(node)) await ensureNode(node);
-    const pubsub = xml("pubsub", { xmlns: NS_PUBSUB },
-      xml("publish", { node }, xml("item", { id: first.id }, encodeSenmlXml(connection.bareJid, readings))),
+    const pubsub = element("pubsub", { xmlns: NS_PUBSUB },
+      element("publish", { node }, element("item", { id: first.id }, encodeSenmlXml(connection.bareJid, readings))),
       withOptions(node) ? publishOptions(options.settings) : undefined);
     try {
       // Long on purpose: a dead link is found by the ping and a new session resends everything in
       // flight; a resumed one (XEP-0198) gets its answers late, and an early timeout would resend a
       // publish the server is about to answer (a duplicate notification).
-      await connection.request(xml("iq", { type: "set", to: options.service }, pubsub), PUBLISH_TIMEOUT_MS);
+      await connection.request(element("iq", options.service === undefined ? { type: "set" } : { type: "set", to: options.service }, pubsub), PUBLISH_TIMEOUT_MS);
     } catch (error) {
       const condition = errorCondition(error);
       if (retried || !connection.isOnline()) throw error;
