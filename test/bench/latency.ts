@@ -1,6 +1,6 @@
 import { agentConfig, nodeSettings, nodesOf, simulatedDevice, startAgentWorker, worker, type BenchContext } from "./context.js";
 import type { AgentStatus } from "../../src/status.js";
-import { BENCH_ACCOUNTS } from "./servers.js";
+import { BENCH_ACCOUNTS, cpuSeconds } from "./servers.js";
 import { sleep } from "./stats.js";
 
 export interface LatencyResult {
@@ -10,6 +10,8 @@ export interface LatencyResult {
   readonly p99: number;
   readonly max: number;
   readonly samples: number;
+  /** Prosody's CPU over the timed window, % of one core: near 100 the server, not the agent, is the limit. */
+  readonly serverCpuPercent: number;
 }
 
 /**
@@ -63,8 +65,10 @@ async function timed(ctx: BenchContext, prefix: string, durationMs: number, prod
   const from = Date.now();
   const meter = ctx.sub.meter(prefix, from);
   const before = await produced();
+  const serverBefore = cpuSeconds(ctx.prosodyPid);
   await sleep(durationMs);
   const after = await produced();
+  const serverSeconds = cpuSeconds(ctx.prosodyPid) - serverBefore;
   ctx.sub.release(meter);
   const seconds = (Date.now() - from) / 1000;
   return {
@@ -74,5 +78,6 @@ async function timed(ctx: BenchContext, prefix: string, durationMs: number, prod
     p99: meter.latency.percentile(99),
     max: meter.latency.percentile(100),
     samples: meter.latency.count,
+    serverCpuPercent: (100 * serverSeconds) / seconds,
   };
 }

@@ -21,11 +21,19 @@ async function feedAndDrain(w: WorkerHandle, channels: string[], count: number):
  * trials. The whole agent also publishes every reading to XMPP (batched, windowMs 200,
  * maxReadings 500), and Prosody's share of that work competes for the same 2 cores.
  */
-export async function mqttThroughput(ctx: BenchContext, count: number, trials: number): Promise<{ raw: number[]; bridge: number[]; agent: number[] }> {
+export interface MqttThroughput {
+  readonly raw: number[];
+  readonly bridge: number[];
+  readonly agent: number[];
+  /** Publisher CPU ms per 1000 readings, per trial: where the time goes when the rates differ. */
+  readonly cpuMsPer1k: { readonly raw: number[]; readonly bridge: number[]; readonly agent: number[] };
+}
+
+export async function mqttThroughput(ctx: BenchContext, count: number, trials: number, nodeFlags: readonly string[] = []): Promise<MqttThroughput> {
   const sub = await startMqttSubscriber(ctx.mosquitto.url);
-  const raw = worker(ctx, "raw-mqtt-worker");
+  const raw = worker(ctx, "raw-mqtt-worker", ["--expose-gc", ...nodeFlags]);
   const profileDir = process.env["BENCH_CPU_PROF"];
-  const bridge = worker(ctx, "bridge-worker", ["--expose-gc", ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [])]);
+  const bridge = worker(ctx, "bridge-worker", ["--expose-gc", ...nodeFlags, ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [])]);
   let agent: WorkerHandle | undefined;
   try {
     await sub.subscribe("bench/#");
@@ -35,7 +43,7 @@ export async function mqttThroughput(ctx: BenchContext, count: number, trials: n
       nodePrefix: "bench/mqtt/", devices: [simulatedDevice("fast", CHANNELS, 86_400_000)], maxPending: 1_000_000,
       batch: { windowMs: 200, maxReadings: 500 },
       mqtt: { url: ctx.mosquitto.url, topicPrefix: "bench/agent", clientId: "bench-agent", maxPending: 1_000_000, homeAssistant: { enabled: false } },
-    }));
+    }), nodeFlags);
     const a = agent;
     await bridge.call("start", { config: agentConfig(ctx, {
       nodePrefix: "bench/unused/", devices: [simulatedDevice("fast", CHANNELS, 86_400_000)],
@@ -47,15 +55,18 @@ export async function mqttThroughput(ctx: BenchContext, count: number, trials: n
     await bridge.call("feed", { device: "fast", channels, count: 500, chunk: 500 });
     await drained(a, "mqtt");
     await drained(bridge, "mqtt");
-    const results = { raw: [] as number[], bridge: [] as number[], agent: [] as number[] };
+    const results: MqttThroughput = { raw: [], bridge: [], agent: [], cpuMsPer1k: { raw: [], bridge: [], agent: [] } };
+    const cpuMs = async (w: WorkerHandle): Promise<number> => { const f = await w.call<{ cpuUserUs: number; cpuSystemUs: number }>("footprint"); return (f.cpuUserUs + f.cpuSystemUs) / 1000; };
     for (let trial = 0; trial < trials; trial++) {
-      for (const [name, prefix, run] of [
-        ["raw", "bench/raw/", async () => raw.call<Timed & { endedAt: number }>("publish", { count, window: WINDOW, retain: true }, 120_000)],
-        ["bridge", "bench/bridge/", () => feedAndDrain(bridge, channels, count)],
-        ["agent", "bench/agent/", () => feedAndDrain(a, channels, count)],
+      for (const [name, prefix, publisher, run] of [
+        ["raw", "bench/raw/", raw, async () => raw.call<Timed & { endedAt: number }>("publish", { count, window: WINDOW, retain: true }, 120_000)],
+        ["bridge", "bench/bridge/", bridge, () => feedAndDrain(bridge, channels, count)],
+        ["agent", "bench/agent/", a, () => feedAndDrain(a, channels, count)],
       ] as const) {
         const meter = sub.meter(prefix);
+        const cpuBefore = await cpuMs(publisher);
         const timed = await run();
+        results.cpuMsPer1k[name].push((await cpuMs(publisher) - cpuBefore) / (count / 1000));
         // Timed to the last PUBACK (QoS 1: the broker has it); the subscriber checks every reading arrived.
         await waitRecords(meter, count, 120_000, `mqtt ${name}`);
         sub.release(meter);

@@ -24,18 +24,18 @@ export interface Burst {
  * subscriber: the raw xmpp.js publisher and the agent alternate trials on the same server and
  * the same node configuration (10 nodes, max_items 10, whitelist).
  */
-export async function xmppThroughput(ctx: BenchContext, count: number, trials: number, persistItems = false): Promise<{ raw: Burst[]; agent: Burst[]; rawRssMb: number; agentRssMb: number }> {
-  const tag = persistItems ? "p" : "";
+export async function xmppThroughput(ctx: BenchContext, count: number, trials: number, persistItems = false, nodeFlags: readonly string[] = []): Promise<{ raw: Burst[]; agent: Burst[]; rawRssMb: number; agentRssMb: number }> {
+  const tag = `${persistItems ? "p" : ""}${nodeFlags.length > 0 ? "f" : ""}`;
   const rawPrefix = `bench/raw${tag}/`;
   const agentPrefix = `bench/agent${tag}/`;
   const rawNodes = nodesOf(rawPrefix, "raw", CHANNELS);
   const agentNodes = nodesOf(agentPrefix, "fast", CHANNELS);
-  const raw = worker(ctx, "raw-xmpp-worker");
+  const raw = worker(ctx, "raw-xmpp-worker", ["--expose-gc", ...nodeFlags]);
   let agent: WorkerHandle | undefined;
   try {
     await raw.call("start", { service: ctx.prosody.service, domain: ctx.prosody.domain, username: "raw", password: BENCH_ACCOUNTS.raw, pubsub: ctx.prosody.pubsubJid, nodes: rawNodes, settings: nodeSettings(persistItems) });
     // One tick at start creates the agent's nodes; after that only `feed` produces readings.
-    agent = await startAgentWorker(ctx, agentConfig(ctx, { nodePrefix: agentPrefix, persistItems, devices: [simulatedDevice("fast", CHANNELS, 86_400_000)], maxPending: 1_000_000 }));
+    agent = await startAgentWorker(ctx, agentConfig(ctx, { nodePrefix: agentPrefix, persistItems, devices: [simulatedDevice("fast", CHANNELS, 86_400_000)], maxPending: 1_000_000 }), nodeFlags);
     const a = agent;
     await ctx.sub.subscribe([...rawNodes, ...agentNodes]);
     // Warm-up (JIT, node caches) on both sides, not measured.
@@ -58,8 +58,8 @@ export async function xmppThroughput(ctx: BenchContext, count: number, trials: n
   }
 }
 
-/** The agent with batching on: a burst of `count` readings over 10 nodes. */
-export async function batchedThroughput(ctx: BenchContext, count: number, batch: { windowMs: number; maxReadings: number }): Promise<Burst> {
+/** The agent with batching on: `trials` bursts of `count` readings over 10 nodes. */
+export async function batchedThroughput(ctx: BenchContext, count: number, batch: { windowMs: number; maxReadings: number }, trials: number): Promise<Burst[]> {
   const prefix = `bench/batched-${batch.windowMs}-${batch.maxReadings}/`;
   const nodes = nodesOf(prefix, "fast", CHANNELS);
   const agent = await startAgentWorker(ctx, agentConfig(ctx, { nodePrefix: prefix, devices: [simulatedDevice("fast", CHANNELS, 86_400_000)], batch, maxPending: 1_000_000 }));
@@ -67,7 +67,12 @@ export async function batchedThroughput(ctx: BenchContext, count: number, batch:
     await ctx.sub.subscribe(nodes);
     await agent.call("feed", { device: "fast", channels: channelNames(), count: 2000, chunk: 1000 });
     await drained(agent);
-    return await burst(ctx, agent, prefix, count, () => agent.call<Timed>("feed", { device: "fast", channels: channelNames(), count, chunk: 1000 }, 120_000));
+    const bursts: Burst[] = [];
+    for (let trial = 0; trial < trials; trial++) {
+      bursts.push(await burst(ctx, agent, prefix, count, () => agent.call<Timed>("feed", { device: "fast", channels: channelNames(), count, chunk: 1000 }, 120_000)));
+      await drained(agent);
+    }
+    return bursts;
   } finally {
     await agent.close();
   }

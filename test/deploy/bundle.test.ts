@@ -93,7 +93,7 @@ describe("npm run bundle", () => {
     expect(first.out).toContain("firstboot: done");
     expect(first.status).toBe(0);
     expect(first.out).toContain("installed Node from node-v22.1.0-linux-x64.tar.xz into /usr/local");
-    expect(readFileSync(join(root, "etc/systemd/system/xmpp-iot.service"), "utf8")).toContain("ExecStart=/usr/local/bin/node --max-semi-space-size=2 /opt/xmpp-iot/dist/src/cli.js run");
+    expect(readFileSync(join(root, "etc/systemd/system/xmpp-iot.service"), "utf8")).toContain("ExecStart=/usr/local/bin/node --max-semi-space-size=1 --optimize-for-size --no-opt /opt/xmpp-iot/dist/src/cli.js run");
     expect(readFileSync(join(root, "etc/xmpp-iot/password"), "utf8")).toBe("pi-secret\n");
     expect(existsSync(join(boot, "xmpp-iot-password"))).toBe(false);
     expect(readFileSync(join(boot, "xmpp-iot-firstboot.log"), "utf8")).toContain("installed the app into /opt/xmpp-iot");

@@ -83,7 +83,7 @@ describe("install.sh --root", () => {
 
     const unit = join(root, "etc/systemd/system/xmpp-iot.service");
     expect(mode(unit)).toBe("644");
-    expect(readFileSync(unit, "utf8")).toContain("ExecStart=/usr/bin/node --max-semi-space-size=2 /opt/xmpp-iot/dist/src/cli.js run --config /etc/xmpp-iot/config.json");
+    expect(readFileSync(unit, "utf8")).toContain("ExecStart=/usr/bin/node --max-semi-space-size=1 --optimize-for-size --no-opt /opt/xmpp-iot/dist/src/cli.js run --config /etc/xmpp-iot/config.json");
     const wants = join(root, "etc/systemd/system/multi-user.target.wants/xmpp-iot.service");
     expect(lstatSync(wants).isSymbolicLink()).toBe(true);
     expect(readlinkSync(wants)).toBe("/etc/systemd/system/xmpp-iot.service");
