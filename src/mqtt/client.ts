@@ -177,8 +177,8 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
         reject(error);
       };
       pending.add(fail);
-      const { correlationData, ...rest } = publishOptions;
-      const settings = correlationData !== undefined && options.protocolVersion === 5 ? { ...rest, properties: { correlationData } } : rest;
+      const { correlationData } = publishOptions;
+      const settings = correlationData === undefined ? publishOptions : options.protocolVersion === 5 ? { qos: publishOptions.qos, retain: publishOptions.retain, properties: { correlationData } } : { qos: publishOptions.qos, retain: publishOptions.retain };
       c.publish(topic, payload, settings, (error) => {
         if (error) return fail(error);
         if (settled) return;

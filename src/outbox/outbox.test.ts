@@ -46,6 +46,20 @@ describe("outbox", () => {
     expect(outbox.next()!.reading.id).toBe("id-2");
   });
 
+  it("reports the oldest pending reading, also when a retry sent an older one after newer ones", () => {
+    let clock = 1000;
+    const outbox = createOutbox({ name: "t", maxReadings: 10, log, now: () => clock });
+    for (let n = 1; n <= 3; n++) { outbox.push(reading(n)); clock += 10; }
+    const first = outbox.next()!;
+    outbox.next();
+    expect(outbox.stats().oldestAcceptedAt).toBe(1000);
+    outbox.retry(first); // back into the queue, then in flight again behind seq 2
+    expect(outbox.next()).toBe(first);
+    expect(outbox.stats()).toMatchObject({ pending: 3, inflight: 2, oldestAcceptedAt: 1000 });
+    outbox.ack(first);
+    expect(outbox.stats()).toMatchObject({ pending: 2, inflight: 1, oldestAcceptedAt: 1010 });
+  });
+
   it("drops the oldest at the bound and counts exactly", () => {
     const outbox = createOutbox({ name: "t", maxReadings: 100, log });
     for (let i = 1; i <= 1234; i++) outbox.push(reading(i));

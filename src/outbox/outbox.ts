@@ -40,6 +40,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
   let delivered = 0;
   let rejected = 0;
   let lastAckAt: number | undefined;
+  // Entries go in flight in seq order unless a retry put an older one back: then (until the flight
+  // empties) stats() has to look at all of them for the oldest, otherwise the first one is it.
+  let lastInflightSeq = 0;
+  let inflightInSeqOrder = true;
   const recovered = store?.recovered.length ?? 0;
 
   const found = store?.recovered ?? [];
@@ -88,7 +92,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
     },
     next() {
       const entry = queued.shift();
-      if (entry) inflight.set(entry.seq, entry);
+      if (entry) {
+        if (inflight.size === 0) inflightInSeqOrder = true;
+        else if (entry.seq < lastInflightSeq) inflightInSeqOrder = false;
+        lastInflightSeq = entry.seq;
+        inflight.set(entry.seq, entry);
+      }
       return entry;
     },
     ack(entry) {
@@ -118,8 +127,15 @@ export function createOutbox(options: OutboxOptions): Outbox {
       return inflight.size;
     },
     stats(): OutboxStats {
+      // Called on every status query (the bench polls it each millisecond with 16,000 in flight):
+      // seq order is acceptance order, so the first in flight is the oldest unless a retry intervened.
       let oldest = queued.peek()?.acceptedAt;
-      for (const entry of inflight.values()) if (oldest === undefined || entry.acceptedAt < oldest) oldest = entry.acceptedAt;
+      if (inflightInSeqOrder) {
+        const first = inflight.values().next();
+        if (!first.done && (oldest === undefined || first.value.acceptedAt < oldest)) oldest = first.value.acceptedAt;
+      } else {
+        for (const entry of inflight.values()) if (oldest === undefined || entry.acceptedAt < oldest) oldest = entry.acceptedAt;
+      }
       return {
         pending: queued.size + inflight.size,
         inflight: inflight.size,
