@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { decodeSenmlXml, encodeSenmlXml } from "./xml.js";
-import { encodeSenmlJson } from "./json.js";
 import type { Reading } from "../reading.js";
 
 const readings: Reading[] = [
@@ -21,16 +20,6 @@ describe("SenML XML (RFC 8428 section 7)", () => {
       { baseName: "agent@localhost/greenhouse/", name: "temperature", unit: "Cel", value: 21.5, time: 1764000000.123 },
       { baseName: "agent@localhost/greenhouse/", name: "lamp", value: true, time: 1764000000.5 },
       { baseName: "agent@localhost/gps/", name: "fix", value: "3D", time: 1764000001, quality: ["outOfRange"] },
-    ]);
-  });
-});
-
-describe("SenML JSON (RFC 8428 section 4)", () => {
-  it("sets the base name once per device and uses v/vb/vs", () => {
-    expect(encodeSenmlJson("agent@localhost", readings)).toEqual([
-      { bn: "agent@localhost/greenhouse/", n: "temperature", u: "Cel", v: 21.5, t: 1764000000.123 },
-      { n: "lamp", vb: true, t: 1764000000.5 },
-      { bn: "agent@localhost/gps/", n: "fix", vs: "3D", t: 1764000001 },
     ]);
   });
 });
