@@ -12,6 +12,9 @@ export interface FootprintResult {
   readonly rssStartMb: number;
   readonly rssEndMb: number;
   readonly rssMaxMb: number;
+  readonly rssMinMb: number;
+  /** RSS right after a forced full GC at the end: what the agent holds without collectable garbage. */
+  readonly rssAfterGcMb: number;
   /** RSS at the end minus RSS after the warm-up, each taken right after a forced full GC (garbage V8 has not collected yet is not growth). */
   readonly growthMb: number;
   /** Live heap after a forced GC: end minus start. */
@@ -59,6 +62,8 @@ async function observe(ctx: BenchContext, agent: WorkerHandle, prefix: string, d
     rssStartMb: mb(first.rssBytes),
     rssEndMb: mb(last.rssBytes),
     rssMaxMb: mb(Math.max(...samples.map((s) => s.rssBytes))),
+    rssMinMb: mb(Math.min(...samples.map((s) => s.rssBytes))),
+    rssAfterGcMb: mb(gcEnd.rssBytes),
     growthMb: mb(gcEnd.rssBytes - gcStart.rssBytes),
     heapGrowthMb: mb(gcEnd.heapUsedBytes - gcStart.heapUsedBytes),
     heapEndMb: mb(last.heapUsedBytes),
