@@ -24,7 +24,3 @@ export interface Reading {
   /** Stable id: a resend after a reconnect replaces instead of duplicating. */
   readonly id: string;
 }
-
-export function channelKey(device: string, channel: string): string {
-  return `${device}/${channel}`;
-}

@@ -60,7 +60,7 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
   const events = new EventEmitter<{ online: []; offline: [] }>();
   const subscriptions = new Set<Subscription>();
   const backoff = createBackoff({ minMs: options.reconnectMinMs, maxMs: options.reconnectMaxMs });
-  /** Promises of publishes awaiting their PUBACK on the current connection; rejected when it closes. */
+  /** Publishes awaiting their PUBACK on the current connection; failed when it closes. */
   const pending = new Set<(error: Error) => void>();
   let client: MqttClient | undefined;
   let online = false;
@@ -165,28 +165,29 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
     });
   }
 
-  function publish(topic: string, payload: string | Buffer, publishOptions: PublishOptions): Promise<void> {
+  /**
+   * `done` runs exactly once: after the PUBACK (QoS 1), the write (QoS 0), or with the error when the
+   * broker refuses or the connection closes first. The callback form is the per-reading path
+   * (src/mqtt/readings-sink.ts): no promise and closure chain per reading.
+   */
+  function publishWithCallback(topic: string, payload: string | Buffer, publishOptions: PublishOptions, done: (error?: Error) => void): void {
     const c = client;
-    if (!online || !c) return Promise.reject(new IotError("SERVICE_UNREACHABLE", "MQTT broker not connected"));
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const fail = (error: Error): void => {
-        if (settled) return;
-        settled = true;
-        pending.delete(fail);
-        reject(error);
-      };
-      pending.add(fail);
-      const { correlationData } = publishOptions;
-      const settings = correlationData === undefined ? publishOptions : options.protocolVersion === 5 ? { qos: publishOptions.qos, retain: publishOptions.retain, properties: { correlationData } } : { qos: publishOptions.qos, retain: publishOptions.retain };
-      c.publish(topic, payload, settings, (error) => {
-        if (error) return fail(error);
-        if (settled) return;
-        settled = true;
-        pending.delete(fail);
-        resolve();
-      });
-    });
+    if (!online || !c) return done(new IotError("SERVICE_UNREACHABLE", "MQTT broker not connected"));
+    let settled = false;
+    const finish = (error?: Error): void => {
+      if (settled) return;
+      settled = true;
+      pending.delete(finish);
+      done(error);
+    };
+    pending.add(finish);
+    const { correlationData } = publishOptions;
+    const settings = correlationData === undefined ? publishOptions : options.protocolVersion === 5 ? { qos: publishOptions.qos, retain: publishOptions.retain, properties: { correlationData } } : { qos: publishOptions.qos, retain: publishOptions.retain };
+    c.publish(topic, payload, settings, (error) => finish(error ?? undefined));
+  }
+
+  function publish(topic: string, payload: string | Buffer, publishOptions: PublishOptions): Promise<void> {
+    return new Promise<void>((resolve, reject) => publishWithCallback(topic, payload, publishOptions, (error) => (error ? reject(error) : resolve())));
   }
 
   function subscribe(filter: string, handler: Subscription["handler"], qos: Qos = 1): () => void {
@@ -223,6 +224,7 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
     events,
     link,
     publish,
+    publishWithCallback,
     subscribe,
     isConnected: () => online,
     stats: () => ({ connects, failures, ...(lastError !== undefined ? { lastError } : {}) }),

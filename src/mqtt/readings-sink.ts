@@ -25,12 +25,13 @@ export interface MqttSinkOptions {
  * after the reconnect, oldest first, with the same id.
  */
 export function createMqttReadingSink(
-  deps: { client: Pick<MqttClientHandle, "publish" | "events" | "isConnected">; log: Logger; outbox?: Outbox; onReading?: (reading: Reading) => void },
+  deps: { client: Pick<MqttClientHandle, "publishWithCallback" | "events" | "isConnected">; log: Logger; outbox?: Outbox; onReading?: (reading: Reading) => void },
   options: MqttSinkOptions,
 ): ReadingSink & { flush(timeoutMs: number): Promise<boolean> } {
   const { client, log } = deps;
   const outbox = deps.outbox ?? createOutbox({ name: "mqtt", maxReadings: options.maxPending, log });
   const window = options.window ?? 64;
+  const publishOptions = { qos: options.qos, retain: options.retain };
   const drainWaiters = new Set<() => void>();
   let running = false;
   let session = 0;
@@ -46,21 +47,20 @@ export function createMqttReadingSink(
       if (!entry) break;
       const { reading } = entry;
       const sentIn = session;
-      client.publish(readingTopic(options.topicPrefix, reading.device, reading.channel), encodeReadingPayload(options.agentBareJid, reading), { qos: options.qos, retain: options.retain })
-        .then(
-          () => { outbox.ack(entry); },
-          (error: unknown) => {
-            if (sentIn !== session) return; // already sent again on the new connection
-            if (!client.isConnected()) {
-              outbox.retry(entry); // the connection dropped before the PUBACK: same id after reconnect
-              return;
-            }
-            // Refused on a live connection: retrying would loop, so it is counted and logged.
-            outbox.reject(entry);
-            if (refusedLogged++ % 1000 === 0) log.error({ err: messageOf(error), device: reading.device, channel: reading.channel }, "MQTT publish refused");
-          },
-        )
-        .finally(() => { settle(); pump(); });
+      client.publishWithCallback(readingTopic(options.topicPrefix, reading.device, reading.channel), encodeReadingPayload(options.agentBareJid, reading), publishOptions, (error) => {
+        if (error === undefined) outbox.ack(entry);
+        else if (sentIn !== session) {
+          // already sent again on the new connection
+        } else if (!client.isConnected()) {
+          outbox.retry(entry); // the connection dropped before the PUBACK: same id after reconnect
+        } else {
+          // Refused on a live connection: retrying would loop, so it is counted and logged.
+          outbox.reject(entry);
+          if (refusedLogged++ % 1000 === 0) log.error({ err: messageOf(error), device: reading.device, channel: reading.channel }, "MQTT publish refused");
+        }
+        settle();
+        pump();
+      });
     }
   }
 

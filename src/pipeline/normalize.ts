@@ -5,6 +5,10 @@ export type Normalized =
   | { readonly ok: true; readonly value: ReadingValue; readonly quality: readonly QualityFlag[] }
   | { readonly ok: false; readonly reason: string };
 
+/** Shared by every good sample: the hot path allocates no empty flag lists. */
+const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
+const OUT_OF_RANGE: readonly QualityFlag[] = Object.freeze(["outOfRange"]);
+
 const TRUE_WORDS = new Set(["true", "on", "1", "yes", "high"]);
 const FALSE_WORDS = new Set(["false", "off", "0", "no", "low"]);
 
@@ -12,27 +16,27 @@ const FALSE_WORDS = new Set(["false", "off", "0", "no", "low"]);
 export function coerce(value: ReadingValue, type: ChannelConfig["type"]): Normalized {
   switch (type) {
     case "boolean": {
-      if (typeof value === "boolean") return { ok: true, value, quality: [] };
+      if (typeof value === "boolean") return { ok: true, value, quality: NO_FLAGS };
       const word = String(value).trim().toLowerCase();
-      if (TRUE_WORDS.has(word)) return { ok: true, value: true, quality: [] };
-      if (FALSE_WORDS.has(word)) return { ok: true, value: false, quality: [] };
+      if (TRUE_WORDS.has(word)) return { ok: true, value: true, quality: NO_FLAGS };
+      if (FALSE_WORDS.has(word)) return { ok: true, value: false, quality: NO_FLAGS };
       return { ok: false, reason: `expected a boolean (on/off, true/false, 1/0), got ${JSON.stringify(value)}` };
     }
     case "string":
-      return { ok: true, value: String(value), quality: [] };
+      return { ok: true, value: String(value), quality: NO_FLAGS };
     case "number":
     case undefined: {
       if (typeof value === "number") {
-        return Number.isFinite(value) ? { ok: true, value, quality: [] } : { ok: false, reason: `not a finite number: ${value}` };
+        return Number.isFinite(value) ? { ok: true, value, quality: NO_FLAGS } : { ok: false, reason: `not a finite number: ${value}` };
       }
       if (typeof value === "boolean") {
         // Untyped channels keep what the device sent; a declared number channel refuses a boolean.
-        return type === undefined ? { ok: true, value, quality: [] } : { ok: false, reason: `expected a number, got ${value}` };
+        return type === undefined ? { ok: true, value, quality: NO_FLAGS } : { ok: false, reason: `expected a number, got ${value}` };
       }
       const trimmed = value.trim();
       const parsed = trimmed === "" ? Number.NaN : Number(trimmed);
-      if (Number.isFinite(parsed)) return { ok: true, value: parsed, quality: [] };
-      return type === undefined ? { ok: true, value, quality: [] } : { ok: false, reason: `expected a number, got ${JSON.stringify(value)}` };
+      if (Number.isFinite(parsed)) return { ok: true, value: parsed, quality: NO_FLAGS };
+      return type === undefined ? { ok: true, value, quality: NO_FLAGS } : { ok: false, reason: `expected a number, got ${JSON.stringify(value)}` };
     }
   }
 }
@@ -53,7 +57,7 @@ export function normalizeValue(raw: ReadingValue, config: ChannelConfig | undefi
   if (config.precision !== undefined) value = roundTo(value, config.precision);
   const below = config.validMin !== undefined && value < config.validMin;
   const above = config.validMax !== undefined && value > config.validMax;
-  return { ok: true, value, quality: below || above ? ["outOfRange"] : [] };
+  return { ok: true, value, quality: below || above ? OUT_OF_RANGE : NO_FLAGS };
 }
 
 export function roundTo(value: number, decimals: number): number {

@@ -1,6 +1,5 @@
 import type { ChannelConfig } from "../config/channel.js";
 import type { Reading } from "../reading.js";
-import { channelKey } from "../reading.js";
 import type { RawSample } from "../../devices/types.js";
 import { normalizeValue, shouldPublish, type Published } from "./normalize.js";
 
@@ -29,8 +28,13 @@ export interface Pipeline {
 /** Normalizes raw samples into Readings with a stable id and hands them to the sinks. */
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const now = deps.now ?? Date.now;
-  const published = new Map<string, Published>();
-  const latest = new Map<string, Reading>();
+  /** Per device, per channel: two map lookups instead of building a "device/channel" key per sample. */
+  const devices = new Map<string, { published: Map<string, Published>; latest: Map<string, Reading> }>();
+  const channelsOf = (device: string): { published: Map<string, Published>; latest: Map<string, Reading> } => {
+    let entry = devices.get(device);
+    if (!entry) devices.set(device, (entry = { published: new Map(), latest: new Map() }));
+    return entry;
+  };
   let sequence = 0;
   let accepted = 0;
   let suppressed = 0;
@@ -46,31 +50,27 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         return undefined;
       }
       const timeMs = sample.time !== undefined ? Math.round(sample.time * 1000) : now();
-      const quality = [...(sample.quality ?? []), ...normalized.quality];
-      const key = channelKey(device, sample.channel);
-      const candidate: Published = { value: normalized.value, timeMs, qualityKey: quality.join(",") };
-      if (!shouldPublish(published.get(key), candidate, config)) {
+      // Every sample passes here: no spread, join or key string unless there are flags to carry.
+      const sampleFlags = sample.quality ?? [];
+      const quality = sampleFlags.length === 0 ? normalized.quality : normalized.quality.length === 0 ? sampleFlags : [...sampleFlags, ...normalized.quality];
+      const candidate: Published = { value: normalized.value, timeMs, qualityKey: quality.length === 0 ? "" : quality.join(",") };
+      const channels = channelsOf(device);
+      if (!shouldPublish(channels.published.get(sample.channel), candidate, config)) {
         suppressed++;
         return undefined;
       }
-      published.set(key, candidate);
+      channels.published.set(sample.channel, candidate);
       sequence = (sequence + 1) % 1_000_000;
-      const reading: Reading = {
-        device,
-        channel: sample.channel,
-        value: normalized.value,
-        time: timeMs / 1000,
-        id: `${timeMs.toString(36)}-${sequence.toString(36)}`,
-        ...(config?.unit !== undefined ? { unit: config.unit } : {}),
-        ...(quality.length > 0 ? { quality } : {}),
-      };
-      latest.set(key, reading);
+      const reading: { -readonly [K in keyof Reading]: Reading[K] } = { device, channel: sample.channel, value: normalized.value, time: timeMs / 1000, id: `${timeMs.toString(36)}-${sequence.toString(36)}` };
+      if (config?.unit !== undefined) reading.unit = config.unit;
+      if (quality.length > 0) reading.quality = quality === normalized.quality || quality === sampleFlags ? [...quality] : quality;
+      channels.latest.set(sample.channel, reading);
       accepted++;
       deps.onReading(reading);
       return reading;
     },
-    latest: (device, channel) => latest.get(channelKey(device, channel)),
-    latestOf: (device) => [...latest.values()].filter((reading) => reading.device === device),
+    latest: (device, channel) => devices.get(device)?.latest.get(channel),
+    latestOf: (device) => [...(devices.get(device)?.latest.values() ?? [])],
     stats: () => ({ accepted, suppressed, rejected }),
   };
 }
