@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { messageOf } from "../errors.js";
-import { createOutbox, type Outbox } from "../outbox/index.js";
+import { createOutbox, type Outbox, type OutboxEntry } from "../outbox/index.js";
 import type { Reading } from "../reading.js";
 import { sinkStatus } from "../sinks/status.js";
 import type { ReadingSink, SinkStatus } from "../sinks/types.js";
@@ -41,6 +41,17 @@ export function createMqttReadingSink(
     if (outbox.waiting === 0 && outbox.inflight === 0) for (const resolve of drainWaiters) resolve();
   }
 
+  function failed(entry: OutboxEntry, error: Error): void {
+    if (!client.isConnected()) {
+      outbox.retry(entry); // the connection dropped before the PUBACK: same id after reconnect
+      return;
+    }
+    // Refused on a live connection: retrying would loop, so it is counted and logged.
+    outbox.reject(entry);
+    const { reading } = entry;
+    if (refusedLogged++ % 1000 === 0) log.error({ err: messageOf(error), device: reading.device, channel: reading.channel }, "MQTT publish refused");
+  }
+
   function pump(): void {
     while (running && client.isConnected() && outbox.inflight < window) {
       const entry = outbox.next();
@@ -49,15 +60,7 @@ export function createMqttReadingSink(
       const sentIn = session;
       client.publishWithCallback(readingTopic(options.topicPrefix, reading.device, reading.channel), encodeReadingPayload(options.agentBareJid, reading), publishOptions, (error) => {
         if (error === undefined) outbox.ack(entry);
-        else if (sentIn !== session) {
-          // already sent again on the new connection
-        } else if (!client.isConnected()) {
-          outbox.retry(entry); // the connection dropped before the PUBACK: same id after reconnect
-        } else {
-          // Refused on a live connection: retrying would loop, so it is counted and logged.
-          outbox.reject(entry);
-          if (refusedLogged++ % 1000 === 0) log.error({ err: messageOf(error), device: reading.device, channel: reading.channel }, "MQTT publish refused");
-        }
+        else if (sentIn === session) failed(entry, error); // else: already sent again on the new connection
         settle();
         pump();
       });

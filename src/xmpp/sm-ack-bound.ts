@@ -18,10 +18,8 @@ interface Middleware {
 /**
  * Keeps xmpp.js 0.14's XEP-0198 outbound queue short. It holds every sent stanza until the server
  * acknowledges it, but asks for the ack only after 250 ms without any outgoing stanza (a
- * debounce): at a steady rate above ~4 stanzas/s it never asks and the queue grows without bound;
- * at 1 Hz bursts every stanza still lives 250 ms, long enough for V8 to promote it to the old
- * generation, which is what made a 50-device agent's RSS climb by ~8 MB between full GCs.
- * Here an `<r/>` (XEP-0198 section 4: either side may send one at any time) follows any outgoing
+ * debounce): at a steady rate above ~4 stanzas/s it never asks and the queue (every stanza's
+ * element tree) grows without bound until the link goes quiet. Here an `<r/>` (XEP-0198 section 4: either side may send one at any time) follows any outgoing
  * stanza within ACK_REQUEST_DELAY_MS, or at once when MAX_UNACKED_BEFORE_REQUEST are waiting; one
  * request is outstanding at a time, so under load it is one `<r/>` per round trip plus the delay.
  */
