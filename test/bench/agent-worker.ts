@@ -4,9 +4,7 @@
  * it hands samples to the agent's pipeline exactly as a driver's `emit` does, as fast as the
  * event loop allows, so a burst of N readings measures the agent's drain rate.
  */
-import { writeFileSync } from "node:fs";
-import { Session } from "node:inspector";
-import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
+import { writeHeapSnapshot } from "node:v8";
 import { createAgent, type Agent } from "../../src/agent.js";
 import { parseConfig } from "../../src/config/load.js";
 import { createLogger } from "../../src/log.js";
@@ -57,23 +55,8 @@ serveWorker({
     }
   },
   memory: () => process.memoryUsage(),
-  /** V8 heap spaces (committed vs used), for telling live data from slack in the RSS. */
-  heapSpaces: () => getHeapSpaceStatistics().map((s) => ({ space: s.space_name, size: s.space_size, used: s.space_used_size, physical: s.physical_space_size })),
   /** A V8 heap snapshot for looking at what the agent keeps (bench diagnostics only). */
   snapshot: (args: { dir: string }) => writeHeapSnapshot(`${args.dir}/agent-${process.pid}.heapsnapshot`),
-
-  /** Sampled allocations over `ms`, garbage included (V8 sampling heap profiler), for finding what the hot path allocates. */
-  async allocations(args: { ms: number; file: string; collected?: boolean }) {
-    const session = new Session();
-    session.connect();
-    const post = (method: string, params?: object): Promise<any> => new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
-    await post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: args.collected !== false, includeObjectsCollectedByMinorGC: args.collected !== false });
-    await new Promise((resolve) => setTimeout(resolve, args.ms));
-    const { profile } = await post("HeapProfiler.stopSampling");
-    session.disconnect();
-    writeFileSync(args.file, JSON.stringify(profile));
-    return { file: args.file };
-  },
 
   async stop() {
     await agent?.stop("bench done");
