@@ -3,7 +3,8 @@
 //
 //   node scripts/bundle.mjs [--out DIR] [--skip-build] [--platforms linux-arm,linux-arm64,linux-x64]
 //
-// Contents (top folder xmpp-iot/): dist/src + dist/devices (compiled JS, no tests), the production
+// Contents (top folder xmpp-iot/): dist/xmpp-iot.mjs (the one-module build the unit runs),
+// dist/src + dist/devices (compiled JS, no tests), the production
 // node_modules, systemd/ (unit + install.sh), config.example.json, package.json, package-lock.json.
 // Output: DIR/xmpp-iot-<version>.tar.gz and DIR/xmpp-iot-firstboot.sh (for the boot partition).
 //
@@ -42,7 +43,7 @@ function run(command, args, cwd = REPO) {
 }
 
 if (!options["skip-build"]) run("npm", ["run", "build", "--silent"]);
-if (!existsSync(join(REPO, "dist/src/cli.js"))) fail("dist/src/cli.js is missing: npm run build first");
+if (!existsSync(join(REPO, "dist/xmpp-iot.mjs"))) fail("dist/xmpp-iot.mjs is missing: npm run build first");
 
 const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8"));
 const lock = JSON.parse(readFileSync(join(REPO, "package-lock.json"), "utf8"));
@@ -57,6 +58,8 @@ try {
     const from = join(REPO, "dist", part);
     if (existsSync(from)) cpSync(from, join(app, "dist", part), { recursive: true, filter: notATest });
   }
+  // What the unit runs (scripts/build-bundle.mjs); dist/src stays for `import` and for debugging.
+  cpSync(join(REPO, "dist/xmpp-iot.mjs"), join(app, "dist/xmpp-iot.mjs"));
 
   // Production packages: every lockfile entry under node_modules/ not marked dev. Nested
   // node_modules are separate lockfile entries, so a package is copied without its own.

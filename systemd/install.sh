@@ -62,7 +62,7 @@ if [ -z "$ROOT" ] && [ "$(id -u)" -ne 0 ]; then
 fi
 
 SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-[ -f "$SRC/dist/src/cli.js" ] || die "$SRC/dist/src/cli.js is missing: run 'npm run build' or install from the bundle"
+[ -f "$SRC/dist/xmpp-iot.mjs" ] || die "$SRC/dist/xmpp-iot.mjs is missing: run 'npm run build' or install from the bundle"
 [ -f "$SRC/systemd/$NAME.service" ] || die "$SRC/systemd/$NAME.service is missing"
 
 # --- Node >= 20.10 ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createAgent } from "../agent.js";
 import { parseConfig } from "../config/load.js";
 import { IotError } from "../errors.js";
@@ -9,7 +9,8 @@ import { PROSODY_APT_COMMAND, prosodyInstalled, startProsody, type ProsodyServer
 import { createWatcher, formatWatched } from "../watch/watcher.js";
 import { allowFlags, flagString, type ParsedArgs } from "./args.js";
 
-const EXAMPLE_CONFIG = new URL("../../../config.example.json", import.meta.url);
+/** The repo's config.example.json: three levels up from dist/src/cli/demo.js, one from dist/xmpp-iot.mjs. */
+const EXAMPLE_CONFIG_CANDIDATES = ["../../../config.example.json", "../config.example.json"].map((path) => new URL(path, import.meta.url));
 
 /**
  * The embedded default: a private Prosody (TLS with a throwaway self-signed certificate) on a
@@ -77,7 +78,9 @@ function ensureProsody(): void {
 }
 
 function demoConfig(prosody: ProsodyServer, password: string): unknown {
-  const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8")) as Record<string, unknown>;
+  const file = EXAMPLE_CONFIG_CANDIDATES.find((url) => existsSync(url));
+  if (!file) throw new IotError("CONFIG_UNREADABLE", `config.example.json not found next to the program (looked at ${EXAMPLE_CONFIG_CANDIDATES.map((u) => u.pathname).join(", ")})`);
+  const example = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   // The example's server-specific sections are replaced by the private server; devices, ACL readers
   // and pubsub settings are the example's own.
   delete example["mqtt"];

@@ -129,6 +129,12 @@ const commandsSchema = z.strictObject({
   maxSessions: z.number().int().min(1).max(10_000).default(64),
 });
 
+/** src/runtime/heap-governor.ts: collect early so RSS stays near the live heap (small boards). */
+const memorySchema = z.strictObject({
+  /** MB the JS heap may grow past the last full GC before the next one; 0 = V8's own policy (+8 MB). */
+  heapSlackMb: z.number().min(0).max(1024).default(2),
+});
+
 const logSchema = z.strictObject({
   level: z.enum(LOG_LEVELS).default("info"),
 });
@@ -143,6 +149,7 @@ export const configSchema = z
     mqtt: mqttSchema.optional(),
     outbox: outboxSchema.optional(),
     log: logSchema.default({ level: "info" }),
+    memory: memorySchema.default({ heapSlackMb: 2 }),
     chat: chatSchema.default({ burst: 10, perMinute: 30, rooms: [] }),
     commands: commandsSchema.default({ sessionTimeoutS: 600, maxSessions: 64 }),
     alerts: z.array(alertRuleSchema).default([]),

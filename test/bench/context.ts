@@ -41,12 +41,14 @@ export function nodeSettings(persistItems = false) {
   return { maxItems: 10, persistItems, accessModel: "whitelist" as const, members: ["sub@localhost"] };
 }
 
+/** `name`: a worker module beside this one, `.js` unless it names its own extension. */
 export function worker(ctx: BenchContext, name: string, execArgv: readonly string[] = ["--expose-gc"]): WorkerHandle {
-  return startWorker(join(here, `${name}.js`), join(ctx.tmp, `${name}-${Date.now()}.log`), execArgv);
+  const file = /\.m?js$/.test(name) ? name : `${name}.js`;
+  return startWorker(join(here, file), join(ctx.tmp, `${name}-${Date.now()}.log`), execArgv);
 }
 
 /** The agent's config: the DESIGN example's shape, loopback Prosody, the subscriber as ACL reader. */
-export function agentConfig(ctx: BenchContext, options: { nodePrefix: string; devices: unknown[]; persistItems?: boolean; batch?: { windowMs: number; maxReadings: number }; maxPending?: number; mqtt?: unknown }): unknown {
+export function agentConfig(ctx: BenchContext, options: { nodePrefix: string; devices: unknown[]; persistItems?: boolean; batch?: { windowMs: number; maxReadings: number }; maxPending?: number; mqtt?: unknown; heapSlackMb?: number }): unknown {
   return {
     name: "bench",
     xmpp: { service: ctx.prosody.service, jid: "agent@localhost", password: BENCH_ACCOUNTS.agent, tls: "off" },
@@ -58,6 +60,7 @@ export function agentConfig(ctx: BenchContext, options: { nodePrefix: string; de
     acl: { readers: ["sub@localhost"] },
     devices: options.devices,
     ...(options.mqtt !== undefined ? { mqtt: options.mqtt } : {}),
+    ...(options.heapSlackMb !== undefined ? { memory: { heapSlackMb: options.heapSlackMb } } : {}),
     log: { level: "warn" },
   };
 }
@@ -72,11 +75,16 @@ export function nodesOf(prefix: string, device: string, channels: number): strin
   return Array.from({ length: channels }, (_, i) => `${prefix}${device}/c${i}`);
 }
 
-/** BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every agent worker there (profile before optimizing). */
-export async function startAgentWorker(ctx: BenchContext, config: unknown, nodeFlags: readonly string[] = []): Promise<WorkerHandle> {
+/**
+ * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every agent worker there (profile before optimizing).
+ * `bundled`: the worker built into one module by scripts/build-bundle.mjs, as dist/xmpp-iot.mjs is
+ * for the unit (`npm run bench` builds it).
+ */
+export async function startAgentWorker(ctx: BenchContext, config: unknown, nodeFlags: readonly string[] = [], bundled = false): Promise<WorkerHandle> {
   const profileDir = process.env["BENCH_CPU_PROF"];
-  // --expose-gc only lets the footprint rows force a GC before the growth samples; it changes nothing else.
-  const w = worker(ctx, "agent-worker", ["--expose-gc", ...nodeFlags, ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [])]);
+  // --expose-gc only lets the footprint rows force a GC before the growth samples (the agent's heap
+  // governor uses the same gc() it would otherwise expose itself).
+  const w = worker(ctx, bundled ? "agent-worker.bundle.mjs" : "agent-worker", ["--expose-gc", ...nodeFlags, ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [])]);
   try {
     await w.call("start", { config }, 30_000);
   } catch (error) {

@@ -29,10 +29,19 @@ export interface FootprintResult {
  * `devices` x `channels` simulated channels at `intervalMs` for `durationMs` after a warm-up: the
  * agent's RSS every second (its own process), CPU share, and what the subscriber received.
  */
-export async function footprint(ctx: BenchContext, label: string, devices: number, channels: number, intervalMs: number, warmupMs: number, durationMs: number, nodeFlags: readonly string[] = []): Promise<FootprintResult> {
+export interface FootprintSetup {
+  readonly nodeFlags?: readonly string[];
+  /** One module (scripts/build-bundle.mjs) as the unit runs it, rather than dist/'s ~250 modules. */
+  readonly bundled?: boolean;
+  /** `memory.heapSlackMb`; absent = the config default. */
+  readonly heapSlackMb?: number;
+}
+
+export async function footprint(ctx: BenchContext, label: string, devices: number, channels: number, intervalMs: number, warmupMs: number, durationMs: number, setup: FootprintSetup = {}): Promise<FootprintResult> {
   const prefix = `bench/${label}/`;
   const ids = Array.from({ length: devices }, (_, i) => `d${i}`);
-  const agent = await startAgentWorker(ctx, agentConfig(ctx, { nodePrefix: prefix, devices: ids.map((id) => simulatedDevice(id, channels, intervalMs)) }), nodeFlags);
+  const config = agentConfig(ctx, { nodePrefix: prefix, devices: ids.map((id) => simulatedDevice(id, channels, intervalMs)), ...(setup.heapSlackMb !== undefined ? { heapSlackMb: setup.heapSlackMb } : {}) });
+  const agent = await startAgentWorker(ctx, config, setup.nodeFlags, setup.bundled);
   try {
     await ctx.sub.subscribe(ids.flatMap((id) => nodesOf(prefix, id, channels)), 60_000);
     return await observe(ctx, agent, prefix, devices, channels, warmupMs, durationMs);

@@ -19,6 +19,15 @@ import { startXmppSubscriber, type XmppSubscriber } from "./xmpp-subscriber.js";
 import { batchedThroughput, xmppThroughput } from "./xmpp-throughput.js";
 
 const quick = process.argv.includes("--quick");
+/** `--only batched,mqtt`: run just these scenarios (for working on one; the others print "skipped"). */
+const ONLY_ARG = process.argv.indexOf("--only");
+const only = ONLY_ARG >= 0 ? new Set((process.argv[ONLY_ARG + 1] ?? "").split(",")) : undefined;
+const SCENARIOS = ["unbatched", "batched", "latency", "mqtt", "flags", "footprint", "scale", "persistent", "nagle"] as const;
+if (only) for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) {
+  console.error(`--only: unknown scenario "${name}"; known: ${SCENARIOS.join(", ")}`);
+  process.exit(64);
+}
+const selected = (name: (typeof SCENARIOS)[number]): boolean => only === undefined || only.has(name);
 const median = (xs: readonly number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? Number.NaN; };
 const ratio = (a: number, b: number): number => a / b;
 const BATCH = { windowMs: 50, maxReadings: 250 };
@@ -63,7 +72,8 @@ async function main(): Promise<void> {
   const summary = { xmpp: Number.NaN, batched: Number.NaN, p99: Number.NaN, mqtt: Number.NaN, rss: Number.NaN };
   const load0 = loadavg()[0] ?? 0;
   /** A failing scenario becomes a row saying why; the others still run and the summary says NA for it. */
-  const attempt = async (name: string, run: () => Promise<void>): Promise<void> => {
+  const attempt = async (key: (typeof SCENARIOS)[number], name: string, run: () => Promise<void>): Promise<void> => {
+    if (!selected(key)) return;
     try {
       await run();
     } catch (error) {
@@ -76,7 +86,7 @@ async function main(): Promise<void> {
       let agentRate = Number.NaN;
       let batchedRate = Number.NaN;
       // 1. Unbatched, burst, alternating trials.
-      await attempt("XMPP unbatched", async () => {
+      await attempt("unbatched", "XMPP unbatched", async () => {
         const t = await xmppThroughput(ctx, SIZE.burst, SIZE.trials);
         rawRate = median(t.raw.map((b) => b.rate));
         agentRate = median(t.agent.map((b) => b.rate));
@@ -89,7 +99,7 @@ async function main(): Promise<void> {
       });
 
       // 2. Batched burst and a sustained batched rate with its latency.
-      await attempt("XMPP batched", async () => {
+      await attempt("batched", "XMPP batched", async () => {
         const bursts = await batchedThroughput(ctx, SIZE.batched, BATCH, SIZE.batchedTrials);
         const b = [...bursts].sort((x, y) => x.rate - y.rate)[Math.floor(bursts.length / 2)]!;
         batchedRate = b.rate;
@@ -97,7 +107,7 @@ async function main(): Promise<void> {
         row("XMPP batched, readings/s (burst)", fmt(b.rate, 0), `${fmt(rawRate, 0)} unbatched`, `${fmt(summary.batched, 1)}x (target >= 10x)`,
           `${SIZE.batched} readings, batch windowMs ${BATCH.windowMs} maxReadings ${BATCH.maxReadings}, median of ${bursts.length} (${bursts.map((x) => fmt(x.rate, 0)).join("/")}): ${b.items} items; CPU ms/1000: agent ${fmt(b.publisherCpuMsPer1k, 0)}, Prosody ${fmt(b.serverCpuMsPer1k, 0)}, subscriber ${fmt(b.subscriberCpuMsPer1k, 0)}`);
       });
-      await attempt("XMPP batched, steady", async () => {
+      await attempt("batched", "XMPP batched, steady", async () => {
         const sustainedRate = Number.isFinite(rawRate) ? Math.max(1000, Math.round(10 * rawRate)) : 10_000;
         // 5 ms ticks: setInterval falls ~10 % behind at that period, so a little more is asked for.
         const bl = await agentLatency(ctx, "batched", Math.round(sustainedRate * 1.1), SIZE.latencyMs, { tickMs: 5, batch: BATCH });
@@ -112,7 +122,7 @@ async function main(): Promise<void> {
       });
 
       // 3. Latency at 100 readings/s, against the raw publisher at the same rate, and at 80 % of the maximum.
-      await attempt("Latency", async () => {
+      await attempt("latency", "Latency", async () => {
         const l100 = await agentLatency(ctx, "100", 100, SIZE.latencyMs);
         summary.p99 = l100.p99;
         const r100 = await rawLatency(ctx, 100, SIZE.latencyMs);
@@ -125,7 +135,7 @@ async function main(): Promise<void> {
       });
 
       // 4. MQTT bridge against raw mqtt.js.
-      await attempt("MQTT", async () => {
+      await attempt("mqtt", "MQTT", async () => {
         const m = await mqttThroughput(ctx, SIZE.mqtt, SIZE.trials);
         summary.mqtt = ratio(median(m.bridge), median(m.raw));
         row("MQTT QoS 1 bridge, readings/s (burst)", fmt(median(m.bridge), 0), fmt(median(m.raw), 0), `${fmt(summary.mqtt, 2)}x (target >= 0.9x)`,
@@ -135,7 +145,7 @@ async function main(): Promise<void> {
       });
 
       // What the unit's small-box flags cost in throughput: agent and raw library both run with them.
-      if (!quick) await attempt("Unit flags", async () => {
+      if (!quick) await attempt("flags", "Unit flags", async () => {
         const t = await xmppThroughput(ctx, SIZE.burst, SIZE.trials, false, SHIPPED_NODE_FLAGS);
         const a = median(t.agent.map((b) => b.rate));
         const r = median(t.raw.map((b) => b.rate));
@@ -147,37 +157,41 @@ async function main(): Promise<void> {
       });
 
       // 5. Footprint: 50 devices x 4 channels at 1 Hz.
-      await attempt("Footprint", async () => {
-        const f = await footprint(ctx, "foot", 50, 4, 1000, SIZE.footWarmMs, SIZE.footMs, SHIPPED_NODE_FLAGS);
+      await attempt("footprint", "Footprint", async () => {
+        // As the unit runs it: the one-module build, the unit's V8 flags, the config's default heap slack.
+        const shipped = { nodeFlags: SHIPPED_NODE_FLAGS, bundled: true };
+        const f = await footprint(ctx, "foot", 50, 4, 1000, SIZE.footWarmMs, SIZE.footMs, shipped);
         summary.rss = f.rssMaxMb;
         const footRow = (label: string, f: Awaited<ReturnType<typeof footprint>>): void => row(`Footprint 50 x 4 at 1 Hz, ${fmt(f.seconds, 0)} s${label}: RSS MB`,
           `${fmt(f.rssStartMb)} -> ${fmt(f.rssEndMb)} (min ${fmt(f.rssMinMb)}, max ${fmt(f.rssMaxMb)}, after a full GC ${fmt(f.rssAfterGcMb)})`, "", `growth ${fmt(f.growthMb, 2)} MB (targets <= 60 MB, < 1 MB)`,
           `RSS sampled every second; growth = RSS after a forced GC, end minus start; live heap ${fmt(f.heapGrowthMb, 2)} MB; CPU ${fmt(f.cpuPercent)} %, delivered ${fmt(f.deliveredPerS, 0)}/s, p99 ${fmt(f.p99)} ms`);
-        footRow(`, node ${SHIPPED_NODE_FLAGS.join(" ")} (as the systemd unit runs it)`, f);
-        if (!quick) footRow(", node defaults", await footprint(ctx, "foot-default", 50, 4, 1000, SIZE.footWarmMs, SIZE.footMs));
-        if (!quick) footRow(`, node ${SIZE_WITH_OPTIMIZER.join(" ")}`, await footprint(ctx, "foot-opt", 50, 4, 1000, SIZE.footWarmMs, SIZE.footMs, SIZE_WITH_OPTIMIZER));
+        footRow(`, as the systemd unit runs it (dist/xmpp-iot.mjs build, node ${SHIPPED_NODE_FLAGS.join(" ")}, memory.heapSlackMb 2)`, f);
+        if (quick) return;
+        footRow(`, same flags from dist/ modules, heap governor off (heapSlackMb 0)`, await footprint(ctx, "foot-modules", 50, 4, 1000, SIZE.footWarmMs, SIZE.footMs, { nodeFlags: SHIPPED_NODE_FLAGS, heapSlackMb: 0 }));
+        footRow(", build and governor, node defaults", await footprint(ctx, "foot-default", 50, 4, 1000, SIZE.footWarmMs, SIZE.footMs, { bundled: true }));
+        footRow(`, build and governor, node ${SIZE_WITH_OPTIMIZER.join(" ")}`, await footprint(ctx, "foot-opt", 50, 4, 1000, SIZE.footWarmMs, SIZE.footMs, { nodeFlags: SIZE_WITH_OPTIMIZER, bundled: true }));
       });
 
       // 6. Scale: 1,000 channels.
-      if (overBudget()) {
+      if (selected("scale") && overBudget()) {
         row("Scale 1000 channels", "skipped", "", "", "quick mode's 2-minute budget was used up; run the full bench");
         return;
       }
-      await attempt("Scale", async () => {
+      await attempt("scale", "Scale", async () => {
         const s = await scale(ctx, 1000, SIZE.scaleMs, SIZE.scaleBurst, SIZE.scaleBacklogMs);
         row("Scale 1000 channels at 1 Hz", `${fmt(s.sustained.deliveredPerS, 0)}/s, RSS ${fmt(s.sustained.rssMaxMb)} MB`, "", "",
           `p99 ${fmt(s.sustained.p99)} ms (all 1000 sampled in the same tick), agent CPU ${fmt(s.sustained.cpuPercent)} %, pending ${s.pendingBefore} -> ${s.pendingAfter} (backlog from node creation)`);
         row("Scale 1000 channels, burst readings/s", fmt(s.burstRate, 0), "", "", `${SIZE.scaleBurst} readings over 1000 nodes on top of the 1 Hz traffic; RSS after ${fmt(s.rssAfterBurstMb)} MB`);
       });
 
-      if (!quick) await attempt("Persistent items", async () => {
+      if (!quick) await attempt("persistent", "Persistent items", async () => {
           const p = await xmppThroughput(ctx, 1000, 1, true);
           row("Persistent items (pubsub.persistItems default), readings/s", fmt(p.agent[0]!.rate, 0), fmt(p.raw[0]!.rate, 0), `${fmt(p.agent[0]!.rate / p.raw[0]!.rate, 2)}x`,
             `Prosody internal storage: Prosody CPU ms/1000 ${fmt(p.agent[0]!.serverCpuMsPer1k, 0)}`);
       });
     });
-    if (!quick) {
-      await withProsody(true, tmp, mosquitto, (ctx) => attempt("Prosody default (Nagle on)", async () => {
+    if (!quick && selected("nagle")) {
+      await withProsody(true, tmp, mosquitto, (ctx) => attempt("nagle", "Prosody default (Nagle on)", async () => {
         const t = await xmppThroughput(ctx, SIZE.burst / 2, SIZE.trials);
         const a = median(t.agent.map((b) => b.rate));
         const r = median(t.raw.map((b) => b.rate));

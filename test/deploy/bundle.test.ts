@@ -28,7 +28,7 @@ beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), "xmpp-iot-bundle-test-"));
   // `npm test` builds dist first (pretest); rebuilding here would rewrite dist under other test
   // files that run it in parallel. Standalone: `npm run build && npx vitest run test/deploy`.
-  if (!existsSync(join(REPO, "dist/src/cli.js"))) expect(sh("npm", ["run", "build", "--silent"], { cwd: REPO }).status).toBe(0);
+  if (!existsSync(join(REPO, "dist/xmpp-iot.mjs"))) expect(sh("npm", ["run", "build", "--silent"], { cwd: REPO }).status).toBe(0);
   const built = sh("node", [join(REPO, "scripts/bundle.mjs"), "--skip-build", "--out", join(scratch, "out")], { cwd: REPO });
   expect(built.out).toContain("bundle: ");
   expect(built.status).toBe(0);
@@ -55,7 +55,7 @@ describe("npm run bundle", () => {
 
   it("has the compiled agent and production packages only, root-owned, with executable scripts", () => {
     const all = names();
-    expect(all).toContain("xmpp-iot/dist/src/cli.js");
+    expect(all).toContain("xmpp-iot/dist/xmpp-iot.mjs");
     expect(all).toContain("xmpp-iot/systemd/xmpp-iot.service");
     for (const pkg of ["@xmpp/client", "mqtt", "pino", "serialport", "zod"]) expect(all).toContain(`xmpp-iot/node_modules/${pkg}/package.json`);
     for (const dev of ["typescript", "vitest", "rolldown", "@types/chai"]) expect(all).not.toContain(`xmpp-iot/node_modules/${dev}/package.json`);
@@ -93,7 +93,7 @@ describe("npm run bundle", () => {
     expect(first.out).toContain("firstboot: done");
     expect(first.status).toBe(0);
     expect(first.out).toContain("installed Node from node-v22.1.0-linux-x64.tar.xz into /usr/local");
-    expect(readFileSync(join(root, "etc/systemd/system/xmpp-iot.service"), "utf8")).toContain("ExecStart=/usr/local/bin/node --max-semi-space-size=1 --optimize-for-size --no-opt /opt/xmpp-iot/dist/src/cli.js run");
+    expect(readFileSync(join(root, "etc/systemd/system/xmpp-iot.service"), "utf8")).toContain("ExecStart=/usr/local/bin/node --max-semi-space-size=1 --optimize-for-size --no-opt /opt/xmpp-iot/dist/xmpp-iot.mjs run");
     expect(readFileSync(join(root, "etc/xmpp-iot/password"), "utf8")).toBe("pi-secret\n");
     expect(existsSync(join(boot, "xmpp-iot-password"))).toBe(false);
     expect(readFileSync(join(boot, "xmpp-iot-firstboot.log"), "utf8")).toContain("installed the app into /opt/xmpp-iot");
@@ -102,7 +102,7 @@ describe("npm run bundle", () => {
     const config = JSON.parse(readFileSync(join(root, "etc/xmpp-iot/config.json"), "utf8")) as { xmpp: { passwordFile: string } };
     config.xmpp.passwordFile = join(root, "etc/xmpp-iot/password");
     writeFileSync(join(scratch, "check.json"), JSON.stringify(config));
-    const cli = join(root, "opt/xmpp-iot/dist/src/cli.js");
+    const cli = join(root, "opt/xmpp-iot/dist/xmpp-iot.mjs");
     const check = sh(process.execPath, [cli, "check", "--config", join(scratch, "check.json")]);
     expect(check.out).toContain("ok");
     expect(check.status).toBe(0);

@@ -17,9 +17,9 @@ beforeAll(() => {
   // A small stand-in for the built app: the installer's logic does not depend on node_modules'
   // size, and the bundle test installs the real thing.
   app = join(scratch, "app");
-  mkdirSync(join(app, "dist/src"), { recursive: true });
+  mkdirSync(join(app, "dist"), { recursive: true });
   mkdirSync(join(app, "node_modules/serialport"), { recursive: true });
-  writeFileSync(join(app, "dist/src/cli.js"), "// stand-in\n");
+  writeFileSync(join(app, "dist/xmpp-iot.mjs"), "// stand-in\n");
   writeFileSync(join(app, "node_modules/serialport/package.json"), "{}\n");
   writeFileSync(join(app, "package.json"), '{"name":"xmpp-iot"}\n');
   cpSync(join(REPO, "systemd"), join(app, "systemd"), { recursive: true });
@@ -83,12 +83,12 @@ describe("install.sh --root", () => {
 
     const unit = join(root, "etc/systemd/system/xmpp-iot.service");
     expect(mode(unit)).toBe("644");
-    expect(readFileSync(unit, "utf8")).toContain("ExecStart=/usr/bin/node --max-semi-space-size=1 --optimize-for-size --no-opt /opt/xmpp-iot/dist/src/cli.js run --config /etc/xmpp-iot/config.json");
+    expect(readFileSync(unit, "utf8")).toContain("ExecStart=/usr/bin/node --max-semi-space-size=1 --optimize-for-size --no-opt /opt/xmpp-iot/dist/xmpp-iot.mjs run --config /etc/xmpp-iot/config.json");
     const wants = join(root, "etc/systemd/system/multi-user.target.wants/xmpp-iot.service");
     expect(lstatSync(wants).isSymbolicLink()).toBe(true);
     expect(readlinkSync(wants)).toBe("/etc/systemd/system/xmpp-iot.service");
 
-    expect(existsSync(join(root, "opt/xmpp-iot/dist/src/cli.js"))).toBe(true);
+    expect(existsSync(join(root, "opt/xmpp-iot/dist/xmpp-iot.mjs"))).toBe(true);
     expect(existsSync(join(root, "opt/xmpp-iot/node_modules/serialport/package.json"))).toBe(true);
     expect(readFileSync(join(root, "etc/tmpfiles.d/xmpp-iot.conf"), "utf8")).toContain("z /etc/xmpp-iot/password 0640 root xmpp-iot -");
   });
@@ -141,9 +141,9 @@ describe("install.sh --root", () => {
     const { status, out } = run("install.sh", ["--root", root, "--prefix", "/usr/local/lib/xmpp-iot", "--no-enable"]);
     expect(status).toBe(0);
     expect(out).toContain("the user xmpp-iot is not created");
-    expect(readFileSync(join(root, "etc/systemd/system/xmpp-iot.service"), "utf8")).toContain("/usr/local/lib/xmpp-iot/dist/src/cli.js run");
+    expect(readFileSync(join(root, "etc/systemd/system/xmpp-iot.service"), "utf8")).toContain("/usr/local/lib/xmpp-iot/dist/xmpp-iot.mjs run");
     expect(existsSync(join(root, "etc/systemd/system/multi-user.target.wants"))).toBe(false);
-    expect(existsSync(join(root, "usr/local/lib/xmpp-iot/dist/src/cli.js"))).toBe(true);
+    expect(existsSync(join(root, "usr/local/lib/xmpp-iot/dist/xmpp-iot.mjs"))).toBe(true);
   });
 
   it.each([

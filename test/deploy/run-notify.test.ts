@@ -9,7 +9,7 @@ import { listenNotify, type NotifyListener } from "./notify-listener.js";
 
 // `xmpp-iot run` as systemd runs it: NOTIFY_SOCKET and WATCHDOG_USEC set, a real Prosody on
 // loopback, signals from outside. Runs the compiled CLI (npm test builds dist first).
-const CLI = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../dist/xmpp-iot.mjs", import.meta.url));
 let scratch: string;
 let prosody: ProsodyServer | undefined;
 let configFile: string;

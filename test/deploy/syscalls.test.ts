@@ -14,7 +14,7 @@ import { listenNotify } from "./notify-listener.js";
 // serial device on a socat PTY through the native binding, notify, SIGHUP shutdown — and require
 // each one to be in the set systemd would allow. Traced on this host's architecture; the groups
 // are defined by name for every architecture, so a Pi uses the same names' arm64 equivalents.
-const CLI = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../dist/xmpp-iot.mjs", import.meta.url));
 const UNIT = fileURLToPath(new URL("../../systemd/xmpp-iot.service", import.meta.url));
 const haveTools = spawnSync("strace", ["-V"]).status === 0 && prosodyInstalled();
 

@@ -71,7 +71,7 @@ describe("systemd/xmpp-iot.service", () => {
     expect(values("User")).toEqual(["xmpp-iot"]);
     expect(values("SupplementaryGroups")).toEqual(["dialout gpio"]);
     expect(values("StateDirectory")).toEqual(["xmpp-iot"]);
-    expect(values("ExecStart")).toEqual(["/usr/bin/node --max-semi-space-size=1 --optimize-for-size --no-opt /opt/xmpp-iot/dist/src/cli.js run --config /etc/xmpp-iot/config.json"]);
+    expect(values("ExecStart")).toEqual(["/usr/bin/node --max-semi-space-size=1 --optimize-for-size --no-opt /opt/xmpp-iot/dist/xmpp-iot.mjs run --config /etc/xmpp-iot/config.json"]);
     expect(values("NoNewPrivileges")).toEqual(["yes"]);
     expect(values("ProtectSystem")).toEqual(["strict"]);
     expect(values("ProtectHome")).toEqual(["yes"]);
