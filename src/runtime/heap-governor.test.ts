@@ -17,7 +17,7 @@ function garbage(mb: number): object[] {
 
 describe("heap governor", () => {
   it("collects once the heap holds `slack` more than the last collection left, and the heap goes back down", async () => {
-    governor = createHeapGovernor({ log }, { slackBytes: 2 * MB, checkEveryMs: 10, minGapMs: 20 });
+    governor = createHeapGovernor({ log }, { slackBytes: 2 * MB, checkEveryMs: 10, minGapMs: 20, maxTimeShare: 1, maxBusyShare: 1 });
     governor.start();
     const baseline = governor.stats();
     expect(baseline.collections).toBe(1);
@@ -34,7 +34,7 @@ describe("heap governor", () => {
   });
 
   it("forces at most one collection per minGapMs while the live heap keeps growing", async () => {
-    governor = createHeapGovernor({ log }, { slackBytes: 1 * MB, checkEveryMs: 5, minGapMs: 100 });
+    governor = createHeapGovernor({ log }, { slackBytes: 1 * MB, checkEveryMs: 5, minGapMs: 100, maxTimeShare: 1, maxBusyShare: 1 });
     governor.start();
     const kept: object[][] = [];
     const startedAt = Date.now();
@@ -48,6 +48,44 @@ describe("heap governor", () => {
     expect(collections).toBeLessThanOrEqual(1 + Math.ceil(elapsed / 100) + 1);
     expect(liveBytes).toBeGreaterThan(10 * MB); // the baseline follows a heap that really grew
     expect(kept.length).toBeGreaterThan(10);
+  });
+
+  it("spends at most maxTimeShare of the time in forced collections", async () => {
+    governor = createHeapGovernor({ log }, { slackBytes: 1 * MB, checkEveryMs: 2, minGapMs: 0, maxTimeShare: 0.05, maxBusyShare: 1 });
+    governor.start();
+    const kept: object[][] = [garbage(20)]; // a heap big enough that a full GC takes milliseconds
+    const startedAt = Date.now();
+    while (Date.now() - startedAt < 600) {
+      let churn: object[] | undefined = garbage(2);
+      churn = undefined;
+      await sleep(2);
+      expect(churn).toBeUndefined();
+    }
+    const elapsed = Date.now() - startedAt;
+    const { collections, pauseMsTotal } = governor.stats();
+    expect(collections).toBeGreaterThanOrEqual(2);
+    // Each pause buys pause / share of quiet, so the total is at most share x elapsed plus the last pause.
+    const perPause = pauseMsTotal / collections;
+    expect(pauseMsTotal).toBeLessThanOrEqual(0.05 * elapsed + 2 * perPause);
+    expect(kept.length).toBe(1);
+  });
+
+  it("leaves a busy event loop alone and collects once it quiets down", async () => {
+    governor = createHeapGovernor({ log }, { slackBytes: 1 * MB, checkEveryMs: 20, minGapMs: 0, maxTimeShare: 1, maxBusyShare: 0.5 });
+    governor.start();
+    const startedAt = Date.now();
+    let held: object[] | undefined;
+    while (Date.now() - startedAt < 400) {
+      held = garbage(2);
+      const spinUntil = Date.now() + 30;
+      while (Date.now() < spinUntil) { /* a burst: the loop is ~95 % busy */ }
+      await sleep(1);
+    }
+    expect(governor.stats().collections).toBe(1); // the baseline only
+    held = undefined;
+    await sleep(150);
+    expect(held).toBeUndefined();
+    expect(governor.stats().collections).toBeGreaterThanOrEqual(2);
   });
 
   it("slack 0 turns it off: no collection, no timer", async () => {
