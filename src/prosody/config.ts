@@ -11,6 +11,8 @@ export interface ProsodyConfigOptions {
   readonly logLevel?: "debug" | "info" | "warn";
   /** Prosody's server_epoll leaves Nagle on (`nagle = true`); false sets TCP_NODELAY on its sockets. */
   readonly nagle?: boolean;
+  /** Lua 5.4's generational collector (Prosody's `gc` setting) instead of the incremental default. */
+  readonly luaGc?: "incremental" | "generational";
 }
 
 const lua = (value: string): string => JSON.stringify(value);
@@ -42,7 +44,7 @@ storage = "internal"
 ${ssl}
 log = { { levels = { min = ${lua(o.logLevel ?? "info")} }, to = "file", filename = ${lua(`${o.dir}/prosody.log`)} } }
 pep_max_items = 10000
-${o.nagle === false ? "network_settings = { nagle = false }\n" : ""}
+${o.nagle === false ? "network_settings = { nagle = false }\n" : ""}${o.luaGc ? `gc = { mode = ${lua(o.luaGc)} }\n` : ""}
 VirtualHost ${lua(o.domain)}
 
 Component ${lua(`pubsub.${o.domain}`)} "pubsub"

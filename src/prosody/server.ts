@@ -20,6 +20,8 @@ export interface ProsodyOptions {
   readonly logLevel?: "debug" | "info" | "warn";
   /** false: TCP_NODELAY on the server's sockets (the benchmark measures both). */
   readonly nagle?: boolean;
+  /** Lua's collector mode; absent = Prosody's default (incremental). */
+  readonly luaGc?: "incremental" | "generational";
 }
 
 export interface ProsodyServer {
@@ -68,6 +70,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     dir, port, domain, pubsubAdmins: options.pubsubAdmins ?? [], runAsRoot: process.getuid?.() === 0,
     ...(tls ? { tls } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     ...(options.nagle !== undefined ? { nagle: options.nagle } : {}),
+    ...(options.luaGc !== undefined ? { luaGc: options.luaGc } : {}),
   }));
 
   const child = spawn("prosody", ["-F", "--config", configFile], { stdio: ["ignore", "pipe", "pipe"] });

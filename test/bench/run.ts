@@ -22,7 +22,7 @@ const quick = process.argv.includes("--quick");
 /** `--only batched,mqtt`: run just these scenarios (for working on one; the others print "skipped"). */
 const ONLY_ARG = process.argv.indexOf("--only");
 const only = ONLY_ARG >= 0 ? new Set((process.argv[ONLY_ARG + 1] ?? "").split(",")) : undefined;
-const SCENARIOS = ["unbatched", "batched", "latency", "mqtt", "flags", "footprint", "scale", "persistent", "nagle"] as const;
+const SCENARIOS = ["unbatched", "batched", "latency", "mqtt", "flags", "footprint", "scale", "persistent", "nagle", "luagc"] as const;
 if (only) for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) {
   console.error(`--only: unknown scenario "${name}"; known: ${SCENARIOS.join(", ")}`);
   process.exit(64);
@@ -46,8 +46,8 @@ const SIZE = quick
 const QUICK_BUDGET_MS = 95_000;
 const overBudget = (): boolean => quick && Date.now() - started > QUICK_BUDGET_MS;
 
-async function withProsody<T>(nagle: boolean, tmp: string, mosquitto: Mosquitto, run: (ctx: BenchContext) => Promise<T>): Promise<T> {
-  const prosody: ProsodyServer = await startBenchProsody(nagle);
+async function withProsody<T>(nagle: boolean, tmp: string, mosquitto: Mosquitto, run: (ctx: BenchContext) => Promise<T>, luaGc?: "generational"): Promise<T> {
+  const prosody: ProsodyServer = await startBenchProsody(nagle, luaGc);
   let sub: XmppSubscriber | undefined;
   try {
     sub = await startXmppSubscriber({ service: prosody.service, domain: prosody.domain, username: "sub", password: BENCH_ACCOUNTS.sub, pubsub: prosody.pubsubJid });
@@ -197,6 +197,20 @@ async function main(): Promise<void> {
         const r = median(t.raw.map((b) => b.rate));
         row("Prosody default (Nagle on), unbatched readings/s", fmt(a, 0), fmt(r, 0), `${fmt(a / r, 2)}x`, `the unbatched burst again on a Prosody with its default network_settings; ${SIZE.burst / 2} readings, median of ${SIZE.trials}`);
       }));
+    }
+    // The server bounds every XMPP row above; this is what one Prosody setting does to that bound.
+    if (!quick && selected("luagc")) {
+      await withProsody(false, tmp, mosquitto, (ctx) => attempt("luagc", "Prosody gc generational", async () => {
+        const t = await xmppThroughput(ctx, SIZE.burst, SIZE.trials);
+        const a = median(t.agent.map((b) => b.rate));
+        const r = median(t.raw.map((b) => b.rate));
+        row("Prosody with gc = { mode = \"generational\" }, unbatched readings/s", fmt(a, 0), fmt(r, 0), `${fmt(a / r, 2)}x`,
+          `Lua 5.4's generational collector instead of Prosody's incremental default; CPU ms/1000: agent ${fmt(median(t.agent.map((b) => b.publisherCpuMsPer1k)), 0)}, Prosody ${fmt(median(t.agent.map((b) => b.serverCpuMsPer1k)), 0)}; raw ${fmt(median(t.raw.map((b) => b.publisherCpuMsPer1k)), 0)}, Prosody ${fmt(median(t.raw.map((b) => b.serverCpuMsPer1k)), 0)}`);
+        const bursts = await batchedThroughput(ctx, SIZE.batched, BATCH, SIZE.batchedTrials);
+        const b = [...bursts].sort((x, y) => x.rate - y.rate)[Math.floor(bursts.length / 2)]!;
+        row("Prosody with gc = { mode = \"generational\" }, batched readings/s", fmt(b.rate, 0), `${fmt(r, 0)} unbatched`, `${fmt(b.rate / r, 1)}x`,
+          `same batch settings, median of ${bursts.length} (${bursts.map((x) => fmt(x.rate, 0)).join("/")}); CPU ms/1000: agent ${fmt(b.publisherCpuMsPer1k, 0)}, Prosody ${fmt(b.serverCpuMsPer1k, 0)}, subscriber ${fmt(b.subscriberCpuMsPer1k, 0)}`);
+      }), "generational");
     }
   } finally {
     await mosquitto.stop();

@@ -9,9 +9,9 @@ import { freeLoopbackPort, startProsody, type ProsodyServer } from "../../src/pr
 export const BENCH_ACCOUNTS = { agent: "bench-agent-pw", raw: "bench-raw-pw", sub: "bench-sub-pw" } as const;
 
 /** `nagle: false` = TCP_NODELAY on the server's sockets too; Prosody 0.12's default leaves Nagle on. */
-export async function startBenchProsody(nagle: boolean): Promise<ProsodyServer> {
+export async function startBenchProsody(nagle: boolean, luaGc?: "generational"): Promise<ProsodyServer> {
   // Both publishers may create nodes on the component (Prosody: only its admins may).
-  const prosody = await startProsody({ pubsubAdmins: ["agent@localhost", "raw@localhost"], logLevel: "warn", nagle });
+  const prosody = await startProsody({ pubsubAdmins: ["agent@localhost", "raw@localhost"], logLevel: "warn", nagle, ...(luaGc ? { luaGc } : {}) });
   for (const [user, password] of Object.entries(BENCH_ACCOUNTS)) prosody.register(user, password);
   return prosody;
 }
