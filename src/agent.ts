@@ -19,7 +19,7 @@ import { createDisco } from "./xmpp/disco.js";
 import { createPresence } from "./xmpp/presence.js";
 import { createPubsubSink } from "./xmpp/pubsub-sink.js";
 import { openOutbox } from "./outbox/index.js";
-import { createHeapGovernor } from "./runtime/heap-governor.js";
+import { createHeapGovernor, defaultHeapSlackMb } from "./runtime/heap-governor.js";
 
 /** Anything with listeners or timers that the agent starts after the core and stops before it. */
 export interface AgentPart {
@@ -99,7 +99,7 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
   const rooms = [...new Set([...config.chat.rooms, ...config.alerts.flatMap((a) => (a.room !== undefined ? [a.room] : []))].map((r) => r.toLowerCase()))];
   const muc = createMuc({ connection, acl, registry: commands, log: log.child({ part: "muc" }) }, { ...config.chat, rooms, nick: config.chat.nick ?? config.name });
   parts.push(adhoc, chat, muc);
-  parts.push(createHeapGovernor({ log: log.child({ part: "memory" }) }, { slackBytes: config.memory.heapSlackMb * 1048576 }));
+  parts.push(createHeapGovernor({ log: log.child({ part: "memory" }) }, { slackBytes: (config.memory.heapSlackMb ?? defaultHeapSlackMb(process.execArgv)) * 1048576 }));
   if (mqttClient && config.mqtt) {
     const mqtt = createMqttBridge({ client: mqttClient, devices, pipeline, registry: commands, agentBareJid: connection.bareJid, log: log.child({ part: "mqtt" }) }, config, config.mqtt);
     sinks.push(mqtt.sink);

@@ -131,8 +131,11 @@ const commandsSchema = z.strictObject({
 
 /** src/runtime/heap-governor.ts: collect early so RSS stays near the live heap (small boards). */
 const memorySchema = z.strictObject({
-  /** MB the JS heap may grow past the last full GC before the next one; 0 = V8's own policy (+8 MB). */
-  heapSlackMb: z.number().min(0).max(1024).default(2),
+  /**
+   * MB the JS heap may grow past the last full GC before the next one; 0 = V8's own policy (+8 MB).
+   * Absent: src/runtime/heap-governor.ts defaultHeapSlackMb (2 without the optimizing compiler, else 0).
+   */
+  heapSlackMb: z.number().min(0).max(1024).optional(),
 });
 
 const logSchema = z.strictObject({
@@ -149,7 +152,7 @@ export const configSchema = z
     mqtt: mqttSchema.optional(),
     outbox: outboxSchema.optional(),
     log: logSchema.default({ level: "info" }),
-    memory: memorySchema.default({ heapSlackMb: 2 }),
+    memory: memorySchema.default({}),
     chat: chatSchema.default({ burst: 10, perMinute: 30, rooms: [] }),
     commands: commandsSchema.default({ sessionTimeoutS: 600, maxSessions: 64 }),
     alerts: z.array(alertRuleSchema).default([]),

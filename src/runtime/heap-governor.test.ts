@@ -1,7 +1,7 @@
 import { getHeapStatistics } from "node:v8";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { createHeapGovernor } from "./heap-governor.js";
+import { createHeapGovernor, defaultHeapSlackMb } from "./heap-governor.js";
 
 // Real V8 in the test process: the governor exposes gc() itself, as it does in the agent.
 const log = pino({ level: "silent" });
@@ -86,6 +86,13 @@ describe("heap governor", () => {
     await sleep(150);
     expect(held).toBeUndefined();
     expect(governor.stats().collections).toBeGreaterThanOrEqual(2);
+  });
+
+  it("defaults to 2 MB only when node runs without its optimizing compiler", () => {
+    expect(defaultHeapSlackMb(["--max-semi-space-size=1", "--optimize-for-size", "--no-opt"])).toBe(2);
+    expect(defaultHeapSlackMb(["--jitless"])).toBe(2);
+    expect(defaultHeapSlackMb([])).toBe(0);
+    expect(defaultHeapSlackMb(["--max-semi-space-size=1", "--optimize-for-size"])).toBe(0);
   });
 
   it("slack 0 turns it off: no collection, no timer", async () => {

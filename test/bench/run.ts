@@ -165,11 +165,11 @@ async function main(): Promise<void> {
         const footRow = (label: string, f: Awaited<ReturnType<typeof footprint>>): void => row(`Footprint 50 x 4 at 1 Hz, ${fmt(f.seconds, 0)} s${label}: RSS MB`,
           `${fmt(f.rssStartMb)} -> ${fmt(f.rssEndMb)} (min ${fmt(f.rssMinMb)}, max ${fmt(f.rssMaxMb)}, after a full GC ${fmt(f.rssAfterGcMb)})`, "", `growth ${fmt(f.growthMb, 2)} MB (targets <= 60 MB, < 1 MB)`,
           `RSS sampled every second; growth = RSS after a forced GC, end minus start; live heap ${fmt(f.heapGrowthMb, 2)} MB; CPU ${fmt(f.cpuPercent)} %, delivered ${fmt(f.deliveredPerS, 0)}/s, p99 ${fmt(f.p99)} ms`);
-        footRow(`, as the systemd unit runs it (dist/xmpp-iot.mjs build, node ${SHIPPED_NODE_FLAGS.join(" ")}, memory.heapSlackMb 2)`, f);
+        footRow(`, as the systemd unit runs it (dist/xmpp-iot.mjs build, node ${SHIPPED_NODE_FLAGS.join(" ")}, memory.heapSlackMb default: 2 under --no-opt)`, f);
         if (quick) return;
         footRow(`, same flags from dist/ modules, heap governor off (heapSlackMb 0)`, await footprint(ctx, "foot-modules", 50, 4, 1000, SIZE.footWarmMs, SIZE.footMs, { nodeFlags: SHIPPED_NODE_FLAGS, heapSlackMb: 0 }));
-        footRow(", build and governor, node defaults", await footprint(ctx, "foot-default", 50, 4, 1000, SIZE.footWarmMs, SIZE.footMs, { bundled: true }));
-        footRow(`, build and governor, node ${SIZE_WITH_OPTIMIZER.join(" ")}`, await footprint(ctx, "foot-opt", 50, 4, 1000, SIZE.footWarmMs, SIZE.footMs, { nodeFlags: SIZE_WITH_OPTIMIZER, bundled: true }));
+        footRow(", build, node defaults (heapSlackMb default: 0 with the optimizing compiler)", await footprint(ctx, "foot-default", 50, 4, 1000, SIZE.footWarmMs, SIZE.footMs, { bundled: true }));
+        footRow(`, build, node ${SIZE_WITH_OPTIMIZER.join(" ")} (heapSlackMb default: 0)`, await footprint(ctx, "foot-opt", 50, 4, 1000, SIZE.footWarmMs, SIZE.footMs, { nodeFlags: SIZE_WITH_OPTIMIZER, bundled: true }));
       });
 
       // 6. Scale: 1,000 channels.
