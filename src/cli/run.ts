@@ -32,7 +32,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
-  // SIGHUP = clean restart with the new config, not an in-process reload (README.md, "Running on a Raspberry Pi").
+  // SIGHUP = clean restart with the new config, not an in-process reload (docs/deployment.md).
   process.on("SIGHUP", () => shutdown("SIGHUP"));
   await notify.start(controller.signal);
   await agent.start(controller.signal);

@@ -1,7 +1,7 @@
 /**
  * Ends the process by `signal` after a clean shutdown (the Unix convention for "terminated by
  * this signal"). Used for SIGHUP: the unit's RestartForceExitStatus=SIGHUP makes systemd start a
- * fresh process with the new config, so "reload" is a clean restart (see README.md, "Running on a Raspberry Pi").
+ * fresh process with the new config, so "reload" is a clean restart (see docs/deployment.md).
  */
 export function dieBySignal(signal: NodeJS.Signals): Promise<never> {
   // With no listener left, Node restores the default action, which terminates the process.

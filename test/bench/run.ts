@@ -38,7 +38,7 @@ const SIZE_WITH_OPTIMIZER = ["--max-semi-space-size=1", "--optimize-for-size"];
 const started = Date.now();
 const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(0)}s`;
 
-/** Sizes: quick fits in 2 minutes on 2 cores including the build; full is what the README quotes. */
+/** Sizes: quick fits in 2 minutes on 2 cores including the build; full is what docs/performance.md quotes. */
 const SIZE = quick
   ? { burst: 1000, trials: 5, batched: 20_000, batchedTrials: 3, latencyMs: 3000, mqtt: 10_000, footWarmMs: 2000, footMs: 10_000, scaleMs: 3000, scaleBurst: 4000, scaleBacklogMs: 5000 }
   : { burst: 5000, trials: 5, batched: 100_000, batchedTrials: 3, latencyMs: 30_000, mqtt: 50_000, footWarmMs: 10_000, footMs: 120_000, scaleMs: 60_000, scaleBurst: 20_000, scaleBacklogMs: 60_000 };
