@@ -94,10 +94,10 @@ try {
     if (existsSync(join(REPO, file))) cpSync(join(REPO, file), join(app, file));
   }
   mkdirSync(join(app, "systemd"));
-  for (const file of ["xmpp-iot.service", "install.sh", "uninstall.sh", "seed-config.mjs", "firstboot.sh"]) {
+  for (const file of ["xmpp-iot.service", "install.sh", "uninstall.sh", "seed-config.mjs", "copy-app.mjs", "firstboot.sh", "await-active.sh"]) {
     cpSync(join(REPO, "systemd", file), join(app, "systemd", file));
   }
-  for (const file of ["install.sh", "uninstall.sh", "firstboot.sh"]) chmodSync(join(app, "systemd", file), 0o755);
+  for (const file of ["install.sh", "uninstall.sh", "firstboot.sh", "await-active.sh"]) chmodSync(join(app, "systemd", file), 0o755);
   writeFileSync(
     join(app, "BUNDLE.json"),
     `${JSON.stringify({ name: pkg.name, version: pkg.version, node: pkg.engines?.node, serialportPrebuilds: platforms, packages: copied }, null, 2)}\n`,

@@ -53,7 +53,12 @@ args=("${node_args[@]}")
 if [ -n "$ROOT" ]; then args+=(--root "$ROOT"); fi
 if [ -f "$BOOT/xmpp-iot-config.json" ]; then args+=(--config "$BOOT/xmpp-iot-config.json"); fi
 if [ -f "$BOOT/xmpp-iot-password" ]; then args+=(--password-file "$BOOT/xmpp-iot-password"); fi
-"$work/xmpp-iot/systemd/install.sh" "${args[@]}"
+"$work/xmpp-iot/systemd/install.sh" "${args[@]}" || {
+  status=$?
+  echo "firstboot: the install failed (exit $status, lines above) and nothing was started; fix" \
+    "xmpp-iot-config.json on the boot partition, then run: sudo bash $BOOT/$(basename "${BASH_SOURCE[0]}")" >&2
+  exit "$status"
+}
 
 # FAT has no permissions: anyone who can read the SD card can read it. The secret now lives in
 # /etc/xmpp-iot/password (0640), so remove the copy.
@@ -61,5 +66,8 @@ rm -f "$BOOT/xmpp-iot-password"
 if [ -z "$ROOT" ]; then
   # --no-block: under Imager's firstrun.sh this runs before network-online.target; the unit waits.
   systemctl start --no-block xmpp-iot.service
+  # Whether it came up, in the log on the boot partition: bounded, since this may hold up the boot
+  # (XMPP_IOT_FIRSTBOOT_WAIT seconds, default 120; 0 = do not wait).
+  "$work/xmpp-iot/systemd/await-active.sh" xmpp-iot.service "${XMPP_IOT_FIRSTBOOT_WAIT:-120}" || true
 fi
 echo "firstboot: done; logs: journalctl -u xmpp-iot"

@@ -1,8 +1,13 @@
 #!/bin/bash
 # Installs xmpp-iot as a systemd service: app files, system user, /etc/xmpp-iot, unit, enable.
-# Idempotent: re-running upgrades the app and unit but never overwrites config.json or the password.
+# The config is checked (`xmpp-iot check`) before anything is written; a config that fails is
+# refused with the check's lines. Every secret moves out of the config into a 0640 file under
+# /etc/xmpp-iot, and every file the config names is copied there, so the config the service reads
+# names only files it can see (ProtectHome and PrivateTmp hide /home, /root and /tmp).
+# Re-running upgrades the app and unit and keeps config.json, unless --config gives a new one:
+# that replaces it, and the old one stays beside it as config.json.bak-DATE.
 #
-#   sudo ./systemd/install.sh [--now] [--config FILE] [--password-file FILE]
+#   sudo ./systemd/install.sh [--now] [--config FILE] [--password-file FILE] [--mqtt-password-file FILE]
 #   ./systemd/install.sh --root DIR ...   # into an image or scratch dir; no live systemctl, no useradd
 #
 # Run it from an unpacked bundle (`npm run bundle`) or a built checkout (`npm run build`).
@@ -14,6 +19,7 @@ PREFIX=/opt/xmpp-iot
 NODE_BIN=""
 CONFIG_SRC=""
 PASSWORD_SRC=""
+MQTT_PASSWORD_SRC=""
 START=no
 ENABLE=yes
 MIN_NODE_MAJOR=20
@@ -25,10 +31,13 @@ Usage: $0 [options]
   --root DIR            install below DIR instead of / (image builders, tests)
   --prefix DIR          where the app goes (default $PREFIX)
   --node PATH           node binary for ExecStart (default: /usr/bin/node, else node on PATH)
-  --config FILE         seed /etc/$NAME/config.json from FILE (default: config.example.json);
-                        an existing config.json is never overwritten
-  --password-file FILE  seed /etc/$NAME/password from FILE (else \$XMPP_IOT_PASSWORD, else the
-                        inline xmpp.password of the seed config)
+  --config FILE         install FILE as /etc/$NAME/config.json (checked first); replaces an
+                        existing one, which is kept as config.json.bak-DATE. Without it a first
+                        install uses config.example.json and a re-run keeps the installed config.
+  --password-file FILE  the XMPP password, installed as /etc/$NAME/password (else the config's
+                        xmpp.password or xmpp.passwordFile, else \$XMPP_IOT_PASSWORD on a first install)
+  --mqtt-password-file FILE  the MQTT broker password, installed as /etc/$NAME/mqtt-password (else
+                        mqtt.password or mqtt.passwordFile, else \$XMPP_IOT_MQTT_PASSWORD)
   --now                 (re)start the service after installing
   --no-enable           install but do not enable at boot
 EOF
@@ -44,6 +53,7 @@ while [ $# -gt 0 ]; do
     --node) NODE_BIN="${2:?--node needs a path}"; shift 2 ;;
     --config) CONFIG_SRC="${2:?--config needs a file}"; shift 2 ;;
     --password-file) PASSWORD_SRC="${2:?--password-file needs a file}"; shift 2 ;;
+    --mqtt-password-file) MQTT_PASSWORD_SRC="${2:?--mqtt-password-file needs a file}"; shift 2 ;;
     --now) START=yes; shift ;;
     --no-enable) ENABLE=no; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -53,8 +63,9 @@ done
 
 case "$PREFIX" in /*) ;; *) die "--prefix must be absolute" ;; esac
 if [ -n "$ROOT" ]; then
-  [ -d "$ROOT" ] || die "--root $ROOT is not a directory"
-  ROOT="$(cd "$ROOT" && pwd)"
+  # Created (if missing) only once the config passed its check: a refused install writes nothing.
+  [ -d "$ROOT" ] || [ ! -e "$ROOT" ] || die "--root $ROOT is not a directory"
+  ROOT="$(realpath -m -- "$ROOT")"
   [ "$ROOT" != "/" ] || ROOT=""
 fi
 if [ -z "$ROOT" ] && [ "$(id -u)" -ne 0 ]; then
@@ -98,6 +109,34 @@ done
 [ -n "$HELPER_NODE" ] || die "no node that runs on this machine (needed to prepare the config)"
 note "using Node $node_version ($HOST_NODE; the unit runs $NODE_BIN)"
 
+# --- the config: prepare and check before anything is written ----------------------------------
+ETC="$ROOT/etc/$NAME"
+STAGE="$(mktemp -d "${TMPDIR:-/tmp}/xmpp-iot-install.XXXXXX")"
+trap 'rm -rf "$STAGE"' EXIT
+KEEP=no
+if [ -n "$CONFIG_SRC" ]; then SEED="$CONFIG_SRC"
+elif [ -e "$ETC/config.json" ]; then SEED="$ETC/config.json"; KEEP=yes
+else SEED="$SRC/config.example.json"; fi
+[ -f "$SEED" ] || die "no config to install: $SEED is missing (give --config FILE)"
+prepare=(--seed "$SEED" --stage "$STAGE" --etc "/etc/$NAME" --installed "$ETC" --outbox "/var/lib/$NAME/outbox")
+if [ "$KEEP" = yes ]; then prepare+=(--keep); fi
+if [ -n "$PASSWORD_SRC" ]; then prepare+=(--password-file "$PASSWORD_SRC"); fi
+if [ -n "$MQTT_PASSWORD_SRC" ]; then prepare+=(--mqtt-password-file "$MQTT_PASSWORD_SRC"); fi
+prepared=0
+"$HELPER_NODE" "$SRC/systemd/seed-config.mjs" "${prepare[@]}" || prepared=$?
+# 3: not JSON; the check below says where (line, column) in its own words.
+if [ "$prepared" -ne 0 ] && [ "$prepared" -ne 3 ]; then die "$SEED cannot be installed as it is (lines above); nothing was installed"; fi
+checked=0
+check_out="$("$HELPER_NODE" "$SRC/dist/xmpp-iot.mjs" check --config "$STAGE/check.json" 2>&1)" || checked=$?
+check_out="${check_out//$STAGE\/check.json/$SEED}"
+if [ "$checked" -ne 0 ]; then
+  echo "$check_out" >&2
+  echo "install.sh: error: $SEED fails 'xmpp-iot check' (lines above); nothing was installed" >&2
+  exit "$checked"
+fi
+note "check: $check_out"
+if [ -n "$ROOT" ] && [ ! -d "$ROOT" ]; then mkdir -p "$ROOT"; note "created $ROOT"; fi
+
 # --- user and groups ----------------------------------------------------------------------------
 # Declared in sysusers.d so image builders and later boots agree; gpio exists on Raspberry Pi OS
 # but not on a plain Debian box, and SupplementaryGroups= fails the start if a group is missing.
@@ -112,8 +151,7 @@ chmod 0644 "$ROOT/etc/sysusers.d/$NAME.conf"
 # Re-applies owner and mode at every boot, e.g. after a config was copied from a FAT boot partition.
 cat >"$ROOT/etc/tmpfiles.d/$NAME.conf" <<EOF
 z /etc/$NAME 0750 root $NAME -
-z /etc/$NAME/config.json 0640 root $NAME -
-z /etc/$NAME/password 0640 root $NAME -
+z /etc/$NAME/* 0640 root $NAME -
 EOF
 chmod 0644 "$ROOT/etc/tmpfiles.d/$NAME.conf"
 
@@ -147,51 +185,57 @@ if [ "$(cd "$SRC" && pwd -P)" != "$( (cd "$DEST" 2>/dev/null && pwd -P) || echo 
   install -d -m 0755 "$(dirname "$DEST")"
   rm -rf "$DEST.new" "$DEST.old"
   mkdir -m 0755 "$DEST.new"
-  for entry in dist node_modules package.json package-lock.json config.example.json README.md LICENSE systemd; do
-    if [ -e "$SRC/$entry" ]; then cp -R "$SRC/$entry" "$DEST.new/"; fi
-  done
+  "$HELPER_NODE" "$SRC/systemd/copy-app.mjs" "$SRC" "$DEST.new" || { rm -rf "$DEST.new"; die "could not copy the app"; }
   if [ "$(id -u)" -eq 0 ]; then chown -R 0:0 "$DEST.new"; fi
   chmod -R u+rwX,go+rX,go-w "$DEST.new"
   if [ -d "$DEST" ]; then mv "$DEST" "$DEST.old"; fi
   mv "$DEST.new" "$DEST"
   rm -rf "$DEST.old"
-  note "installed the app into $PREFIX"
+  note "installed the app into $PREFIX ($(du -sh "$DEST" | cut -f1))"
 fi
 
 # --- /etc/xmpp-iot ------------------------------------------------------------------------------
-ETC="$ROOT/etc/$NAME"
+# Secrets and other files the config names were staged above; a file that changes keeps the old
+# one beside it as NAME.bak-DATE.
 install -d -m 0750 "$ETC"
 own "$ETC"
-if [ ! -e "$ETC/config.json" ]; then
-  seed="${CONFIG_SRC:-$SRC/config.example.json}"
-  [ -f "$seed" ] || die "no seed config: $seed is missing (give --config FILE)"
-  # Move an inline password out of the config, and keep the outbox in StateDirectory, the only
-  # writable place under ProtectSystem=strict.
-  "$HELPER_NODE" "$SRC/systemd/seed-config.mjs" "$seed" "$ETC/config.json.new" "$ETC/password.seed" "/etc/$NAME/password" "/var/lib/$NAME/outbox" \
-    || die "could not prepare $seed as the config"
-  chmod 0640 "$ETC/config.json.new"
-  own "$ETC/config.json.new"
-  mv "$ETC/config.json.new" "$ETC/config.json"
-  note "wrote /etc/$NAME/config.json from $seed"
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+backup() {
+  local file="$1" to="$1.bak-$STAMP"
+  [ ! -e "$to" ] || to="$to.$$"
+  mv "$file" "$to"
+  echo "$to"
+}
+put() { # put STAGED NAME: install one staged file as $ETC/NAME, 0640 root:xmpp-iot
+  local from="$1" name="$2" kept
+  if [ -e "$ETC/$name" ] && cmp -s "$from" "$ETC/$name"; then return 0; fi
+  if [ -e "$ETC/$name" ]; then kept="$(backup "$ETC/$name")"; note "replaced /etc/$NAME/$name (the previous one is ${kept##*/})"; fi
+  # umask first: a secret is never world-readable, not even between create and chmod.
+  ( umask 0137; cat "$from" >"$ETC/$name.new" )
+  own "$ETC/$name.new"
+  chmod 0640 "$ETC/$name.new"
+  mv "$ETC/$name.new" "$ETC/$name"
+}
+for staged_file in "$STAGE"/files/*; do
+  [ -e "$staged_file" ] || continue
+  put "$staged_file" "${staged_file##*/}"
+done
+while read -r name; do
+  [ -n "$name" ] && [ ! -e "$ETC/$name" ] || continue
+  ( umask 0137; : >"$ETC/$name" ); own "$ETC/$name"; chmod 0640 "$ETC/$name"
+done <"$STAGE/empty"
+if [ "$KEEP" = yes ]; then
+  note "kept the existing /etc/$NAME/config.json (give --config FILE to replace it)"
+elif [ -e "$ETC/config.json" ] && cmp -s "$STAGE/config.json" "$ETC/config.json"; then
+  note "/etc/$NAME/config.json is unchanged"
 else
-  note "kept the existing /etc/$NAME/config.json"
+  [ -e "$ETC/config.json" ] && existed=yes || existed=no
+  put "$STAGE/config.json" config.json
+  [ "$existed" = yes ] || note "wrote /etc/$NAME/config.json from $SEED"
 fi
-if [ ! -e "$ETC/password" ]; then
-  # umask first: the secret is never world-readable, not even between create and chmod.
-  ( umask 0137
-    if [ -n "$PASSWORD_SRC" ]; then cat "$PASSWORD_SRC"
-    elif [ -n "${XMPP_IOT_PASSWORD:-}" ]; then printf '%s\n' "$XMPP_IOT_PASSWORD"
-    elif [ -s "$ETC/password.seed" ]; then cat "$ETC/password.seed"
-    fi >"$ETC/password" )
-  own "$ETC/password"
-  chmod 0640 "$ETC/password"
-  [ -s "$ETC/password" ] || note "warning: /etc/$NAME/password is empty: write the XMPP password into it"
-else
-  own "$ETC/password"
-  chmod 0640 "$ETC/password"
-fi
-rm -f "$ETC/password.seed"
-if [ -e "$ETC/config.json" ]; then own "$ETC/config.json"; chmod 0640 "$ETC/config.json"; fi
+for file in "$ETC"/*; do
+  case "$file" in *.new) rm -f "$file" ;; *) [ -f "$file" ] && { own "$file"; chmod 0640 "$file"; } ;; esac
+done
 
 # --- unit ---------------------------------------------------------------------------------------
 UNIT_DIR="$ROOT/etc/systemd/system"
