@@ -14,14 +14,18 @@ let app: string;
 
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), "xmpp-iot-install-"));
-  // A small stand-in for the built app: the installer's logic does not depend on node_modules'
-  // size, and the bundle test installs the real thing.
+  // A small app: the real compiled CLI (the installer runs its `check`), one production and one
+  // development package in node_modules and the lockfile that tells them apart. The bundle test
+  // and installed-agent.test.ts install the real thing.
   app = join(scratch, "app");
   mkdirSync(join(app, "dist"), { recursive: true });
   mkdirSync(join(app, "node_modules/serialport"), { recursive: true });
-  writeFileSync(join(app, "dist/xmpp-iot.mjs"), "// stand-in\n");
+  mkdirSync(join(app, "node_modules/typescript"), { recursive: true });
+  cpSync(join(REPO, "dist/xmpp-iot.mjs"), join(app, "dist/xmpp-iot.mjs"));
   writeFileSync(join(app, "node_modules/serialport/package.json"), "{}\n");
+  writeFileSync(join(app, "node_modules/typescript/package.json"), "{}\n");
   writeFileSync(join(app, "package.json"), '{"name":"xmpp-iot"}\n');
+  writeFileSync(join(app, "package-lock.json"), JSON.stringify({ packages: { "": {}, "node_modules/serialport": {}, "node_modules/typescript": { dev: true } } }));
   cpSync(join(REPO, "systemd"), join(app, "systemd"), { recursive: true });
   cpSync(join(REPO, "config.example.json"), join(app, "config.example.json"));
 });
@@ -90,7 +94,9 @@ describe("install.sh --root", () => {
 
     expect(existsSync(join(root, "opt/xmpp-iot/dist/xmpp-iot.mjs"))).toBe(true);
     expect(existsSync(join(root, "opt/xmpp-iot/node_modules/serialport/package.json"))).toBe(true);
-    expect(readFileSync(join(root, "etc/tmpfiles.d/xmpp-iot.conf"), "utf8")).toContain("z /etc/xmpp-iot/password 0640 root xmpp-iot -");
+    // Production packages only: the lockfile marks typescript as a development one.
+    expect(existsSync(join(root, "opt/xmpp-iot/node_modules/typescript"))).toBe(false);
+    expect(readFileSync(join(root, "etc/tmpfiles.d/xmpp-iot.conf"), "utf8")).toContain("z /etc/xmpp-iot/* 0640 root xmpp-iot -");
   });
 
   it("the installed unit passes systemd-analyze verify", () => {
@@ -103,11 +109,12 @@ describe("install.sh --root", () => {
 
   it("is idempotent: a re-run keeps config and password and leaves no temporaries", () => {
     const etc = join(root, "etc/xmpp-iot");
-    writeFileSync(join(etc, "config.json"), '{"edited": true}\n');
+    const edited = readFileSync(join(etc, "config.json"), "utf8").replace('"greenhouse-pi"', '"edited-by-hand"');
+    writeFileSync(join(etc, "config.json"), edited);
     const { status, out } = run("install.sh", ["--root", root], { XMPP_IOT_PASSWORD: "other" });
     expect(status).toBe(0);
     expect(out).toContain("kept the existing /etc/xmpp-iot/config.json");
-    expect(readFileSync(join(etc, "config.json"), "utf8")).toBe('{"edited": true}\n');
+    expect(readFileSync(join(etc, "config.json"), "utf8")).toBe(edited);
     expect(readFileSync(join(etc, "password"), "utf8")).toBe("s3cret\n");
     expect(mode(join(etc, "config.json"))).toBe("640");
     expect(readFileSync(join(root, "etc/passwd"), "utf8").match(/^xmpp-iot:/gm)).toHaveLength(1);
