@@ -33,13 +33,13 @@ describe("config validation", () => {
       xmpp: { ...base.xmpp, pasword: "typo" },
       devices: [{ id: "g", driver: "simulated", channels: { temperature: { unit: "Celsius" } } }],
     })).toEqual([
-      "xmpp.pasword: unknown key",
+      'xmpp.pasword: unknown key; did you mean "password"?',
       'devices[0].channels.temperature.unit: "Celsius" is not a SenML unit (RFC 8428 section 12.1, e.g. Cel, %RH, Pa, lx, V)',
     ]);
   });
 
   it("lists the drivers when one is unknown and refuses duplicate ids", () => {
-    expect(problems({ ...base, devices: [{ id: "x", driver: "zigbee" }] })[0]).toMatch(/^devices\[0\]\.driver: unknown driver; expected one of .*simulated/);
+    expect(problems({ ...base, devices: [{ id: "x", driver: "zigbee" }] })[0]).toMatch(/^devices\[0\]\.driver: unknown driver "zigbee"; expected one of .*simulated/);
     expect(problems({ ...base, devices: [{ id: "a", driver: "simulated", channels: {} }, { id: "a", driver: "simulated", channels: {} }] }))
       .toEqual(['devices[1].id: duplicate device id "a"']);
   });

@@ -3,6 +3,8 @@ import type { z } from "zod";
 import { IotError, messageOf } from "../errors.js";
 import { deviceSchema } from "../../devices/index.js";
 import { configSchema, type Config } from "./schema.js";
+import { formatIssues as formatMessages, formatPath, jsonErrorLines } from "./messages.js";
+import { lintConfig } from "./lint.js";
 
 const SUPPORTED_DRIVERS = deviceSchema.options.map((option) => option.shape.driver.value);
 
@@ -10,45 +12,30 @@ export interface LoadedConfig {
   readonly config: Config;
   /** Resolved from xmpp.password, xmpp.passwordFile or XMPP_IOT_PASSWORD; never logged. */
   readonly password: string;
+  /** Valid but probably not meant (`check` prints them, `run` logs them): "field: message". */
+  readonly warnings: readonly string[];
 }
 
-/** `devices[0].channels.temperature.unit` from zod's path array. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out === "" ? String(part) : `.${String(part)}`;
-  }
-  return out === "" ? "(top level)" : out;
-}
+export { formatPath } from "./messages.js";
 
-/** One line per problem: the field path and what was expected. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  const lines: string[] = [];
-  for (const issue of issues) {
-    if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) lines.push(`${formatPath([...issue.path, key])}: unknown key`);
-    } else if (issue.code === "invalid_union" && "note" in issue && issue.note === "No matching discriminator") {
-      lines.push(`${formatPath(issue.path)}: unknown driver; expected one of ${SUPPORTED_DRIVERS.join(", ")}`);
-    } else if (issue.code === "invalid_union" && issue.errors.length > 0) {
-      // Report the branch that got furthest rather than zod's generic "Invalid input".
-      const best = issue.errors.reduce((a, b) => (a.length <= b.length ? a : b));
-      lines.push(...formatIssues(best.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }))));
-    } else {
-      lines.push(`${formatPath(issue.path)}: ${issue.message}`);
-    }
-  }
-  return lines;
+/** Kept for callers that format zod issues without the raw input. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], raw?: unknown): string[] {
+  return formatMessages(issues, raw, configSchema, SUPPORTED_DRIVERS);
 }
 
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    const details = formatIssues(result.error.issues);
-    throw new IotError("CONFIG_INVALID", `invalid configuration (${details.length} problem${details.length === 1 ? "" : "s"})`, { details });
-  }
+  if (!result.success) throw invalid(formatIssues(result.error.issues, raw));
   const config = result.data;
-  return { config, password: resolvePassword(config, env) };
+  const findings = lintConfig(config);
+  const line = (f: { path: readonly PropertyKey[]; message: string }): string => `${formatPath(f.path)}: ${f.message}`;
+  const errors = findings.filter((f) => f.severity === "error").map(line);
+  if (errors.length > 0) throw invalid(errors);
+  return { config, password: resolvePassword(config, env), warnings: findings.filter((f) => f.severity === "warning").map(line) };
+}
+
+function invalid(details: readonly string[]): IotError {
+  return new IotError("CONFIG_INVALID", `invalid configuration (${details.length} problem${details.length === 1 ? "" : "s"})`, { details });
 }
 
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
@@ -56,13 +43,17 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new IotError("CONFIG_UNREADABLE", `cannot read ${file}: ${messageOf(error)}`, { details: [`${file}: cannot read (${messageOf(error)})`] });
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : messageOf(error);
+    // One line: the message says it all (no detail lines repeating it).
+    throw new IotError("CONFIG_UNREADABLE", `cannot read the config ${file}: ${why}${code === "ENOENT" ? " (start from config.example.json)" : ""}`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new IotError("CONFIG_INVALID", `${file} is not valid JSON`, { details: [`(top level): not valid JSON: ${messageOf(error)}`] });
+    const details = jsonErrorLines(file, text, error);
+    throw new IotError("CONFIG_INVALID", `${file} is not valid JSON`, { details });
   }
   return parseConfig(raw, env);
 }
