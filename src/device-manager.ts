@@ -15,6 +15,19 @@ export interface DeviceInfo {
   readonly channels: readonly string[];
   readonly writable: readonly string[];
   readonly stats: Readonly<Record<string, number>>;
+  /** validMin/validMax of the channels that have them (the command registry refuses `set` outside). */
+  readonly limits: Readonly<Record<string, ChannelLimits>>;
+}
+
+export interface ChannelLimits { readonly min?: number; readonly max?: number }
+
+function limitsOf(config: DeviceConfig): Record<string, ChannelLimits> {
+  const out: Record<string, ChannelLimits> = {};
+  for (const [name, channel] of Object.entries(config.channels ?? {}) as Array<[string, { validMin?: number; validMax?: number }]>) {
+    if (channel.validMin === undefined && channel.validMax === undefined) continue;
+    out[name] = { ...(channel.validMin !== undefined ? { min: channel.validMin } : {}), ...(channel.validMax !== undefined ? { max: channel.validMax } : {}) };
+  }
+  return out;
 }
 
 export interface DeviceManager {
@@ -37,7 +50,7 @@ export interface DeviceManagerDeps {
 
 /** Owns the drivers: one failing device is logged and isolated, never stops the others. */
 export function createDeviceManager(deps: DeviceManagerDeps): DeviceManager {
-  const entries = new Map<string, { config: DeviceConfig; driver: DeviceDriver; health: DeviceHealth; seen: Set<string> }>();
+  const entries = new Map<string, { config: DeviceConfig; driver: DeviceDriver; health: DeviceHealth; seen: Set<string>; limits: Record<string, ChannelLimits> }>();
   const listeners: Array<() => void> = [];
   const notify = (): void => {
     for (const listener of listeners) {
@@ -51,6 +64,7 @@ export function createDeviceManager(deps: DeviceManagerDeps): DeviceManager {
     const entry = {
       config,
       seen,
+      limits: limitsOf(config),
       health: { state: "starting" } as DeviceHealth,
       driver: undefined as unknown as DeviceDriver,
     };
@@ -87,6 +101,7 @@ export function createDeviceManager(deps: DeviceManagerDeps): DeviceManager {
       channels: [...entry.seen],
       writable: entry.driver.writableChannels(),
       stats: entry.driver.stats(),
+      limits: entry.limits,
     };
   };
 

@@ -16,6 +16,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   const loaded = loadConfig(file);
   // Under systemd, readable `<prio>[part] message key=value` lines for journalctl; JSON otherwise.
   const log = createLogger({ level: loaded.config.log.level, name: loaded.config.name }, journalDestination(process.env));
+  for (const warning of loaded.warnings) log.warn({ part: "config" }, warning);
   const agent = createAgent(loaded, log);
   const controller = new AbortController();
   let stopping: Promise<void> | undefined;

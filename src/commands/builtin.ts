@@ -33,6 +33,25 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
     name: "device", label: "Device", kind: "choice", required: true,
     options: devices.list().filter((d) => !onlyWritable || d.writable.length > 0).map((d) => d.id),
   });
+  /** The channel's validMin/validMax in words ("10°C to 30°C"), or undefined without limits. */
+  const rangeOf = (id: string, channel: string): string | undefined => {
+    const limits = devices.get(id)?.limits[channel];
+    if (!limits) return undefined;
+    const unit = pipeline.latest(id, channel)?.unit;
+    const show = (n: number): string => formatValue(n, unit);
+    if (limits.min !== undefined && limits.max !== undefined) return `${show(limits.min)} to ${show(limits.max)}`;
+    return limits.min !== undefined ? `at least ${show(limits.min)}` : `at most ${show(limits.max!)}`;
+  };
+  /** Why `value` is refused for the channel's valid range, or undefined when it is inside (or not a number). */
+  const outOfRange = (id: string, channel: string, value: string | number | boolean): string | undefined => {
+    const limits = devices.get(id)?.limits[channel];
+    if (!limits || typeof value === "boolean") return undefined;
+    const number = typeof value === "number" ? value : String(value).trim() === "" ? Number.NaN : Number(value);
+    if (!Number.isFinite(number)) return undefined; // the device manager refuses non-numbers with its own words
+    if ((limits.min === undefined || number >= limits.min) && (limits.max === undefined || number <= limits.max)) return undefined;
+    const unit = pipeline.latest(id, channel)?.unit;
+    return `${id}/${channel}: ${formatValue(number, unit)} is outside the valid range (${rangeOf(id, channel)}); nothing was changed`;
+  };
   const line = (r: Reading): string => `${r.device}/${r.channel}: ${formatReading(r, deps.now())}`;
   const rowOf = (r: Reading): string[] => [r.device, r.channel, formatValue(r.value), r.unit ?? "", String(Math.max(0, Math.round(deps.now() / 1000 - r.time)))];
   const columns = ["device", "channel", "value", "unit", "age_s"];
@@ -86,8 +105,10 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
         // Typed by what the channel last reported: a checkbox for on/off, a number box for numbers.
         const current = pipeline.latest(partial["device"] ?? "", partial["channel"] ?? "");
         const kind = current === undefined ? "text" : typeof current.value === "boolean" ? "boolean" : typeof current.value === "number" ? "number" : "text";
+        const range = rangeOf(partial["device"] ?? "", partial["channel"] ?? "");
         return [{
           name: "value", label: `New value of ${partial["channel"] ?? "the channel"}${current?.unit !== undefined ? ` (${current.unit})` : ""}`, kind, required: kind !== "boolean",
+          ...(range !== undefined ? { description: `Allowed: ${range}` } : {}),
           ...(current !== undefined ? { value: kind === "boolean" ? (current.value ? "1" : "0") : String(current.value) } : {}),
         }];
       },
@@ -97,9 +118,11 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
       const channel = partial["channel"] ?? "";
       if (!info || info.writable.includes(channel)) return undefined;
       return `${info.id} has no writable channel "${channel}"; writable: ${info.writable.join(", ") || "none"}`;
-    }],
+    }, (partial) => outOfRange(partial["device"] ?? "", partial["channel"] ?? "", partial["value"] ?? "")],
     async run(input) {
       const info = device(input.device);
+      const refused = outOfRange(info.id, input.channel, input.value);
+      if (refused !== undefined) throw new IotError("BAD_INPUT", refused);
       const before = pipeline.latest(info.id, input.channel);
       await devices.write(info.id, input.channel, input.value);
       const after = pipeline.latest(info.id, input.channel);

@@ -54,4 +54,22 @@ describe("command registry", () => {
     expect(registry.check("set", 0, { device: "greenhouse", channel: "lamp" })).toBeUndefined();
     expect(registry.fields("list", 0)).toEqual([]);
   });
+
+  it("refuses set outside validMin/validMax with the range, and the form says the range", async () => {
+    const config = [deviceSchema.parse({ id: "bme", driver: "simulated", intervalMs: 60_000, channels: { setpoint: { unit: "Cel", writable: true, value: 26, waveform: "constant", validMin: 10, validMax: 30 } } })];
+    const p = createPipeline({ channels: () => config[0]!.channels, onReading: () => undefined });
+    const m = createDeviceManager({ devices: config, pipeline: p, log: pino({ level: "silent" }) });
+    const r = createCommandRegistry({ devices: m, pipeline: p, status: () => collectStatus({ name: "pi", jid: "a@x/r", connected: true, startedAt: Date.now(), devices: m, pipeline: p, sinks: [] }) });
+    await m.start(new AbortController().signal);
+    try {
+      expect(await r.execute("set", { device: "bme", channel: "setpoint", value: "50" }, admin)).toMatchObject({ status: "error", error: { code: "BAD_INPUT", message: "bme/setpoint: 50°C is outside the valid range (10°C to 30°C); nothing was changed" } });
+      expect(await r.execute("set", { device: "bme", channel: "setpoint", value: 9.5 }, admin)).toMatchObject({ status: "error", error: { message: "bme/setpoint: 9.5°C is outside the valid range (10°C to 30°C); nothing was changed" } });
+      expect(p.latest("bme", "setpoint")?.value).toBe(26);
+      expect(r.fields("set", 1, { device: "bme", channel: "setpoint" })[0]).toMatchObject({ description: "Allowed: 10°C to 30°C" });
+      expect(r.check("set", 1, { device: "bme", channel: "setpoint", value: "31" })).toBe("bme/setpoint: 31°C is outside the valid range (10°C to 30°C); nothing was changed");
+      expect(await r.execute("set", { device: "bme", channel: "setpoint", value: "30" }, admin)).toMatchObject({ status: "ok", text: "bme/setpoint = 30°C (was 26°C)" });
+    } finally {
+      await m.stop();
+    }
+  });
 });
