@@ -6,7 +6,6 @@ import { allowFlags, flagString, type ParsedArgs } from "./args.js";
 import { createSdNotify } from "../systemd/sd-notify.js";
 import { systemdStatusLine } from "../systemd/status-line.js";
 import { dieBySignal } from "../systemd/restart.js";
-import { journalDestination } from "../systemd/journal-log.js";
 
 /** `xmpp-iot run --config FILE`: a bad config is refused before anything starts (exit 78). */
 export async function runCommand(args: ParsedArgs): Promise<number> {
@@ -14,8 +13,9 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   const file = flagString(args, "config");
   if (!file) throw new IotError("BAD_INPUT", "run needs --config FILE");
   const loaded = loadConfig(file);
-  // Under systemd, readable `<prio>[part] message key=value` lines for journalctl; JSON otherwise.
-  const log = createLogger({ level: loaded.config.log.level, name: loaded.config.name }, journalDestination(process.env));
+  // log.format auto: pretty lines in a terminal, `<prio>[part] message key=value` under systemd
+  // (journalctl -p works), JSON lines into a pipe or file.
+  const log = createLogger({ level: loaded.config.log.level, name: loaded.config.name, format: loaded.config.log.format });
   for (const warning of loaded.warnings) log.warn({ part: "config" }, warning);
   const agent = createAgent(loaded, log);
   const controller = new AbortController();

@@ -140,6 +140,8 @@ const memorySchema = z.strictObject({
 
 const logSchema = z.strictObject({
   level: z.enum(LOG_LEVELS).default("info"),
+  /** auto: readable lines in a terminal, journal lines under systemd, JSON lines otherwise. */
+  format: z.enum(["auto", "json", "pretty"]).default("auto"),
 });
 
 export const configSchema = z
@@ -151,7 +153,7 @@ export const configSchema = z
     devices: z.array(deviceSchema).default([]),
     mqtt: mqttSchema.optional(),
     outbox: outboxSchema.optional(),
-    log: logSchema.default({ level: "info" }),
+    log: logSchema.default({ level: "info", format: "auto" }),
     memory: memorySchema.default({}),
     chat: chatSchema.default({ burst: 10, perMinute: 30, rooms: [] }),
     commands: commandsSchema.default({ sessionTimeoutS: 600, maxSessions: 64 }),
