@@ -118,4 +118,28 @@ describe("npm run bundle", () => {
     expect(probe.out).toContain(`${bindings}/prebuilds/linux-${process.arch}/`);
     expect(probe.out).toContain("function");
   });
+
+  it("firstboot with a config that fails the check installs nothing and says so in its log on the boot partition", () => {
+    const boot = join(scratch, "boot-bad");
+    const root = join(scratch, "root-bad");
+    mkdirSync(boot);
+    copyFileSync(tarball, join(boot, tarball.split("/").pop() ?? ""));
+    copyFileSync(join(scratch, "out/xmpp-iot-firstboot.sh"), join(boot, "xmpp-iot-firstboot.sh"));
+    writeFileSync(join(boot, "xmpp-iot-config.json"), JSON.stringify({ xmpp: { jid: "shed@example.org" }, devices: [{ id: "t", driver: "simulated", channels: { s: { validMin: 30, validMax: 10 } } }] }));
+    writeFileSync(join(boot, "xmpp-iot-password"), "pi-secret\n");
+    // The stand-in Node tarball of the test above (the image has no Node).
+    const nodeDir = join(scratch, "node-v22.1.0-linux-x64");
+    mkdirSync(join(nodeDir, "bin"), { recursive: true });
+    writeFileSync(join(nodeDir, "bin/node"), "#!/bin/sh\necho v22.1.0\n", { mode: 0o755 });
+    expect(sh("tar", ["-cJf", join(boot, "node-v22.1.0-linux-x64.tar.xz"), "-C", scratch, "node-v22.1.0-linux-x64"]).status).toBe(0);
+    const run = sh("/bin/bash", [join(boot, "xmpp-iot-firstboot.sh"), "--root", root], { env: { XMPP_IOT_ARCH: "x64" } });
+    expect(run.status).toBe(78);
+    const log = readFileSync(join(boot, "xmpp-iot-firstboot.log"), "utf8");
+    expect(log).toContain("devices[0].channels.s.validMin: 30 is greater than validMax 10; swap them");
+    expect(log).toContain("firstboot: the install failed (exit 78, lines above) and nothing was started");
+    expect(existsSync(join(root, "etc"))).toBe(false);
+    expect(existsSync(join(root, "opt"))).toBe(false);
+    // Not installed, so the password stays where the user put it.
+    expect(existsSync(join(boot, "xmpp-iot-password"))).toBe(true);
+  });
 });
