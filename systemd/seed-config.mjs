@@ -116,8 +116,9 @@ function secret(section, name, cliFile, envName) {
   } else if (process.env[envName] && !existsSync(`${installed}/${name}`)) {
     stageSecret(name, process.env[envName]);
     say(`${section}.password: from ${envName}, installed as ${target}`);
+  } else if (section === "mqtt" && named === undefined) {
+    return; // an anonymous or username-only broker: an old installed secret is not brought back
   } else if (!existsSync(`${installed}/${name}`)) {
-    if (section === "mqtt" && named === undefined) return; // an anonymous or username-only broker
     emptySecrets.push(name);
     say(`warning: no ${section} password given: write it into ${target} before starting the service`);
   }
@@ -159,8 +160,12 @@ if (!opt.keep) {
   }
 } else {
   // A kept config is not rewritten; secrets given on the command line still replace files.
-  if (opt["password-file"]) stageFile("password", opt["password-file"]);
-  if (opt["mqtt-password-file"]) stageFile("mqtt-password", opt["mqtt-password-file"]);
+  for (const [flag, name] of [["password-file", "password"], ["mqtt-password-file", "mqtt-password"]]) {
+    if (!opt[flag]) continue;
+    const why = readable(opt[flag]);
+    if (why) problems.push(`--${flag} ${opt[flag]}: ${why}`);
+    else stageFile(name, opt[flag]);
+  }
   for (const section of ["xmpp", "mqtt"]) {
     if (typeof config[section]?.password === "string") {
       say(`warning: the installed config has ${section}.password inline; to move it into a file: install.sh --config ${etc}/config.json`);

@@ -129,6 +129,18 @@ describe("install.sh: the config and its secrets", () => {
     for (const name of backups) expect(mode(join(etc, name))).toBe("640");
   });
 
+  it("--mqtt-password-file wins over the config; a config without an MQTT password gets none", () => {
+    const files = userFiles("mqttpw");
+    const root = join(scratch, "mqttpw-root");
+    writeFileSync(join(files.dir, "mqtt-pw"), "mqtt-from-flag\n");
+    expect(install(["--root", root, "--config", files.config(), "--mqtt-password-file", join(files.dir, "mqtt-pw")]).status).toBe(0);
+    expect(readFileSync(join(root, "etc/xmpp-iot/mqtt-password"), "utf8")).toBe("mqtt-from-flag\n");
+    expect(readFileSync(join(root, "etc/xmpp-iot/config.json"), "utf8")).not.toContain("mqtt-secret-1");
+    const anonymous = files.config({ mqtt: { url: "mqtt://127.0.0.1:1883" } });
+    expect(install(["--root", root, "--config", anonymous]).status).toBe(0);
+    expect(JSON.parse(readFileSync(join(root, "etc/xmpp-iot/config.json"), "utf8")).mqtt).toEqual({ url: "mqtt://127.0.0.1:1883" });
+  });
+
   it("without any password, installs an empty password file and says to fill it", () => {
     const root = join(scratch, "nopw-root");
     const { status, out } = install(["--root", root]);
