@@ -1,5 +1,6 @@
 import { isAbsolute } from "node:path";
 import type { DeviceConfig } from "../../devices/index.js";
+import { EDGES_SUFFIX } from "../../devices/gpio/schema.js";
 import { NMEA_CHANNELS } from "../../devices/nmea/parse.js";
 import { namedGroups } from "../../devices/serial/formats.js";
 import { parseCondition } from "../alerts/rules.js";
@@ -28,8 +29,14 @@ interface LintInput {
 export function producedChannels(device: DeviceConfig): { readonly names: ReadonlySet<string>; readonly open: boolean } {
   const configured = Object.keys(device.channels ?? {});
   switch (device.driver) {
-    case "simulated": case "gpio":
+    case "simulated":
       return { names: new Set(configured), open: false };
+    case "gpio":
+      // Inputs that count edges also publish `<name>_edges`.
+      return {
+        names: new Set([...configured, ...Object.entries(device.channels).filter(([, c]) => c.countEdges && c.direction === "input").map(([n]) => `${n}${EDGES_SUFFIX}`)]),
+        open: false,
+      };
     case "nmea":
       return { names: new Set(NMEA_CHANNELS), open: false };
     case "ds18b20":

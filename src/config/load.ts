@@ -44,7 +44,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     text = readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : messageOf(error);
+    const why = fileProblem(error);
     // One line: the message says it all (no detail lines repeating it).
     throw new IotError("CONFIG_UNREADABLE", `cannot read the config ${file}: ${why}${code === "ENOENT" ? " (start from config.example.json)" : ""}`);
   }
@@ -66,7 +66,7 @@ function resolvePassword(config: Config, env: NodeJS.ProcessEnv): string {
       if (password === "") throw new Error("the file is empty");
       return password;
     } catch (error) {
-      const detail = `xmpp.passwordFile: cannot read ${config.xmpp.passwordFile} (${messageOf(error)})`;
+      const detail = `xmpp.passwordFile: cannot read ${config.xmpp.passwordFile} (${fileProblem(error)})`;
       throw new IotError("CONFIG_INVALID", detail, { details: [detail] });
     }
   }
@@ -74,4 +74,10 @@ function resolvePassword(config: Config, env: NodeJS.ProcessEnv): string {
   if (fromEnv) return fromEnv;
   const detail = "xmpp.password: missing; set xmpp.password, xmpp.passwordFile or the environment variable XMPP_IOT_PASSWORD";
   throw new IotError("CONFIG_INVALID", detail, { details: [detail] });
+}
+
+/** "no such file" rather than "ENOENT: no such file or directory, open '...'". */
+function fileProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : messageOf(error);
 }
