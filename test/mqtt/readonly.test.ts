@@ -84,7 +84,7 @@ describe("mqtt config errors", () => {
     expect(details({ xmpp, mqtt: { url: "mqtt://x", topicPrefix: "site/greenhouse-pi" } })).toEqual([]);
     expect(details({ xmpp, mqtt: { url: "mqtt://x", qos: 3 } })[0]).toMatch(/^mqtt\.qos/);
     expect(details({ xmpp, mqtt: { url: "mqtt://agent:s3cret@broker.lan" } })).toEqual(["mqtt.url: no credentials in the URL; use mqtt.username and mqtt.passwordFile (or XMPP_IOT_MQTT_PASSWORD)"]);
-    expect(details({ xmpp, mqtt: { url: "mqtt://x", retained: true } })).toEqual(["mqtt.retained: unknown key"]);
+    expect(details({ xmpp, mqtt: { url: "mqtt://x", retained: true } })).toEqual(['mqtt.retained: unknown key; did you mean "retain"?']);
     expect(details({ xmpp, mqtt: { url: "mqtt://x" }, devices: [{ id: "command", driver: "simulated", channels: {} }] }))
       .toEqual(["devices[0].id: \"command\" is reserved by the MQTT command topics; choose another id"]);
     expect(details({ xmpp, mqtt: { url: "mqtt://x" }, devices: [{ id: "p", driver: "mqtt", subscriptions: [{ topic: "tele/#/x", format: "json" }] }] })[0])
