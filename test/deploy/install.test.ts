@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -97,6 +97,11 @@ describe("install.sh --root", () => {
     // Production packages only: the lockfile marks typescript as a development one.
     expect(existsSync(join(root, "opt/xmpp-iot/node_modules/typescript"))).toBe(false);
     expect(readFileSync(join(root, "etc/tmpfiles.d/xmpp-iot.conf"), "utf8")).toContain("z /etc/xmpp-iot/* 0640 root xmpp-iot -");
+    // The glob re-applies the mode to every file there (e.g. one copied in by hand, world-readable).
+    chmodSync(join(etc, "password"), 0o644);
+    const tmpfiles = spawnSync("systemd-tmpfiles", [`--root=${root}`, "--create", "xmpp-iot.conf"], { encoding: "utf8" });
+    expect(tmpfiles.status, tmpfiles.stderr).toBe(0);
+    expect(mode(join(etc, "password"))).toBe("640");
   });
 
   it("the installed unit passes systemd-analyze verify", () => {
