@@ -4,7 +4,7 @@ import { createOutbox } from "./outbox.js";
 import { openSegmentLog } from "./segment-log.js";
 import type { Outbox } from "./types.js";
 
-export type { Outbox, OutboxEntry, OutboxStats } from "./types.js";
+export type { DiskTrouble, Outbox, OutboxEntry, OutboxStats } from "./types.js";
 
 export interface OutboxConfig {
   readonly path: string;

@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Reading } from "../reading.js";
 import { createOutbox } from "./outbox.js";
 import { decodeRecord, encodeRecord, toRanges } from "./record.js";
@@ -108,19 +108,22 @@ describe("outbox", () => {
     expect(durable(dir, 1000).outbox.stats().pending).toBe(4);
   });
 
-  it("refuses a directory another live process holds, and takes over one left by a dead process", async () => {
+  it("refuses a directory whose flock another process holds, and ignores whatever pid a stale lock file names", async () => {
     const dir = tmp();
-    const holder = spawn("sleep", ["30"], { stdio: "ignore" });
+    mkdirSync(dir, { recursive: true });
+    // --no-fork: the holder is one process, so killing it drops the lock.
+    const holder = spawn("flock", ["--exclusive", "--no-fork", join(dir, "lock"), "sleep", "30"], { stdio: "ignore" });
     try {
-      writeFileSync(join(dir, "lock"), `${holder.pid}\n`); // a live process
-      expect(() => durable(dir, 10)).toThrow(/in use by process/);
+      await vi.waitFor(() => expect(() => durable(dir, 10)).toThrow(/in use by/), { timeout: 10_000, interval: 50 });
     } finally {
       holder.kill("SIGKILL");
     }
-    writeFileSync(join(dir, "lock"), "2147483646\n"); // no such process
+    await new Promise((resolve) => holder.once("exit", resolve));
+    writeFileSync(join(dir, "lock"), "1\n"); // pid 1 always exists: a pid alone proves nothing
     const { outbox } = durable(dir, 10);
     await outbox.close();
-    expect(existsSync(join(dir, "lock"))).toBe(false);
+    const again = durable(dir, 10); // closing released it
+    await again.outbox.close();
   });
 
   it("disk use stays bounded: old segments go once their readings left, even with one stuck", async () => {

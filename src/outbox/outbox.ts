@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Reading } from "../reading.js";
 import { BoundedQueue } from "../sinks/bounded-queue.js";
-import type { Outbox, OutboxEntry, OutboxStats } from "./types.js";
+import type { DiskTrouble, Outbox, OutboxEntry, OutboxStats } from "./types.js";
 
 /** Persistence behind an outbox (src/outbox/segment-log.ts); absent = memory only. */
 export interface OutboxStore {
@@ -11,6 +11,8 @@ export interface OutboxStore {
   append(entry: OutboxEntry): void;
   /** The entries left the outbox (acked, dropped or rejected). */
   dead(seq: number): void;
+  /** Set while the disk refuses writes; the store keeps the entries and retries by itself. */
+  trouble?(): DiskTrouble | undefined;
   close(): Promise<void>;
 }
 
@@ -136,6 +138,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       } else {
         for (const entry of inflight.values()) if (oldest === undefined || entry.acceptedAt < oldest) oldest = entry.acceptedAt;
       }
+      const disk = store?.trouble?.();
       return {
         pending: queued.size + inflight.size,
         inflight: inflight.size,
@@ -143,6 +146,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         dropped, delivered, rejected, recovered,
         ...(lastAckAt !== undefined ? { lastAckAt } : {}),
         durable: store !== undefined,
+        ...(disk ? { disk } : {}),
       };
     },
     async close() {

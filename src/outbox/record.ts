@@ -9,11 +9,16 @@ import type { Reading } from "../reading.js";
 export type OutboxRecord =
   /** A reading entered the outbox with sequence number `s` at epoch ms `t`. */
   | { readonly k: "add"; readonly s: number; readonly t: number; readonly r: Reading }
-  /** These sequence numbers left the outbox (acknowledged, dropped at the bound, or rejected). */
-  | { readonly k: "dead"; readonly ranges: ReadonlyArray<readonly [number, number]> };
+  /**
+   * These sequence numbers left the outbox (acknowledged, dropped at the bound, or rejected), and
+   * every one below `lo` had left when it was written. The watermark and the previous record's
+   * ranges, repeated, mean one damaged dead record cannot bring delivered readings back.
+   */
+  | { readonly k: "dead"; readonly ranges: ReadonlyArray<readonly [number, number]>; readonly lo?: number };
 
 export function encodeRecord(record: OutboxRecord): string {
-  const json = record.k === "add" ? JSON.stringify({ s: record.s, t: record.t, r: record.r }) : JSON.stringify({ d: record.ranges });
+  const json = record.k === "add" ? JSON.stringify({ s: record.s, t: record.t, r: record.r })
+    : JSON.stringify(record.lo !== undefined ? { d: record.ranges, lo: record.lo } : { d: record.ranges });
   return `${crc32(json).toString(16).padStart(8, "0")} ${json}\n`;
 }
 
@@ -32,7 +37,9 @@ export function decodeRecord(line: string): OutboxRecord | undefined {
   const v = value as Record<string, unknown>;
   if (Array.isArray(v["d"])) {
     const ranges = v["d"].filter((r): r is [number, number] => Array.isArray(r) && r.length === 2 && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] <= r[1]);
-    return ranges.length === v["d"].length ? { k: "dead", ranges } : undefined;
+    if (ranges.length !== v["d"].length) return undefined;
+    if (v["lo"] === undefined) return { k: "dead", ranges };
+    return Number.isSafeInteger(v["lo"]) ? { k: "dead", ranges, lo: v["lo"] as number } : undefined;
   }
   const r = v["r"] as Partial<Reading> | undefined;
   if (!Number.isSafeInteger(v["s"]) || typeof v["t"] !== "number" || typeof r !== "object" || r === null) return undefined;

@@ -8,6 +8,16 @@ export interface OutboxEntry {
   readonly acceptedAt: number;
 }
 
+/** The disk refuses writes (ENOSPC, EIO): what is not on disk lives only in memory until it recovers. */
+export interface DiskTrouble {
+  /** `CODE: message` of the last refused write. */
+  readonly error: string;
+  /** Epoch ms of the first refused write. */
+  readonly since: number;
+  /** Readings in the outbox that are not on disk (lost if the agent stops before the disk recovers). */
+  readonly memoryOnly: number;
+}
+
 export interface OutboxStats {
   /** Readings not yet acknowledged: queued plus in flight. */
   readonly pending: number;
@@ -23,6 +33,8 @@ export interface OutboxStats {
   /** Readings found on disk at start (left over from before a crash or restart). */
   readonly recovered: number;
   readonly durable: boolean;
+  /** Present while the disk refuses writes. */
+  readonly disk?: DiskTrouble;
 }
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { replayDir } from "../../src/outbox/segment-log.js";
+import { replayDir } from "../../src/outbox/replay.js";
 import { createPtyPair, send, type PtyPair } from "../drivers/pty.js";
 import { spawnCli, type CliProcess } from "../harness/cli.js";
 import { ACCOUNTS, eventually, fetchItems, removeDir, startRestartableProsody, type RestartableProsody } from "./bed.js";

@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnCli, type CliProcess } from "../harness/cli.js";
+import { ACCOUNTS, removeDir, startRestartableProsody, type RestartableProsody } from "../faults/bed.js";
+
+/**
+ * The outbox lock is flock(2), which the kernel drops with its process: a lock file left by a
+ * SIGKILL or a power cut never keeps the agent (the compiled CLI, against a real Prosody) down,
+ * whatever pid it names, while two live agents on one outbox.path still refuse the second (78).
+ */
+describe("outbox lock", () => {
+  let prosody: RestartableProsody;
+  let dir: string;
+  let configFile: string;
+  const children: ChildProcess[] = [];
+  const agents: CliProcess[] = [];
+
+  beforeAll(async () => {
+    prosody = await startRestartableProsody();
+    dir = mkdtempSync(join(tmpdir(), "xmpp-iot-lock-"));
+    configFile = join(dir, "config.json");
+    writeFileSync(configFile, JSON.stringify({
+      name: "lockpi",
+      xmpp: { service: prosody.current.service, jid: "agent@localhost", password: ACCOUNTS.agent, tls: "off" },
+      pubsub: { service: "pubsub.localhost" },
+      devices: [],
+      outbox: { path: join(dir, "outbox") },
+      log: { level: "info" },
+    }));
+    mkdirSync(join(dir, "outbox", "pubsub"), { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const a of agents) if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill("SIGKILL");
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    await Promise.all(agents.map((a) => a.exited));
+    await prosody?.remove();
+    if (dir) removeDir(dir);
+  }, 30_000);
+
+  const lockFile = (): string => join(dir, "outbox", "pubsub", "lock");
+  const startAgent = async (): Promise<CliProcess> => {
+    const agent = spawnCli(["run", "--config", configFile]);
+    agents.push(agent);
+    await agent.waitForOutput(/"msg":"agent started"/, 30_000);
+    return agent;
+  };
+  const stopAgent = async (agent: CliProcess): Promise<void> => {
+    agent.child.kill("SIGTERM");
+    expect(await agent.exited).toBe(0);
+  };
+
+  it("a lock file naming pid 1 (left before a reboot) is taken over with a log line", async () => {
+    writeFileSync(lockFile(), "1\n");
+    const agent = await startAgent();
+    expect(agent.output()).toMatch(/"previousPid":1,.*lock left by an agent that is no longer running.*taken over/);
+    expect(readFileSync(lockFile(), "utf8")).toMatch(new RegExp(`^${agent.child.pid} [0-9a-f-]{36} \\d+\\n$`));
+    await stopAgent(agent);
+  }, 60_000);
+
+  it("a lock file naming a live unrelated process (pid reused after a reboot) is taken over", async () => {
+    const unrelated = spawn("sleep", ["60"], { stdio: "ignore" });
+    children.push(unrelated);
+    writeFileSync(lockFile(), `${unrelated.pid}\n`);
+    const agent = await startAgent();
+    expect(agent.output()).toMatch(new RegExp(`"previousPid":${unrelated.pid},.*taken over`));
+    await stopAgent(agent);
+    expect(unrelated.exitCode).toBeNull(); // untouched
+  }, 60_000);
+
+  it("a lock left by a SIGKILLed agent is taken over; a second live agent on the same outbox exits 78", async () => {
+    const killed = await startAgent();
+    killed.child.kill("SIGKILL");
+    await killed.exited;
+    const first = await startAgent();
+    expect(first.output()).toMatch(new RegExp(`"previousPid":${killed.child.pid},.*taken over`));
+
+    const second = spawnCli(["run", "--config", configFile]);
+    agents.push(second);
+    expect(await second.exited).toBe(78);
+    expect(second.output()).toContain(`is in use by process ${first.child.pid}`);
+    expect(first.child.exitCode).toBeNull();
+    await stopAgent(first);
+  }, 90_000);
+});
