@@ -10,7 +10,7 @@ import { IotError, messageOf } from "./errors.js";
 import { createPipeline } from "./pipeline/pipeline.js";
 import type { Reading } from "./reading.js";
 import type { ReadingSink } from "./sinks/types.js";
-import { collectStatus, type AgentStatus } from "./status.js";
+import { collectStatus, sinkProblems, type AgentStatus } from "./status.js";
 import { createAdhoc } from "./xmpp/adhoc/index.js";
 import { createChat } from "./xmpp/chat.js";
 import { createConnection } from "./xmpp/connection.js";
@@ -67,7 +67,7 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
   const acl = createAcl(config.acl);
   const disco = createDisco({ connection }, { category: "client", type: "bot", name: `xmpp-iot ${config.name}` });
   disco.addFeature("http://jabber.org/protocol/commands");
-  const presence = createPresence({ connection, devices, disco, acl, log: log.child({ part: "presence" }) });
+  const presence = createPresence({ connection, devices, disco, acl, log: log.child({ part: "presence" }), problems: () => sinkProblems(sinks) });
   const pubsubConfig = config.pubsub ?? { nodePrefix: "sensors/", access: "acl" as const, maxItems: 10, persistItems: true, maxPending: 10_000 };
   // Durable under outbox.path when configured (issue 6), else the in-memory bound pubsub.maxPending.
   const pubsubOutbox = openOutbox({ log: log.child({ part: "outbox" }) }, "pubsub", config.outbox, pubsubConfig.maxPending);

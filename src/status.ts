@@ -1,4 +1,5 @@
 import type { DeviceManager } from "./device-manager.js";
+import type { DiskTrouble } from "./outbox/types.js";
 import type { Pipeline, PipelineStats } from "./pipeline/pipeline.js";
 import type { ReadingSink, SinkStatus } from "./sinks/types.js";
 
@@ -37,8 +38,25 @@ export function formatStatus(status: AgentStatus): string {
     const age = s.oldestPendingAgeS !== undefined ? `, oldest ${formatDuration(Math.round(s.oldestPendingAgeS))}` : "";
     const ack = s.lastAckAt !== undefined ? `, last ack ${formatDuration(Math.round((Date.now() - s.lastAckAt) / 1000))} ago` : "";
     lines.push(`${s.name}: ${s.connected ? "connected" : "disconnected"}, ${s.pending} pending${age}, ${s.delivered} delivered, ${s.dropped} dropped${ack}`);
+    if (s.disk) lines.push(`  ${diskTroubleText(s.disk)}: ${s.disk.memoryOnly} readings in memory only`);
   }
   return lines.join("\n");
+}
+
+/** Conditions for the presence text, without durations so the text changes only with the state. */
+export function sinkProblems(sinks: readonly ReadingSink[]): string[] {
+  return sinks.flatMap((s) => {
+    const disk = s.status().disk;
+    if (!disk) return [];
+    const code = disk.error.split(":")[0]!;
+    return [`${s.name} outbox: ${code === "ENOSPC" ? "disk full" : "disk error"} (${code})`];
+  });
+}
+
+/** "disk full (ENOSPC) for 3m" or "disk error (EIO) for 10s": for status and the presence health text. */
+export function diskTroubleText(disk: DiskTrouble, now = Date.now()): string {
+  const code = disk.error.split(":")[0]!;
+  return `${code === "ENOSPC" ? "disk full" : "disk error"} (${code}) for ${formatDuration(Math.max(0, Math.round((now - disk.since) / 1000)))}`;
 }
 
 export function formatDuration(seconds: number): string {

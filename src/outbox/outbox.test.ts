@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -94,6 +94,36 @@ describe("outbox", () => {
     expect(second.outbox.stats().pending).toBe(3);
     expect(second.store.stats().corrupt).toBe(1);
     await second.outbox.close();
+  });
+
+  it("one damaged ack record does not bring delivered readings back as duplicates", async () => {
+    for (const stuckFirst of [false, true]) {
+      const dir = tmp();
+      const first = durable(dir, 1000);
+      for (let i = 1; i <= 40; i++) first.outbox.push(reading(i));
+      await tick();
+      if (stuckFirst) first.outbox.next(); // id-1 stays in flight: the low watermark cannot pass it
+      const ackUpTo = async (to: number): Promise<void> => {
+        for (let e = first.outbox.next(); e; e = first.outbox.next()) {
+          if (Number(e.reading.id.slice(3)) <= to) first.outbox.ack(e);
+          else { first.outbox.retry(e); break; }
+        }
+        await tick();
+      };
+      for (const to of [10, 20, 30]) await ackUpTo(to);
+      const file = join(dir, readdirSync(dir).find((f) => f.endsWith(".seg"))!);
+      const lines = readFileSync(file, "utf8").split("\n");
+      const deadLines = lines.map((l, i) => [l, i] as const).filter(([l]) => l.includes('{"d":'));
+      expect(deadLines.length).toBe(3);
+      const [, middle] = deadLines[1]!;
+      lines[middle] = lines[middle]!.replace('"d":', '"d" :'); // a flipped byte: the checksum fails
+      writeFileSync(file, lines.join("\n"));
+      const second = durable(dir, 1000);
+      const ids = second.store.recovered.map((e) => e.reading.id);
+      expect(second.store.stats().corrupt).toBe(1);
+      expect(ids).toEqual([...(stuckFirst ? ["id-1"] : []), ...Array.from({ length: 10 }, (_, i) => `id-${31 + i}`)]);
+      await second.outbox.close();
+    }
   });
 
   it("a smaller bound at restart drops the oldest recovered, counted", async () => {

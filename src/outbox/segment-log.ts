@@ -38,7 +38,18 @@ const RETRY_MAX_MS = 30_000;
  * outbox's maxReadings), the trouble shows in `trouble()`, and the write is retried with backoff
  * until the disk takes it.
  */
-export function openSegmentLog(options: SegmentLogOptions): OutboxStore & { stats(): { segments: number; corrupt: number; syncs: number; writes: number } } {
+export interface SegmentLogStats {
+  readonly segments: number;
+  /** Damaged records skipped at open. */
+  readonly corrupt: number;
+  readonly syncs: number;
+  readonly writes: number;
+  /** Writes the disk refused, and of those, the ones that had written part of their bytes (cut off again). */
+  readonly refused: number;
+  readonly cut: number;
+}
+
+export function openSegmentLog(options: SegmentLogOptions): OutboxStore & { stats(): SegmentLogStats } {
   const { dir, log } = options;
   const segmentBytes = options.segmentBytes ?? 1024 * 1024;
   const retryMs = options.retryMs ?? 1000;
@@ -69,6 +80,8 @@ export function openSegmentLog(options: SegmentLogOptions): OutboxStore & { stat
   let trouble: { error: string; since: number } | undefined;
   let syncs = 0;
   let writes = 0;
+  let refusals = 0;
+  let cuts = 0;
   let active = createSegment(Math.max(replay.nextSeq, (segments[segments.length - 1]?.first ?? 0) + 1));
   let activeBytes = 0;
   collect();
@@ -97,7 +110,9 @@ export function openSegmentLog(options: SegmentLogOptions): OutboxStore & { stat
     try {
       while (offset < buffer.length) offset += writeSync(active.fd, buffer, offset, buffer.length - offset);
     } catch (error) {
+      refusals++;
       if (offset > 0) {
+        cuts++;
         try { ftruncateSync(active.fd, activeBytes); } catch (cut) { log.error({ dir, err: messageOf(cut) }, "outbox: cannot cut a partial write; the next start skips it as damaged"); }
       }
       throw error;
@@ -255,6 +270,6 @@ export function openSegmentLog(options: SegmentLogOptions): OutboxStore & { stat
       closeSync(active.fd);
       lock.release();
     },
-    stats: () => ({ segments: segments.length, corrupt: replay.corrupt, syncs, writes }),
+    stats: () => ({ segments: segments.length, corrupt: replay.corrupt, syncs, writes, refused: refusals, cut: cuts }),
   };
 }

@@ -14,5 +14,6 @@ export function sinkStatus(name: string, connected: boolean, stats: OutboxStats,
     recovered: stats.recovered,
     durable: stats.durable,
     ...(stats.lastAckAt !== undefined ? { lastAckAt: stats.lastAckAt } : {}),
+    ...(stats.disk ? { disk: stats.disk } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { DiskTrouble } from "../outbox/types.js";
 import type { Reading } from "../reading.js";
 
 /** Per-sink delivery state for `status` (ad-hoc, chat, CLI). */
@@ -13,6 +14,8 @@ export interface SinkStatus {
   readonly delivered: number;
   /** Epoch ms of the last server acknowledgement. */
   readonly lastAckAt?: number;
+  /** The durable outbox's disk refuses writes (full, failing): readings wait in memory only. */
+  readonly disk?: DiskTrouble;
 }
 
 /** Where readings go (pubsub, MQTT, alerts). `accept` never throws and never blocks. */

@@ -13,12 +13,16 @@ export function bare(jid: string | undefined): string {
   return (jid ?? "").split("/")[0]!.toLowerCase();
 }
 
-/** Health text for presence: `N/M devices ok`, and `xa` while any device is failing. */
-export function healthPresence(devices: DeviceManager): { show?: "xa"; status: string } {
+/**
+ * Health text for presence: `N/M devices ok`, and `xa` while any device is failing. `problems` are
+ * other conditions worth a glance at the roster (a full disk under the outbox), appended after `; `.
+ */
+export function healthPresence(devices: DeviceManager, problems: readonly string[] = []): { show?: "xa"; status: string } {
   const list = devices.list();
   const ok = list.filter((d) => d.health.state === "ok").length;
   const failing = list.filter((d) => d.health.state === "failing");
-  const status = `${ok}/${list.length} devices ok` + (failing.length > 0 ? `; failing: ${failing.map((d) => d.id).join(", ")}` : "");
+  const status = `${ok}/${list.length} devices ok` + (failing.length > 0 ? `; failing: ${failing.map((d) => d.id).join(", ")}` : "")
+    + problems.map((p) => `; ${p}`).join("");
   return failing.length > 0 ? { show: "xa", status } : { status };
 }
 
@@ -26,14 +30,17 @@ export function healthPresence(devices: DeviceManager): { show?: "xa"; status: s
  * Presence as the health signal (RFC 6121 section 4), with XEP-0115 caps; subscription requests
  * are approved (and returned) only for ACL JIDs (RFC 6121 section 3.1).
  */
-export function createPresence(deps: { connection: Connection; devices: DeviceManager; disco: Disco; acl: Acl; log: Logger }) {
+export function createPresence(deps: { connection: Connection; devices: DeviceManager; disco: Disco; acl: Acl; log: Logger; problems?: () => readonly string[] }) {
   const { connection, devices, disco, acl, log } = deps;
+  let lastStatus: string | undefined;
+  let poll: NodeJS.Timeout | undefined;
 
   const send = (element: Element): void => {
     if (connection.isOnline()) connection.send(element).catch((error: unknown) => log.debug({ err: messageOf(error) }, "presence send failed"));
   };
   const announce = (): void => {
-    const health = healthPresence(devices);
+    const health = healthPresence(devices, deps.problems?.() ?? []);
+    lastStatus = health.status;
     send(xml("presence", {}, health.show ? xml("show", {}, health.show) : undefined, xml("status", {}, health.status), xml("priority", {}, "0"), disco.caps()));
   };
   const onStanza = (stanza: Element): void => {
@@ -76,10 +83,16 @@ export function createPresence(deps: { connection: Connection; devices: DeviceMa
       connection.events.on("stanza", onStanza);
       connection.events.on("online", onOnline);
       devices.onHealthChange(announce);
+      // Problems have no change events of their own (they come from several sinks): look every 5 s.
+      if (deps.problems) {
+        poll = setInterval(() => { if (healthPresence(devices, deps.problems!()).status !== lastStatus) announce(); }, 5000);
+        poll.unref();
+      }
       if (connection.isOnline()) onOnline();
     },
     /** Unavailable presence with a reason, before the stream closes. */
     async goodbye(reason: string): Promise<void> {
+      clearInterval(poll);
       connection.events.off("stanza", onStanza);
       connection.events.off("online", onOnline);
       if (!connection.isOnline()) return;
