@@ -93,7 +93,7 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
   // Control (issue 4): one registry for ad-hoc, chat, rooms (and MQTT); alerts as a sink.
   const commands = createCommandRegistry({ devices, pipeline, status });
   const adhoc = createAdhoc({ connection, disco, acl, registry: commands, log: log.child({ part: "adhoc" }) },
-    { sessionTtlMs: config.commands.sessionTimeoutS * 1000, maxSessions: config.commands.maxSessions, maxSessionsPerJid: 4 });
+    { sessionTtlMs: config.commands.sessionTimeoutS * 1000, maxSessions: config.commands.maxSessions, maxSessionsPerJid: config.commands.maxSessionsPerJid });
   adhoc.register();
   const chat = createChat({ connection, acl, registry: commands, log: log.child({ part: "chat" }) }, config.chat);
   const rooms = [...new Set([...config.chat.rooms, ...config.alerts.flatMap((a) => (a.room !== undefined ? [a.room] : []))].map((r) => r.toLowerCase()))];

@@ -125,8 +125,12 @@ const chatSchema = z.strictObject({
 
 /** XEP-0050 ad-hoc sessions: bounded in number, expiring without activity. */
 const commandsSchema = z.strictObject({
-  sessionTimeoutS: z.number().min(1).max(86_400).default(600),
+  /** An ad-hoc session idle this long is dropped (a form left open on a phone). */
+  sessionTimeoutS: z.number().min(1).max(86_400).default(120),
+  /** All open ad-hoc sessions; when full, the account holding the most (readers first) gives one up. */
   maxSessions: z.number().int().min(1).max(10_000).default(64),
+  /** Per account (bare JID, all resources together); past it the account's oldest session is dropped. */
+  maxSessionsPerJid: z.number().int().min(1).max(1000).default(4),
 });
 
 /** src/runtime/heap-governor.ts: collect early so RSS stays near the live heap (small boards). */
@@ -156,7 +160,7 @@ export const configSchema = z
     log: logSchema.default({ level: "info", format: "auto" }),
     memory: memorySchema.default({}),
     chat: chatSchema.default({ burst: 10, perMinute: 30, rooms: [] }),
-    commands: commandsSchema.default({ sessionTimeoutS: 600, maxSessions: 64 }),
+    commands: commandsSchema.default({ sessionTimeoutS: 120, maxSessions: 64, maxSessionsPerJid: 4 }),
     alerts: z.array(alertRuleSchema).default([]),
   })
   .superRefine((config, ctx) => {

@@ -90,8 +90,11 @@ export function createAdhoc(deps: { connection: Connection; disco: Disco; acl: A
       if (action !== "execute") return commandError("bad-sessionid");
       if (!registry.list(role).some((c) => c.name === node)) return stanzaError("forbidden", "auth", `${node} is for admins only`);
       if (info.stageCount === 0) return run(node, `${node}-${Date.now().toString(36)}`, {}, from);
-      const session = sessions.create(from, node);
-      if (!session) return stanzaError("resource-constraint", "wait", "too many open command sessions; try again later");
+      const session = sessions.create(from, node, role === "admin");
+      if (!session) {
+        log.info({ from: bare(from), command: node, open: sessions.size }, "ad-hoc command refused: the session pool is full of admins' sessions");
+        return stanzaError("resource-constraint", "wait", "too many open command sessions; try again later");
+      }
       return prompt(session);
     }
 
