@@ -40,14 +40,16 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
   const sinks: ReadingSink[] = [];
   const parts: AgentPart[] = [];
   const channelsById = new Map(config.devices.map((d) => [d.id, d.channels ?? {}]));
-  let rejectLogAt = 0;
+  const unnamedBoundById = new Map(config.devices.map((d) => [d.id, d.maxUnnamedChannels]));
+  const rejectLogAt = new Map<string, number>();
 
   const pipeline = createPipeline({
     channels: (device) => channelsById.get(device),
+    maxUnnamedChannels: (device) => unnamedBoundById.get(device),
     onReading: (reading: Reading) => { for (const sink of sinks) sink.accept(reading); },
     onRejected: (device, channel, reason) => {
-      // Garbage is counted always, logged at most once a second.
-      if (Date.now() - rejectLogAt > 1000) { rejectLogAt = Date.now(); log.warn({ device, channel, reason }, "sample rejected"); }
+      // Garbage is counted always, logged at most once a second per device (one noisy device must not hide another).
+      if (Date.now() - (rejectLogAt.get(device) ?? 0) > 1000) { rejectLogAt.set(device, Date.now()); log.warn({ device, channel, reason }, "sample rejected"); }
     },
   });
   // MQTT bridge (issue 5): the broker connection exists before the devices so `mqtt` gateway devices share it.

@@ -74,8 +74,8 @@ export function createDeviceManager(deps: DeviceManagerDeps): DeviceManager {
         log,
         ...(deps.mqtt ? { mqtt: deps.mqtt } : {}),
         emit: (sample) => {
-          seen.add(sample.channel);
-          deps.pipeline.process(config.id, sample);
+          // Only published channels are listed: one the pipeline refuses (past maxUnnamedChannels) is noise.
+          if (deps.pipeline.process(config.id, sample)) seen.add(sample.channel);
         },
         setHealth: (health) => {
           if (health.state === entry.health.state && health.reason === entry.health.reason) return;

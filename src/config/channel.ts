@@ -39,8 +39,17 @@ export const channelSchema = z.strictObject(channelShape);
 export type ChannelConfig = z.infer<typeof channelSchema>;
 
 /** Fields common to every device entry; each driver adds `driver: z.literal(...)` and its options. */
+/** Channels a device may publish that `channels` does not name, unless the device says otherwise. */
+export const DEFAULT_MAX_UNNAMED_CHANNELS = 32;
+
 export const deviceShape = {
   id: identifierSchema,
   /** Human name shown in lists and Home Assistant; defaults to the id. */
   name: z.string().min(1).optional(),
+  /**
+   * How many channels not named in `channels` this device may publish (each one becomes a pubsub
+   * node and an MQTT topic); samples of further unnamed channels are bad input. 0 = only the
+   * channels named in `channels`.
+   */
+  maxUnnamedChannels: z.number().int().min(0).max(10_000).default(DEFAULT_MAX_UNNAMED_CHANNELS),
 } as const;

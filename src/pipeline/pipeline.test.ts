@@ -29,4 +29,28 @@ describe("createPipeline", () => {
     expect(pipeline.stats()).toEqual({ accepted: 4, suppressed: 1, rejected: 1 });
     expect(pipeline.latest("meter", "t")?.value).toBe(90);
   });
+
+  it("bounds the channels a device may add beyond its named ones; 0 accepts only the named", () => {
+    const out: Reading[] = [];
+    const rejected: string[] = [];
+    const pipeline = createPipeline({
+      channels: () => ({ t: { unit: "Cel" } }),
+      maxUnnamedChannels: (device) => (device === "strict" ? 0 : device === "small" ? 3 : undefined),
+      onReading: (r) => out.push(r),
+      onRejected: (d, c, reason) => rejected.push(`${d}/${c}: ${reason}`),
+    });
+    for (let i = 0; i < 100; i++) pipeline.process("noisy", { channel: `k${i}`, value: i });
+    for (let i = 0; i < 5; i++) pipeline.process("small", { channel: `k${i}`, value: i });
+    pipeline.process("small", { channel: "k0", value: 1 }); // a channel it already has stays
+    pipeline.process("small", { channel: "t", value: 20 }); // named channels never count
+    pipeline.process("strict", { channel: "t", value: 20 });
+    pipeline.process("strict", { channel: "junk", value: 1 });
+    const byDevice = (d: string) => out.filter((r) => r.device === d).map((r) => r.channel);
+    expect(byDevice("noisy")).toEqual(Array.from({ length: 32 }, (_, i) => `k${i}`));
+    expect(byDevice("small")).toEqual(["k0", "k1", "k2", "k0", "t"]);
+    expect(byDevice("strict")).toEqual(["t"]);
+    expect(pipeline.stats()).toMatchObject({ accepted: 32 + 5 + 1, rejected: 68 + 2 + 1 });
+    expect(rejected).toContain('small/k3: "k3" would be unnamed channel 4; the bound is maxUnnamedChannels = 3 (name the channel in channels or raise the bound)');
+    expect(rejected).toContain('strict/junk: "junk" is not named in channels (maxUnnamedChannels is 0)');
+  });
 });

@@ -1,4 +1,4 @@
-import type { ChannelConfig } from "../config/channel.js";
+import { DEFAULT_MAX_UNNAMED_CHANNELS, type ChannelConfig } from "../config/channel.js";
 import type { Reading } from "../reading.js";
 import type { RawSample } from "../../devices/types.js";
 import { normalizeValue, shouldPublish, type Published } from "./normalize.js";
@@ -6,6 +6,12 @@ import { normalizeValue, shouldPublish, type Published } from "./normalize.js";
 export interface PipelineDeps {
   /** Channel settings per device id; a channel without an entry is still published, without unit. */
   readonly channels: (device: string) => Readonly<Record<string, ChannelConfig>> | undefined;
+  /**
+   * Channels not named in `channels` the device may publish (noise on a line, a device inventing
+   * keys would otherwise create a server node each); samples of further ones are rejected.
+   * Undefined: DEFAULT_MAX_UNNAMED_CHANNELS.
+   */
+  readonly maxUnnamedChannels?: (device: string) => number | undefined;
   readonly onReading: (reading: Reading) => void;
   readonly onRejected?: (device: string, channel: string, reason: string) => void;
   readonly now?: () => number;
@@ -25,15 +31,34 @@ export interface Pipeline {
   stats(): PipelineStats;
 }
 
+interface DeviceState {
+  readonly published: Map<string, Published>;
+  readonly latest: Map<string, Reading>;
+  /** Channels seen that `channels` does not name, bounded by maxUnnamedChannels. */
+  readonly unnamed: Set<string>;
+}
+
 /** Normalizes raw samples into Readings with a stable id and hands them to the sinks. */
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const now = deps.now ?? Date.now;
   /** Per device, per channel: two map lookups instead of building a "device/channel" key per sample. */
-  const devices = new Map<string, { published: Map<string, Published>; latest: Map<string, Reading> }>();
-  const channelsOf = (device: string): { published: Map<string, Published>; latest: Map<string, Reading> } => {
+  const devices = new Map<string, DeviceState>();
+  const channelsOf = (device: string): DeviceState => {
     let entry = devices.get(device);
-    if (!entry) devices.set(device, (entry = { published: new Map(), latest: new Map() }));
+    if (!entry) devices.set(device, (entry = { published: new Map(), latest: new Map(), unnamed: new Set() }));
     return entry;
+  };
+  /** A reason when this unnamed channel is one too many for the device, else undefined (and it is counted). */
+  const overUnnamedBound = (device: string, channel: string): string | undefined => {
+    const { unnamed } = channelsOf(device);
+    if (unnamed.has(channel)) return undefined;
+    const bound = deps.maxUnnamedChannels?.(device) ?? DEFAULT_MAX_UNNAMED_CHANNELS;
+    if (unnamed.size >= bound) {
+      return bound === 0 ? `"${channel}" is not named in channels (maxUnnamedChannels is 0)`
+        : `"${channel}" would be unnamed channel ${bound + 1}; the bound is maxUnnamedChannels = ${bound} (name the channel in channels or raise the bound)`;
+    }
+    unnamed.add(channel);
+    return undefined;
   };
   let sequence = 0;
   let accepted = 0;
@@ -43,6 +68,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   return {
     process(device, sample) {
       const config = deps.channels(device)?.[sample.channel];
+      const excess = config === undefined ? overUnnamedBound(device, sample.channel) : undefined;
+      if (excess !== undefined) {
+        rejected++;
+        deps.onRejected?.(device, sample.channel, excess);
+        return undefined;
+      }
       const normalized = normalizeValue(sample.value, config);
       if (!normalized.ok) {
         rejected++;
