@@ -1,3 +1,4 @@
+import { quoteInput } from "../../src/echo.js";
 import { IotError } from "../../src/errors.js";
 import { createBackoff } from "../../src/backoff.js";
 import type { DeviceDriver, DriverContext } from "../types.js";
@@ -110,7 +111,7 @@ export function createGpioDevice(context: DriverContext, options: GpioDeviceConf
       const config = options.channels[channel];
       if (!config) throw new IotError("UNKNOWN_CHANNEL", `${options.id} has no channel "${channel}"`);
       if (config.direction !== "output") throw new IotError("NOT_WRITABLE", `${options.id}/${channel} is an input`);
-      if (typeof value !== "boolean") throw new IotError("BAD_INPUT", `${options.id}/${channel} expects on/off, got ${JSON.stringify(value)}`);
+      if (typeof value !== "boolean") throw new IotError("BAD_INPUT", `${options.id}/${channel} expects on/off, got ${quoteInput(value)}`);
       const handle = handles.get(channel);
       if (!handle?.set) throw new IotError("DEVICE_FAILING", `${options.id}/${channel}: ${problems.get(channel) ?? problems.get("tools") ?? "GPIO tools not ready yet"}`);
       try {

@@ -1,3 +1,4 @@
+import { quoteInput } from "../../src/echo.js";
 import { IotError } from "../../src/errors.js";
 import type { ReadingValue } from "../../src/reading.js";
 import type { DeviceDriver, DriverContext } from "../types.js";
@@ -40,7 +41,7 @@ export function createSimulatedDevice(context: DriverContext, options: Simulated
       if (!config || !waveform) throw new IotError("UNKNOWN_CHANNEL", `${options.id} has no channel "${channel}"`);
       if (config.writable !== true) throw new IotError("NOT_WRITABLE", `${options.id}/${channel} is not writable`);
       const expected = channelType(config);
-      if (typeof value !== expected) throw new IotError("BAD_INPUT", `${options.id}/${channel} expects a ${expected}, got ${JSON.stringify(value)}`);
+      if (typeof value !== expected) throw new IotError("BAD_INPUT", `${options.id}/${channel} expects a ${expected}, got ${quoteInput(value)}`);
       waveform.set(value);
       // Read back at once so subscribers see the new state without waiting for the next tick.
       context.emit({ channel, value: waveform.next(Date.now()), time: Date.now() / 1000 });

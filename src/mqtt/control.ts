@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Role } from "../acl.js";
 import type { CommandCaller, CommandResult } from "../commands/index.js";
 import { IotError, messageOf } from "../errors.js";
+import { createRateLimiter } from "../xmpp/rate-limit.js";
 import type { MqttClientHandle, Qos, RequestProperties } from "./client.js";
 import { topicProblem, wildcardLevels } from "./topics.js";
 
@@ -67,6 +68,19 @@ export function createMqttControl(deps: MqttControlDeps, options: MqttControlOpt
   const unsubscribes: Array<() => void> = [];
   const counters = { sets: 0, requests: 0, errors: 0, ignoredRetained: 0 };
   let inflight = 0;
+  // Like the chat front ends: a flood of /set messages is counted in full (stats) but logged at a
+  // bounded rate, per kind of line; the next line that passes says how many were left out.
+  const logLimiter = createRateLimiter({ burst: 5, perMinute: 6, maxKeys: 16 });
+  const unlogged = new Map<string, number>();
+  const throttled = (kind: string, write: (suppressed: Record<string, number>) => void): void => {
+    if (logLimiter.take(kind) !== "ok") {
+      unlogged.set(kind, (unlogged.get(kind) ?? 0) + 1);
+      return;
+    }
+    const left = unlogged.get(kind) ?? 0;
+    unlogged.delete(kind);
+    write(left > 0 ? { unloggedSinceLast: left } : {});
+  };
 
   /** MQTT 5 requesters may name their own response topic and correlation data (section 4.10). */
   function respond(name: string, response: CommandResponse, v5: RequestProperties): void {
@@ -88,14 +102,14 @@ export function createMqttControl(deps: MqttControlDeps, options: MqttControlOpt
 
   const ignoreRetained = (topic: string): void => {
     counters.ignoredRetained++;
-    log.warn({ topic }, `retained command ignored (it would run again on every restart); clear it with: mosquitto_pub -r -n -t '${topic}'`);
+    throttled("retained", (more) => log.warn({ topic, ...more }, `retained command ignored (it would run again on every restart); clear it with: mosquitto_pub -r -n -t '${topic}'`));
   };
 
   const onSet = (topic: string, payload: Buffer, retained: boolean): void => {
     if (retained) return ignoreRetained(topic);
     const [device = "", channel = ""] = wildcardLevels(`${options.topicPrefix}/+/+/set`, topic);
     if (payload.length > maxPayloadBytes) {
-      log.warn({ topic, bytes: payload.length }, "MQTT set payload too large; ignored");
+      throttled("too-large", (more) => log.warn({ topic, bytes: payload.length, limit: maxPayloadBytes, ...more }, "MQTT set payload too large; ignored"));
       counters.errors++;
       return;
     }
@@ -103,9 +117,9 @@ export function createMqttControl(deps: MqttControlDeps, options: MqttControlOpt
     void run("set", { device, channel, value: payload.toString("utf8") }).then((result) => {
       if (result.status === "error") {
         counters.errors++;
-        log.warn({ topic, code: result.error.code, err: result.error.message }, "MQTT set refused");
+        throttled("refused", (more) => log.warn({ topic, code: result.error.code, err: result.error.message, ...more }, "MQTT set refused"));
       } else {
-        log.info({ device, channel }, "set over MQTT");
+        throttled("applied", (more) => log.info({ device, channel, ...more }, "set over MQTT"));
       }
     });
   };

@@ -1,4 +1,5 @@
 import type { ChannelConfig } from "../config/channel.js";
+import { quoteInput } from "../echo.js";
 import type { QualityFlag, ReadingValue } from "../reading.js";
 
 export type Normalized =
@@ -20,7 +21,7 @@ export function coerce(value: ReadingValue, type: ChannelConfig["type"]): Normal
       const word = String(value).trim().toLowerCase();
       if (TRUE_WORDS.has(word)) return { ok: true, value: true, quality: NO_FLAGS };
       if (FALSE_WORDS.has(word)) return { ok: true, value: false, quality: NO_FLAGS };
-      return { ok: false, reason: `expected a boolean (on/off, true/false, 1/0), got ${JSON.stringify(value)}` };
+      return { ok: false, reason: `expected a boolean (on/off, true/false, 1/0), got ${quoteInput(value)}` };
     }
     case "string":
       return { ok: true, value: String(value), quality: NO_FLAGS };
@@ -36,7 +37,7 @@ export function coerce(value: ReadingValue, type: ChannelConfig["type"]): Normal
       const trimmed = value.trim();
       const parsed = trimmed === "" ? Number.NaN : Number(trimmed);
       if (Number.isFinite(parsed)) return { ok: true, value: parsed, quality: NO_FLAGS };
-      return type === undefined ? { ok: true, value, quality: NO_FLAGS } : { ok: false, reason: `expected a number, got ${JSON.stringify(value)}` };
+      return type === undefined ? { ok: true, value, quality: NO_FLAGS } : { ok: false, reason: `expected a number, got ${quoteInput(value)}` };
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { Role } from "../acl.js";
 import type { CommandRegistry, Via } from "../commands/index.js";
+import { boundErrorText } from "../echo.js";
 
 export type ParsedChat =
   | { readonly ok: true; readonly name: string; readonly input: Record<string, string> }
@@ -47,5 +48,5 @@ export async function runChatLine(registry: CommandRegistry, text: string, calle
   if (!parsed.ok) return parsed.hint;
   const result = await registry.execute(parsed.name, parsed.input, caller);
   if (result.status === "ok") return result.text;
-  return `Error: ${result.error.message}`;
+  return `Error: ${boundErrorText(result.error.message)}`;
 }

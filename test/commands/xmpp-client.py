@@ -153,7 +153,8 @@ async def main():
         return
     print(json.dumps({"id": 0, "ok": True, "ready": True}), flush=True)
     loop = asyncio.get_event_loop()
-    reader = asyncio.StreamReader()
+    # Requests may carry large form values (a 100 kB field): past asyncio's 64 KiB default line limit.
+    reader = asyncio.StreamReader(limit=4 * 1024 * 1024)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while True:
         line = await reader.readline()

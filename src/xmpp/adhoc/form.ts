@@ -1,5 +1,6 @@
 import xml, { type Element } from "@xmpp/xml";
 import type { FieldSpec, ResultTable } from "../../commands/types.js";
+import { quoteInput } from "../../echo.js";
 import { NS_DATA } from "../forms.js";
 
 const NS_VALIDATE = "http://jabber.org/protocol/xdata-validate";
@@ -50,9 +51,9 @@ export function checkStage(fields: readonly FieldSpec[], values: Readonly<Record
   for (const f of fields) {
     const v = values[f.name] ?? "";
     if (f.required && v === "") return `${f.label} (${f.name}) is required`;
-    if (v !== "" && f.kind === "choice" && f.options && !f.options.includes(v)) return `${f.name} "${v}" is not one of: ${f.options.join(", ")}`;
-    if (v !== "" && f.kind === "number" && !Number.isFinite(Number(v))) return `${f.name} must be a number, got "${v}"`;
-    if (v !== "" && f.kind === "boolean" && !["1", "0", "true", "false"].includes(v)) return `${f.name} must be true or false, got "${v}"`;
+    if (v !== "" && f.kind === "choice" && f.options && !f.options.includes(v)) return `${f.name} ${quoteInput(v)} is not one of: ${f.options.join(", ")}`;
+    if (v !== "" && f.kind === "number" && !Number.isFinite(Number(v))) return `${f.name} must be a number, got ${quoteInput(v)}`;
+    if (v !== "" && f.kind === "boolean" && !["1", "0", "true", "false"].includes(v)) return `${f.name} must be true or false, got ${quoteInput(v)}`;
   }
   return undefined;
 }

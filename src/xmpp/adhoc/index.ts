@@ -2,6 +2,7 @@ import xml, { type Element } from "@xmpp/xml";
 import type { Logger } from "pino";
 import type { AclHandle } from "../../acl.js";
 import type { CommandRegistry } from "../../commands/index.js";
+import { boundErrorText, MAX_ECHO_CHARS } from "../../echo.js";
 import { ERROR_CATALOG, type IotError } from "../../errors.js";
 import type { Connection } from "../connection.js";
 import type { Disco } from "../disco.js";
@@ -11,6 +12,8 @@ import { checkStage, readSubmitted, resultForm, stageForm } from "./form.js";
 import { createSessionStore, type AdhocSession } from "./sessions.js";
 
 export const NS_COMMANDS = "http://jabber.org/protocol/commands";
+/** Longest answer to one form field (a device, a channel, a value for `set`). */
+const MAX_FIELD_CHARS = 1024;
 const NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items";
 const NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
 
@@ -47,14 +50,18 @@ export function createAdhoc(deps: { connection: Connection; disco: Disco; acl: A
   const reply = (node: string, sessionid: string, status: "executing" | "completed" | "canceled", ...children: Array<Element | undefined>): Element =>
     xml("command", { xmlns: NS_COMMANDS, node, sessionid, status }, ...children);
 
-  /** The form of the session's current stage, with its actions (XEP-0050 section 3.4). */
+  /**
+   * The form of the session's current stage, with its actions (XEP-0050 section 3.4). Only short
+   * answers are filled in again, and the note is bounded: a long value is not echoed back.
+   */
   function prompt(session: AdhocSession, note?: string): Element {
     const info = registry.get(session.node)!;
     const last = session.stage >= info.stageCount - 1;
     const actions = xml("actions", { execute: last ? "complete" : "next" }, session.stage > 0 ? xml("prev") : undefined, last ? xml("complete") : xml("next"));
     const fields = registry.fields(session.node, session.stage, session.input);
-    return reply(session.node, session.id, "executing", actions, note !== undefined ? xml("note", { type: "error" }, note) : undefined,
-      stageForm(info.description, `Step ${session.stage + 1} of ${info.stageCount}`, fields, session.input));
+    const prefill = Object.fromEntries(Object.entries(session.input).filter(([, v]) => v.length <= MAX_ECHO_CHARS));
+    return reply(session.node, session.id, "executing", actions, note !== undefined ? xml("note", { type: "error" }, boundErrorText(note)) : undefined,
+      stageForm(info.description, `Step ${session.stage + 1} of ${info.stageCount}`, fields, prefill));
   }
 
   async function run(node: string, sessionid: string, input: Record<string, string>, from: string, session?: AdhocSession): Promise<Element> {
@@ -66,7 +73,7 @@ export function createAdhoc(deps: { connection: Connection; disco: Disco; acl: A
       if (result.error.code === "FORBIDDEN") return stanzaError("forbidden", "auth", result.error.message);
       if (session && FIXABLE.has(result.error.code)) return prompt(session, result.error.message);
       if (session) sessions.close(session.id);
-      return reply(node, sessionid, "completed", xml("note", { type: "error" }, `${ERROR_CATALOG[result.error.code].text}: ${result.error.message}`));
+      return reply(node, sessionid, "completed", xml("note", { type: "error" }, boundErrorText(`${ERROR_CATALOG[result.error.code].text}: ${result.error.message}`)));
     }
     if (session) sessions.close(session.id);
     return reply(node, sessionid, "completed", xml("note", { type: "info" }, result.text), resultForm(registry.get(node)?.description ?? node, result.table));
@@ -120,6 +127,9 @@ export function createAdhoc(deps: { connection: Connection; disco: Disco; acl: A
         const fields = registry.fields(node, session.stage, session.input);
         // XEP-0004 section 3.3: a boolean field sent without a value is false.
         const values = Object.fromEntries(fields.map((f) => [f.name, submitted.values[f.name] || (f.kind === "boolean" ? "0" : "")]));
+        // Kept in the session until it ends: bounded, and never stored or echoed when too long.
+        const tooLong = Object.entries(values).find(([, v]) => v.length > MAX_FIELD_CHARS);
+        if (tooLong) return prompt(session, `${tooLong[0]} is ${tooLong[1].length} characters long; at most ${MAX_FIELD_CHARS}`);
         session.input = { ...session.input, ...values };
         const problem = checkStage(fields, values) ?? registry.check(node, session.stage, session.input);
         if (problem !== undefined) return prompt(session, problem);
