@@ -54,8 +54,13 @@ export function takeDirLock(dir: string, log: Logger): DirLock {
       "outbox: lock left by an agent that is no longer running (killed, crashed or the machine rebooted): taken over");
   }
   const me = ownerOf(process.pid);
-  ftruncateSync(fd, 0);
-  writeSync(fd, `${me.pid} ${me.bootId ?? "-"} ${me.startTime ?? "-"}\n`);
+  try {
+    ftruncateSync(fd, 0);
+    writeSync(fd, `${me.pid} ${me.bootId ?? "-"} ${me.startTime ?? "-"}\n`);
+  } catch (error) {
+    // A full disk: the flock holds all the same; only the message for a second agent is poorer.
+    log.warn({ dir, err: messageOf(error) }, "outbox: cannot write the owner into the lock file");
+  }
   return {
     file,
     release() {

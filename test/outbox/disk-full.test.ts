@@ -164,4 +164,27 @@ describe.skipIf(process.getuid?.() !== 0)("outbox on a full disk (real tmpfs)", 
     await outbox.close();
     expect(readFileSync(join(dir, "lock"), "utf8")).toBe("");
   }, 60_000);
+
+  it("an agent started on a full disk opens its outbox and finds what was pending", async () => {
+    expect(mounted).toBe(true);
+    const dir = join(mountPoint, "restart");
+    const { lines, log } = capture();
+    const first = createOutbox({ name: "pubsub", maxReadings: 100, store: openSegmentLog({ dir, syncIntervalMs: 0, log }), log });
+    for (let n = 1; n <= 10; n++) first.push(reading(n));
+    await first.close(); // stopped (a reboot, an update) with 10 readings not yet delivered
+    const filler = join(mountPoint, "filler-restart");
+    fill(filler);
+    // The restart finds the disk full to the last byte.
+    const store = openSegmentLog({ dir, syncIntervalMs: 0, retryMs: 20, log });
+    const second = createOutbox({ name: "pubsub", maxReadings: 100, store, log });
+    expect(second.stats()).toMatchObject({ pending: 10, recovered: 10 });
+    for (let n = 11; n <= 20; n++) second.push(reading(n));
+    await tick();
+    expect(second.stats().disk?.error).toMatch(/^ENOSPC/);
+    expect(lines.some((l) => l.includes("cannot write the owner into the lock file"))).toBe(true);
+    unlinkSync(filler);
+    await eventually(() => second.stats().disk === undefined, "the outbox writes again", 20_000);
+    expect(replayDir(dir).entries.map((e) => e.entry.reading.id)).toEqual(Array.from({ length: 20 }, (_, i) => `id-${i + 1}`));
+    await second.close();
+  }, 60_000);
 });
