@@ -136,7 +136,7 @@ export function openSegmentLog(options: SegmentLogOptions): OutboxStore & { stat
     retryTimer = undefined;
     if (closed) return;
     flush();
-    if (!retryTimer) collect();
+    if (!retryTimer && collect()) healthy();
   }
 
   function accepted(): void {
@@ -144,6 +144,13 @@ export function openSegmentLog(options: SegmentLogOptions): OutboxStore & { stat
     dirty = true;
     if (options.syncIntervalMs === 0) sync();
     else syncTimer ??= setTimeout(sync, options.syncIntervalMs);
+  }
+
+  /**
+   * A whole round (batch and compaction) went to disk: only then is the trouble over, so a disk
+   * that takes a batch but not the copy after it is not logged as recovered and failing again.
+   */
+  function healthy(): void {
     if (!trouble) return;
     log.info({ dir, troubleS: Math.round((Date.now() - trouble.since) / 1000) }, "outbox: the disk accepts writes again");
     trouble = undefined;
@@ -181,7 +188,7 @@ export function openSegmentLog(options: SegmentLogOptions): OutboxStore & { stat
     if (deadSeqs.length > 0) lastDead = fresh;
     deadSeqs = [];
     accepted();
-    collect();
+    if (collect()) healthy();
   }
 
   function sync(): void {
@@ -212,18 +219,21 @@ export function openSegmentLog(options: SegmentLogOptions): OutboxStore & { stat
     activeBytes = 0;
   }
 
-  /** Deletes the oldest segments once nothing in them is pending any more (in order: see replay). */
-  function collect(): void {
+  /**
+   * Deletes the oldest segments once nothing in them is pending any more (in order: see replay).
+   * False when the disk refused a copy-forward (retried with the next round).
+   */
+  function collect(): boolean {
     while (segments.length > 1 && segments[0] !== active) {
       const oldest = segments[0]!;
-      if (oldest.live > COPY_FORWARD_MAX || (oldest.live > 0 && segments.length <= 2)) return;
+      if (oldest.live > COPY_FORWARD_MAX || (oldest.live > 0 && segments.length <= 2)) return true;
       if (oldest.live > 0) {
         const moved = [...where.values()].filter((w) => w.segment === oldest);
         try {
           append(moved.map((w) => encodeRecord({ k: "add", s: w.entry.seq, t: w.entry.acceptedAt, r: w.entry.reading })).join(""));
         } catch (error) {
           refused(error); // the old segment stays until the copy fits
-          return;
+          return false;
         }
         accepted();
         sync();
@@ -233,6 +243,7 @@ export function openSegmentLog(options: SegmentLogOptions): OutboxStore & { stat
       try { unlinkSync(oldest.file); } catch (error) { log.warn({ file: oldest.file, err: messageOf(error) }, "outbox: cannot delete an old segment"); }
       syncDir();
     }
+    return true;
   }
 
   return {

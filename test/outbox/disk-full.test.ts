@@ -105,7 +105,7 @@ describe.skipIf(process.getuid?.() !== 0)("outbox on a full disk (real tmpfs)", 
   it("compaction (segment roll, copy-forward) at ENOSPC never throws, and a restart finds exactly the unacknowledged readings", async () => {
     expect(mounted).toBe(true);
     const dir = join(mountPoint, "compaction");
-    const { log } = capture();
+    const { lines, log } = capture();
     const store = openSegmentLog({ dir, syncIntervalMs: 0, segmentBytes: 8 * 1024, retryMs: 20, log });
     const outbox = createOutbox({ name: "pubsub", maxReadings: 5000, store, log });
     const acked = new Set<string>();
@@ -156,7 +156,8 @@ describe.skipIf(process.getuid?.() !== 0)("outbox on a full disk (real tmpfs)", 
     const after = replayDir(dir);
     const recovered = after.entries.map((e) => e.entry.reading.id);
     console.log(JSON.stringify({ tmpfsBytes: SIZE, fillerBytes: filled, produced: n, acked: acked.size, pending: pending.size, recovered: recovered.length,
-      corrupt: after.corrupt, refused: store.stats().refused, cut: store.stats().cut, segments: readdirSync(dir).filter((f) => f.endsWith(".seg")).length }));
+      corrupt: after.corrupt, refused: store.stats().refused, cut: store.stats().cut, segments: readdirSync(dir).filter((f) => f.endsWith(".seg")).length,
+      troubleLogLines: lines.filter((l) => l.includes("the disk refuses writes")).length }));
     expect(after.corrupt).toBe(0);
     expect(new Set(recovered)).toEqual(pending);
     expect(recovered.filter((id) => acked.has(id))).toEqual([]);
