@@ -27,6 +27,7 @@ export interface SegmentLogOptions {
 /** Segments whose live readings are this few are copied forward so one stuck reading never pins the disk. */
 const COPY_FORWARD_MAX = 64;
 const RETRY_MAX_MS = 30_000;
+const TROUBLE_LOG_INTERVAL_MS = 60_000;
 
 /**
  * An append-only log of segment files written with node:fs: no native add-on, nothing to compile
@@ -77,7 +78,8 @@ export function openSegmentLog(options: SegmentLogOptions): OutboxStore & { stat
   let retryDelay = retryMs;
   let dirty = false;
   let closed = false;
-  let trouble: { error: string; since: number } | undefined;
+  let trouble: { error: string; since: number; logged: boolean } | undefined;
+  let troubleLoggedAt = Number.NEGATIVE_INFINITY;
   let syncs = 0;
   let writes = 0;
   let refusals = 0;
@@ -122,8 +124,13 @@ export function openSegmentLog(options: SegmentLogOptions): OutboxStore & { stat
 
   function refused(error: unknown): void {
     const code = (error as { code?: string }).code ?? "EIO";
-    if (!trouble || !trouble.error.startsWith(code)) {
-      trouble = { error: `${code}: ${messageOf(error)}`, since: Date.now() };
+    const now = Date.now();
+    if (!trouble || !trouble.error.startsWith(code)) trouble = { error: `${code}: ${messageOf(error)}`, since: trouble?.since ?? now, logged: false };
+    // A nearly full disk takes small batches and refuses bigger ones: logged once a minute at most
+    // (status and presence show every change); a lasting episode is logged at the first retry past that.
+    if (!trouble.logged && now - troubleLoggedAt > TROUBLE_LOG_INTERVAL_MS) {
+      trouble.logged = true;
+      troubleLoggedAt = now;
       log.error({ dir, err: messageOf(error), inMemory: unwritten.size }, "outbox: the disk refuses writes; readings stay in memory (up to outbox.maxReadings) and writing is retried");
     }
     if (retryTimer || closed) return;
@@ -152,7 +159,7 @@ export function openSegmentLog(options: SegmentLogOptions): OutboxStore & { stat
    */
   function healthy(): void {
     if (!trouble) return;
-    log.info({ dir, troubleS: Math.round((Date.now() - trouble.since) / 1000) }, "outbox: the disk accepts writes again");
+    if (trouble.logged) log.info({ dir, troubleS: Math.round((Date.now() - trouble.since) / 1000) }, "outbox: the disk accepts writes again");
     trouble = undefined;
     retryDelay = retryMs;
   }
