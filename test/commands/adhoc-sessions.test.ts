@@ -32,7 +32,8 @@ describe("ad-hoc session bounds (XEP-0050) against a flood of sessions", () => {
   it("a reader's many resources hold 4 sessions in all, and the admin's set still runs to the end", async () => {
     // 6 resources x 4 sessions each: before, 24 sessions of one reader filled the pool.
     const opened: ClientReply[] = [];
-    for (let round = 0; round < 4; round++) opened.push(...await Promise.all(bobs.map((b) => cmd(b, "read"))));
+    // One after the other (round-robin over the resources), so the order of creation is known.
+    for (let round = 0; round < 4; round++) for (const b of bobs) opened.push(await cmd(b, "read"));
     expect(opened.map((r) => r["status"])).toEqual(Array(24).fill("executing"));
     const carols = [];
     for (let i = 0; i < 4; i++) carols.push(await cmd(carol, "read"));
@@ -52,8 +53,14 @@ describe("ad-hoc session bounds (XEP-0050) against a flood of sessions", () => {
     const oldest = await cmd(bobs[0]!, "read", { action: "complete", sessionid: opened[0]!["sessionid"], form: { device: "greenhouse", channel: "lamp" } });
     expect(oldest["ok"]).toBe(false);
     expect(oldest.error).toMatchObject({ condition: "not-allowed", conditions: ["not-allowed", "session-expired"] });
-    const last = opened[23]!;
-    const newest = await cmd(bobs[5]!, "read", { action: "complete", sessionid: last["sessionid"], form: { device: "greenhouse", channel: "lamp" } });
-    expect(newest["status"]).toBe("completed");
+    // Of bob's 4, carol's third and fourth took the two oldest (bob held the most, then as many but
+    // older ones); alice's took carol's oldest. Bob's two newest are still there.
+    const complete = (i: number) => cmd(bobs[i % 6]!, "read", { action: "complete", sessionid: opened[i]!["sessionid"], form: { device: "greenhouse", channel: "lamp" } });
+    expect((await complete(21)).error).toMatchObject({ conditions: ["not-allowed", "session-expired"] });
+    expect((await complete(22))["status"]).toBe("completed");
+    expect((await complete(23))["status"]).toBe("completed");
+    const carolsFirst = await cmd(carol, "read", { action: "complete", sessionid: carols[0]!["sessionid"], form: { device: "greenhouse" } });
+    expect(carolsFirst.error).toMatchObject({ conditions: ["not-allowed", "session-expired"] });
+    expect((await cmd(carol, "read", { action: "complete", sessionid: carols[3]!["sessionid"], form: { device: "greenhouse" } }))["status"]).toBe("completed");
   }, 90_000);
 });
