@@ -45,7 +45,9 @@ export function takeDirLock(dir: string, log: Logger): DirLock {
   const held = !ours && (locked === "unavailable" ? previous !== undefined && provenAlive(previous) : !locked);
   if (held) {
     closeSync(fd);
-    const who = previous ? `process ${previous.pid}` : "another process";
+    // Read again: an agent that started at the same moment may have just written itself in.
+    const holder = readOwner(file) ?? previous;
+    const who = holder ? `process ${holder.pid}` : "another process";
     throw new IotError("CONFIG_INVALID", `outbox.path: ${dir} is in use by ${who} (another agent with the same outbox.path)`,
       { details: [`outbox.path: ${dir} is in use by ${who}; give each agent its own outbox.path`] });
   }
