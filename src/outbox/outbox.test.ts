@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -144,7 +144,9 @@ describe("outbox", () => {
     // --no-fork: the holder is one process, so killing it drops the lock.
     const holder = spawn("flock", ["--exclusive", "--no-fork", join(dir, "lock"), "sleep", "30"], { stdio: "ignore" });
     try {
-      await vi.waitFor(() => expect(() => durable(dir, 10)).toThrow(/in use by/), { timeout: 10_000, interval: 50 });
+      // Until the holder has it, an open here would take the lock itself.
+      await vi.waitFor(() => expect(spawnSync("flock", ["--nonblock", join(dir, "lock"), "true"]).status).toBe(1), { timeout: 10_000, interval: 50 });
+      expect(() => durable(dir, 10)).toThrow(/is in use by another process/);
     } finally {
       holder.kill("SIGKILL");
     }
