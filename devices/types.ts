@@ -9,6 +9,11 @@ export interface RawSample {
   /** Epoch seconds; the pipeline stamps the current time when absent. */
   readonly time?: number;
   readonly quality?: readonly QualityFlag[];
+  /**
+   * The SenML unit the driver knows for a channel it found at run time (a kernel sensor's channel
+   * type); the channel's configured unit wins.
+   */
+  readonly unit?: string;
 }
 
 export type DeviceState = "starting" | "ok" | "failing" | "stopped";

@@ -93,7 +93,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       channels.published.set(sample.channel, candidate);
       sequence = (sequence + 1) % 1_000_000;
       const reading: { -readonly [K in keyof Reading]: Reading[K] } = { device, channel: sample.channel, value: normalized.value, time: timeMs / 1000, id: `${timeMs.toString(36)}-${sequence.toString(36)}` };
-      if (config?.unit !== undefined) reading.unit = config.unit;
+      const unit = config?.unit ?? sample.unit;
+      if (unit !== undefined) reading.unit = unit;
       if (quality.length > 0) reading.quality = quality === normalized.quality || quality === sampleFlags ? [...quality] : quality;
       channels.latest.set(sample.channel, reading);
       accepted++;

@@ -1,0 +1,78 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { messageOf } from "../../src/errors.js";
+import type { RawSample } from "../types.js";
+import type { DeviceDriver, DriverContext } from "../types.js";
+import { channelName, createSysfsPoller, readNumber, readText, tidy, type SysfsScan } from "../sysfs/poller.js";
+import { convert, I2C_WIRING, listChannels, overlayHint, unitOf, type IioChannel } from "./channels.js";
+import type { IioDeviceConfig } from "./schema.js";
+
+export { iioDeviceSchema } from "./schema.js";
+
+/** `iio:device3` -> 3, so devices are searched in kernel order. */
+const indexOf = (entry: string): number => Number(/(\d+)$/.exec(entry)?.[1] ?? Number.MAX_SAFE_INTEGER);
+
+/** The first `iio:deviceN` under root whose `name` file says deviceName. */
+export async function findIioDevice(root: string, deviceName: string): Promise<string | undefined> {
+  const entries = (await readdir(root)).filter((e) => e.startsWith("iio:device")).sort((a, b) => indexOf(a) - indexOf(b));
+  for (const entry of entries) {
+    if ((await readText(join(root, entry, "name"))) === deviceName) return join(root, entry);
+  }
+  return undefined;
+}
+
+async function readChannel(dir: string, channel: IioChannel): Promise<number> {
+  const value = await readNumber(join(dir, channel.file));
+  if (channel.processed) return tidy(convert(channel.name, value, 1, 0, true));
+  const scale = channel.scaleFile ? await readNumber(join(dir, channel.scaleFile)) : 1;
+  const offset = channel.offsetFile ? await readNumber(join(dir, channel.offsetFile)) : 0;
+  return tidy(convert(channel.name, value, scale, offset));
+}
+
+/**
+ * Sensors the kernel's own drivers expose under /sys/bus/iio (BME280, BMP280, BH1750, ADS1115,
+ * HTU21, SI7020 through `dtoverlay=i2c-sensor,...`): no native add-on, no root, no I2C code here.
+ */
+export function createIioDevice(context: DriverContext, options: IioDeviceConfig): DeviceDriver {
+  const configured = Object.entries(options.channels).map(([channel, c]) => ({ channel, source: c.source ?? channel }));
+  const missing = (detail: string): string =>
+    `no IIO device named "${options.deviceName}" under ${options.root} (${detail}): add ${overlayHint(options.deviceName)}; ${I2C_WIRING}`;
+
+  const scan = async (): Promise<SysfsScan> => {
+    let dir: string | undefined;
+    try {
+      dir = await findIioDevice(options.root, options.deviceName);
+    } catch (error) {
+      return { missing: missing(messageOf(error)), samples: [], problems: [] };
+    }
+    if (dir === undefined) return { missing: missing("not found"), samples: [], problems: [] };
+    let files: string[];
+    try {
+      files = await readdir(dir);
+    } catch (error) {
+      return { missing: missing(messageOf(error)), samples: [], problems: [] };
+    }
+    const available = new Map(listChannels(files).map((c) => [c.name, c]));
+    const wanted = configured.length > 0 ? configured : [...available.keys()].map((name) => ({ channel: channelName(name), source: name }));
+    const samples: RawSample[] = [];
+    const problems: string[] = [];
+    for (const { channel, source } of wanted) {
+      const iio = available.get(source);
+      if (!iio) {
+        problems.push(`${options.deviceName} has no channel ${source} (has: ${[...available.keys()].join(", ") || "none"})`);
+        continue;
+      }
+      try {
+        const value = await readChannel(dir, iio);
+        const unit = unitOf(source)?.unit;
+        samples.push({ channel, value, time: Date.now() / 1000, ...(unit !== undefined ? { unit } : {}) });
+      } catch (error) {
+        problems.push(`cannot read ${options.deviceName} ${source}: ${messageOf(error)}; check the ${I2C_WIRING}`);
+      }
+    }
+    if (wanted.length === 0) problems.push(`${options.deviceName} at ${dir} has no readable in_*_input or in_*_raw channel`);
+    return { samples, problems };
+  };
+
+  return createSysfsPoller(context, { id: options.id, intervalMs: options.intervalMs, what: "a kernel sensor", scan });
+}

@@ -1,0 +1,111 @@
+import { readFile } from "node:fs/promises";
+import { IotError, messageOf } from "../../src/errors.js";
+import type { DeviceDriver, DriverContext, RawSample } from "../types.js";
+
+/** What one poll of a kernel sensor found. */
+export interface SysfsScan {
+  /** Set when the device itself is absent: the reason names what to add (a dtoverlay line). */
+  readonly missing?: string;
+  readonly samples: readonly RawSample[];
+  /** Channels that exist but could not be read (EIO from a sensor that stopped answering on I2C). */
+  readonly problems: readonly string[];
+}
+
+export interface SysfsPollerOptions {
+  readonly id: string;
+  readonly intervalMs: number;
+  /** What the sensor measures, for the NOT_WRITABLE error ("a kernel sensor"). */
+  readonly what: string;
+  readonly scan: () => Promise<SysfsScan>;
+}
+
+/**
+ * The shared poll loop of the kernel-sensor drivers (iio, hwmon, thermal): read every interval,
+ * never two polls at once (a slow I2C read counts an overrun instead of piling up), failing with
+ * the scan's reason while the device is missing or a channel cannot be read, ok again by itself.
+ */
+export function createSysfsPoller(context: DriverContext, options: SysfsPollerOptions): DeviceDriver {
+  const counters = { polls: 0, reads: 0, readErrors: 0, missing: 0, overruns: 0 };
+  let timer: NodeJS.Timeout | undefined;
+  let polling = false;
+  let stopped = true;
+
+  const poll = async (): Promise<void> => {
+    if (polling) {
+      counters.overruns++;
+      return;
+    }
+    polling = true;
+    try {
+      counters.polls++;
+      let scan: SysfsScan;
+      try {
+        scan = await options.scan();
+      } catch (error) {
+        scan = { samples: [], problems: [messageOf(error)] };
+      }
+      if (stopped) return;
+      for (const sample of scan.samples) context.emit(sample);
+      counters.reads += scan.samples.length;
+      counters.readErrors += scan.problems.length;
+      if (scan.missing !== undefined) {
+        counters.missing++;
+        context.setHealth({ state: "failing", reason: scan.missing });
+      } else if (scan.problems.length > 0) {
+        context.setHealth({ state: "failing", reason: scan.problems.join("; ") });
+      } else {
+        context.setHealth({ state: "ok" });
+      }
+    } finally {
+      polling = false;
+    }
+  };
+
+  return {
+    async start() {
+      stopped = false;
+      context.setHealth({ state: "starting" });
+      void poll();
+      timer = setInterval(() => void poll(), options.intervalMs);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      context.setHealth({ state: "stopped" });
+    },
+    writableChannels: () => [],
+    async write(channel) {
+      throw new IotError("NOT_WRITABLE", `${options.id}/${channel} is ${options.what} and cannot be set`);
+    },
+    stats: () => ({ ...counters }),
+  };
+}
+
+/** A sysfs attribute holding one number (sysfs prints integers or fixed-point decimals). */
+export async function readNumber(path: string): Promise<number> {
+  const text = (await readFile(path, "utf8")).trim();
+  const value = Number(text);
+  if (text === "" || !Number.isFinite(value)) throw new Error(`${path} holds ${JSON.stringify(text.slice(0, 40))}, not a number`);
+  return value;
+}
+
+/** A sysfs text attribute (`name`, `type`), trimmed; undefined when it cannot be read. */
+export async function readText(path: string): Promise<string | undefined> {
+  try {
+    return (await readFile(path, "utf8")).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Scaled values like 1234 x 0.125 / 1000 pick up binary noise (0.15425000000000003). */
+export function tidy(value: number): number {
+  return Number(value.toPrecision(12));
+}
+
+/** A channel name for the config and topics: sysfs names may hold characters identifiers may not. */
+export function channelName(text: string): string {
+  const cleaned = text.replace(/[^A-Za-z0-9_.-]/g, "_");
+  return /^[A-Za-z0-9]/.test(cleaned) ? cleaned : `c${cleaned}`;
+}
