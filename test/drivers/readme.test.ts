@@ -15,7 +15,7 @@ describe("docs/drivers.md", () => {
       expect(result.success ? [] : formatIssues(result.error.issues), block).toEqual([]);
       return result.success ? result.data.driver : "";
     });
-    expect(new Set(drivers)).toEqual(new Set(["serial", "nmea", "gpio", "ds18b20"]));
+    expect(new Set(drivers)).toEqual(new Set(["serial", "nmea", "gpio", "ds18b20", "iio", "hwmon", "thermal"]));
   });
 });
 
@@ -25,6 +25,6 @@ describe("devices/examples/pi.config.json", () => {
     // The password file exists only on a Pi: the environment variable stands in for it here.
     delete raw.xmpp["passwordFile"];
     const { config } = parseConfig(raw, { XMPP_IOT_PASSWORD: "test" });
-    expect(new Set(config.devices.map((d) => d.driver))).toEqual(new Set(["serial", "nmea", "gpio", "ds18b20"]));
+    expect(new Set(config.devices.map((d) => d.driver))).toEqual(new Set(["serial", "nmea", "gpio", "ds18b20", "iio", "hwmon", "thermal"]));
   });
 });
