@@ -33,6 +33,12 @@ export const channelShape = {
   validMin: z.number().finite().optional(),
   validMax: z.number().finite().optional(),
   writable: z.boolean().optional(),
+  /** Display name (Home Assistant entity name); defaults to the channel id. */
+  name: z.string().min(1).max(100).optional(),
+  /** Home Assistant device class; checked against the channel's type in src/config/schema.ts. */
+  deviceClass: z.string().regex(/^[a-z][a-z0-9_]*$/, "a Home Assistant device class like temperature, pm25, door").optional(),
+  /** Material Design icon for Home Assistant, e.g. mdi:thermometer. */
+  icon: z.string().regex(/^mdi:[a-z0-9-]+$/, "an icon like mdi:thermometer").optional(),
 } as const;
 
 export const channelSchema = z.strictObject(channelShape);
@@ -52,4 +58,6 @@ export const deviceShape = {
    * channels named in `channels`.
    */
   maxUnnamedChannels: z.number().int().min(0).max(10_000).default(DEFAULT_MAX_UNNAMED_CHANNELS),
+  /** The device's own web page, linked from Home Assistant's device page (http, https or homeassistant://). */
+  configurationUrl: z.string().regex(/^(https?|homeassistant):\/\/\S+$/, "an URL like http://192.168.1.20/ or homeassistant://config/...").optional(),
 } as const;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { deviceSchema } from "../../devices/index.js";
 import { identifierSchema } from "./channel.js";
 import { alertRuleSchema, parseCondition } from "../alerts/rules.js";
+import { deviceClassProblem } from "../mqtt/ha-classes.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -87,6 +88,8 @@ const mqttSchema = z
       .strictObject({
         enabled: z.boolean().default(true),
         discoveryPrefix: z.string().min(1).regex(/^[^+#]+$/, "a topic without '+' or '#'").default("homeassistant"),
+        /** Linked from every device without its own `configurationUrl` (e.g. where the dashboard is served). */
+        configurationUrl: z.string().regex(/^(https?|homeassistant):\/\/\S+$/, "an URL like http://pi.local:8080/").optional(),
       })
       .optional(),
   })
@@ -168,6 +171,10 @@ export const configSchema = z
     config.devices.forEach((device, index) => {
       if (seen.has(device.id)) ctx.addIssue({ code: "custom", path: ["devices", index, "id"], message: `duplicate device id "${device.id}"` });
       seen.add(device.id);
+      for (const [name, channel] of Object.entries(device.channels ?? {})) {
+        const problem = channel.deviceClass === undefined ? undefined : deviceClassProblem(channel.deviceClass, channel);
+        if (problem) ctx.addIssue({ code: "custom", path: ["devices", index, "channels", name, "deviceClass"], message: problem });
+      }
       if (device.driver === "mqtt" && config.mqtt === undefined) {
         ctx.addIssue({ code: "custom", path: ["devices", index, "driver"], message: "the mqtt driver needs the top-level mqtt section (the broker to subscribe to)" });
       }

@@ -11,6 +11,7 @@ import { createMqttControl } from "./control.js";
 import { createDiscovery, type Discovery } from "./discovery.js";
 import { mqttClientOptions, topicPrefixOf } from "./options.js";
 import { createMqttReadingSink } from "./readings-sink.js";
+import { AGENT_VERSION } from "../version.js";
 
 /** Created before the device manager so the `mqtt` gateway driver can share the connection. */
 export function createMqttClientFromConfig(config: Config, mqtt: MqttConfig, log: Logger): MqttClientHandle {
@@ -35,6 +36,7 @@ export function createMqttBridge(deps: MqttBridgeDeps, config: Config, mqtt: Mqt
   const { client, log } = deps;
   const topicPrefix = topicPrefixOf(config, mqtt);
   const channelsById = new Map(config.devices.map((d) => [d.id, d.channels ?? {}]));
+  const urlsById = new Map(config.devices.flatMap((d) => (d.configurationUrl !== undefined ? [[d.id, d.configurationUrl] as const] : [])));
   const discovery: Discovery | undefined = mqtt.homeAssistant?.enabled === true
     ? createDiscovery({ client, devices: deps.devices, latest: deps.pipeline.latest, log: log.child({ mqtt: "discovery" }) }, {
       discoveryPrefix: mqtt.homeAssistant.discoveryPrefix,
@@ -44,6 +46,9 @@ export function createMqttBridge(deps: MqttBridgeDeps, config: Config, mqtt: Mqt
       readOnly: mqtt.readOnly,
       qos: mqtt.qos,
       channels: (device) => channelsById.get(device),
+      deviceUrl: (device) => urlsById.get(device),
+      ...(mqtt.homeAssistant.configurationUrl !== undefined ? { configurationUrl: mqtt.homeAssistant.configurationUrl } : {}),
+      ...(AGENT_VERSION !== undefined ? { version: AGENT_VERSION } : {}),
     })
     : undefined;
   // Durable under <outbox.path>/mqtt when the outbox section is configured, else in memory (mqtt.maxPending).

@@ -20,6 +20,8 @@ describe("MQTT bridge on a real Mosquitto and Prosody", () => {
     // Left over from an earlier configuration: a device that no longer exists.
     const stale = await observe(broker.url, []);
     await stale.publish(`homeassistant/sensor/${NODE_ID}/gone_temperature/config`, JSON.stringify({ name: "temperature", state_topic: `${PREFIX}/gone/temperature` }), true);
+    await stale.publish(`${PREFIX}/gone/temperature`, JSON.stringify([{ bn: "agent@localhost/gone/", n: "temperature", u: "Cel", v: 20, t: 1 }]), true);
+    await stale.publish(`${PREFIX}/gone/availability`, "offline", true);
     await stale.close();
     watcher = await observe(broker.url, [`${PREFIX}/#`, "homeassistant/#", "cmnd/#"]);
     bed = await startTestBed({
@@ -148,7 +150,7 @@ describe("MQTT bridge on a real Mosquitto and Prosody", () => {
         { topic: `${PREFIX}/g/availability`, payload_available: "online", payload_not_available: "offline" },
       ],
       availability_mode: "all",
-      device: { identifiers: ["xmpp-iot_testpi_g"], name: "g", manufacturer: "xmpp-iot" },
+      device: { identifiers: ["xmpp-iot_testpi_g"], name: "g", manufacturer: "xmpp-iot", sw_version: expect.stringMatching(/^\d+\.\d+\.\d+/) },
     });
     expect(config).not.toHaveProperty("command_topic");
     const lamp = JSON.parse((await watcher.waitFor((m) => m.topic === `homeassistant/switch/${NODE_ID}/g_lamp/config`, 10_000, "lamp switch")).text);
@@ -159,9 +161,13 @@ describe("MQTT bridge on a real Mosquitto and Prosody", () => {
     expect(power).toMatchObject({ command_topic: `${PREFIX}/plug/power/set`, device: { model: "mqtt device" } });
   });
 
-  it("removes a stale entity with an empty retained config", async () => {
+  it("removes a removed device's entity with an empty retained config, and its retained state and availability", async () => {
     await watcher.waitFor((m) => m.topic === `homeassistant/sensor/${NODE_ID}/gone_temperature/config` && m.text === "", 10_000, "stale entity cleared");
+    await watcher.waitFor((m) => m.topic === `${PREFIX}/gone/temperature` && m.text === "", 10_000, "stale state cleared");
+    await watcher.waitFor((m) => m.topic === `${PREFIX}/gone/availability` && m.text === "", 10_000, "stale availability cleared");
     expect(mosquittoSubRetained(broker.port, `homeassistant/sensor/${NODE_ID}/gone_temperature/config`, 1)).toBeUndefined();
+    expect(mosquittoSubRetained(broker.port, `${PREFIX}/gone/temperature`, 1)).toBeUndefined();
+    expect(mosquittoSubRetained(broker.port, `${PREFIX}/gone/availability`, 1)).toBeUndefined();
     // Current entities are untouched.
     expect(mosquittoSubRetained(broker.port, `homeassistant/sensor/${NODE_ID}/g_temperature/config`)).toMatch(/unique_id/);
   });
