@@ -102,14 +102,17 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
   const muc = createMuc({ connection, acl, registry: commands, log: log.child({ part: "muc" }) }, { ...config.chat, rooms, nick: config.chat.nick ?? config.name });
   parts.push(adhoc, chat, muc);
   parts.push(createHeapGovernor({ log: log.child({ part: "memory" }) }, { slackBytes: (config.memory.heapSlackMb ?? defaultHeapSlackMb(process.execArgv)) * 1048576 }));
+  let mqttAlerts: ReturnType<typeof createMqttBridge>["alerts"] | undefined;
   if (mqttClient && config.mqtt) {
     const mqtt = createMqttBridge({ client: mqttClient, devices, pipeline, registry: commands, agentBareJid: connection.bareJid, log: log.child({ part: "mqtt" }) }, config, config.mqtt);
     sinks.push(mqtt.sink);
     parts.push(mqtt);
+    mqttAlerts = mqtt.alerts;
   }
   if (config.alerts.length > 0) {
-    sinks.push(createAlertEngine({ rules: config.alerts, log: log.child({ part: "alerts" }),
-      delivery: { toJid: (jid, body) => chat.send(jid, body), toRoom: (room, body) => muc.send(room, body), online: () => connection.isOnline() } }));
+    sinks.push(createAlertEngine({ rules: config.alerts, log: log.child({ part: "alerts" }), devices,
+      delivery: { toJid: (jid, body) => chat.send(jid, body), toRoom: (room, body) => muc.send(room, body), online: () => connection.isOnline(),
+        ...(mqttAlerts ? { mqtt: mqttAlerts } : {}) } }));
   }
 
   const controller = new AbortController();

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { z } from "zod";
 import { deviceSchema } from "../../devices/index.js";
 import { identifierSchema } from "./channel.js";
-import { alertRuleSchema, parseCondition } from "../alerts/rules.js";
+import { alertRuleSchema, parseRule, ruleDevice } from "../alerts/rules.js";
 import { deviceClassProblem } from "../mqtt/ha-classes.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -185,9 +185,18 @@ export const configSchema = z
       }
     });
     config.alerts.forEach((rule, index) => {
-      const parsed = parseCondition(rule.when);
-      if (parsed.ok && !seen.has(parsed.condition.device)) {
-        ctx.addIssue({ code: "custom", path: ["alerts", index, "when"], message: `no device "${parsed.condition.device}" in devices (have: ${[...seen].join(", ") || "none"})` });
+      const parsed = parseRule(rule.when);
+      const device = parsed.ok ? ruleDevice(parsed) : undefined;
+      if (device !== undefined && device !== "*" && !seen.has(device)) {
+        ctx.addIssue({ code: "custom", path: ["alerts", index, "when"], message: `no device "${device}" in devices (have: ${[...seen].join(", ") || "none"})` });
+      }
+      // A deadband suppresses a steady value: without a heartbeat shorter than the silence the
+      // alert would fire on a sensor that is fine.
+      if (parsed.ok && parsed.kind === "stale") {
+        const channel = config.devices.find((d) => d.id === parsed.device)?.channels?.[parsed.channel];
+        if (channel?.deadband !== undefined && !(channel.maxIntervalMs !== undefined && channel.maxIntervalMs < parsed.afterMs)) {
+          ctx.addIssue({ code: "custom", path: ["alerts", index, "when"], message: `${parsed.device}/${parsed.channel} has a deadband, so a steady value is not republished: give it maxIntervalMs below ${parsed.afterMs} ms` });
+        }
       }
     });
     if (config.xmpp.tls === "off") {

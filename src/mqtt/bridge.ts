@@ -11,6 +11,7 @@ import { createMqttControl } from "./control.js";
 import { createDiscovery, type Discovery } from "./discovery.js";
 import { mqttClientOptions, topicPrefixOf } from "./options.js";
 import { createMqttReadingSink } from "./readings-sink.js";
+import { createMqttAlerts } from "./alerts.js";
 import { AGENT_VERSION } from "../version.js";
 
 /** Created before the device manager so the `mqtt` gateway driver can share the connection. */
@@ -57,12 +58,15 @@ export function createMqttBridge(deps: MqttBridgeDeps, config: Config, mqtt: Mqt
     topicPrefix, agentBareJid: deps.agentBareJid, qos: mqtt.qos, retain: mqtt.retain, maxPending: mqtt.maxPending,
   });
   const availability = createAvailability({ client, devices: deps.devices, log }, { topicPrefix, qos: mqtt.qos });
+  const alerts = createMqttAlerts({ client, log: log.child({ mqtt: "alerts" }) }, { topicPrefix, qos: mqtt.qos });
   const control = createMqttControl({ client, registry: deps.registry, log }, { topicPrefix, readOnly: mqtt.readOnly, qos: mqtt.qos });
 
   return {
     name: "mqtt",
     sink,
     topicPrefix,
+    /** Alert events for src/alerts (delivered on `<prefix>/alerts`). */
+    alerts,
     stats: () => ({ client: client.stats(), control: control.stats(), ...(discovery ? { discovery: discovery.status() } : {}) }),
     async start(signal: AbortSignal): Promise<void> {
       // Subscriptions first: the client sends them with its CONNECT session.
