@@ -98,6 +98,21 @@ export function memoryOf(pid: number): { rssMiB: number; peakMiB: number } | und
   }
 }
 
+/**
+ * RSS of an idle emulated node started with the same flags: what emulation itself costs, so the
+ * agent's figure can be read against it (qemu's translation cache and the guest's Node).
+ */
+export async function idleNodeMemory(qemu: string, sysroot: string, node: string, flags: readonly string[]): Promise<{ rssMiB: number; peakMiB: number } | undefined> {
+  const child = spawn(qemu, ["-L", sysroot, node, ...flags, "-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+  try {
+    // Long enough for the emulated start-up to finish even on a loaded machine.
+    await sleep(8000);
+    return child.pid !== undefined ? memoryOf(child.pid) : undefined;
+  } finally {
+    child.kill("SIGKILL");
+  }
+}
+
 /** One-shot command under the emulator, for probes (process.arch, the serialport prebuild path). */
 export function emulate(qemu: string, sysroot: string, node: string, script: string): { status: number | null; out: string } {
   const result = spawnSync(qemu, ["-L", sysroot, node, "-e", script], { encoding: "utf8", timeout: 300_000 });

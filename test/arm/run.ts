@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
-import { emulate, memoryOf, spawnLines, startPty, type LineProcess } from "./agent-run.js";
+import { emulate, idleNodeMemory, memoryOf, spawnLines, startPty, type LineProcess } from "./agent-run.js";
 import { buildBundle, installBundle, rootedConfig } from "./install.js";
 import { armNode, cacheDir, missingTools, TARGETS, type ArmTarget } from "./targets.js";
 
@@ -80,7 +80,10 @@ async function runTarget(target: ArmTarget, prosody: ProsodyServer, tarball: str
     const bindings = join(root, "opt/xmpp-iot/node_modules/@serialport/bindings-cpp");
     const prebuild = emulate(target.qemu, target.sysroot, join(root, node),
       `console.log(require(${JSON.stringify(join(root, "opt/xmpp-iot/node_modules/node-gyp-build"))}).path(${JSON.stringify(bindings)}).split("/prebuilds/")[1])`);
-    const memoryText = memory ? `RSS ${memory.rssMiB.toFixed(0)} MiB (peak ${memory.peakMiB.toFixed(0)} MiB) of the emulator process` : "memory not readable";
+    const idle = await idleNodeMemory(target.qemu, target.sysroot, join(root, node), args.filter((a) => a.startsWith("--") && !a.startsWith("--config")));
+    const memoryText = memory
+      ? `RSS ${memory.rssMiB.toFixed(0)} MiB (peak ${memory.peakMiB.toFixed(0)} MiB) of the emulator process${idle ? `, an idle emulated node with the same flags ${idle.rssMiB.toFixed(0)} MiB` : ""}`
+      : "memory not readable";
     return {
       target, ok: true,
       summary: `start-up ${startupS.toFixed(1)} s to "agent started", ${firstS.toFixed(1)} s to both nodes published; ${memoryText}; serial ${serial["v"]} Cel via prebuild ${prebuild.out}, simulated ${simulated["v"]} % received by slixmpp`,
