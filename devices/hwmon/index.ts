@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { messageOf } from "../../src/errors.js";
 import type { DeviceDriver, DriverContext, RawSample } from "../types.js";
 import { I2C_WIRING, overlayHint } from "../iio/channels.js";
-import { createSysfsPoller, readNumber, readText, tidy, type SysfsScan } from "../sysfs/poller.js";
+import { atI2cAddress, createSysfsPoller, readNumber, readText, tidy, type SysfsScan } from "../sysfs/poller.js";
 import { listHwmonChannels } from "./channels.js";
 import type { HwmonDeviceConfig } from "./schema.js";
 
@@ -12,10 +12,11 @@ export { hwmonDeviceSchema } from "./schema.js";
 const indexOf = (entry: string): number => Number(/(\d+)$/.exec(entry)?.[1] ?? Number.MAX_SAFE_INTEGER);
 
 /** The hwmonN whose `name` says deviceName, and the directory its attributes are in. */
-async function findHwmon(root: string, deviceName: string): Promise<{ dir: string; files: string[] } | undefined> {
+async function findHwmon(root: string, deviceName: string, address: number | undefined): Promise<{ dir: string; files: string[] } | undefined> {
   const entries = (await readdir(root)).filter((e) => e.startsWith("hwmon")).sort((a, b) => indexOf(a) - indexOf(b));
   for (const entry of entries) {
     const base = join(root, entry);
+    if (!(await atI2cAddress(base, address))) continue;
     // Older drivers keep name and attributes in the device/ subdirectory (sysfs-interface.rst).
     for (const dir of [base, join(base, "device")]) {
       if ((await readText(join(dir, "name"))) !== deviceName) continue;
@@ -37,7 +38,7 @@ export function createHwmonDevice(context: DriverContext, options: HwmonDeviceCo
   const scan = async (): Promise<SysfsScan> => {
     let found: { dir: string; files: string[] } | undefined;
     try {
-      found = await findHwmon(options.root, options.deviceName);
+      found = await findHwmon(options.root, options.deviceName, options.address);
     } catch (error) {
       return { missing: missing(messageOf(error)), samples: [], problems: [] };
     }

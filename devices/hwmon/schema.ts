@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { channelShape, deviceShape, identifierSchema } from "../../src/config/channel.js";
+import { i2cAddressSchema } from "../sysfs/poller.js";
 import { hwmonUnit } from "./channels.js";
 
 const hwmonName = z.string().regex(/^(temp|in|curr|power|energy|humidity|fan)\d+$/, "a hwmon sensor like temp1, humidity1, in0 (the file name without _input)");
@@ -16,6 +17,8 @@ export const hwmonDeviceSchema = z
     driver: z.literal("hwmon"),
     /** The chip's `name` file (sht3x, cpu_thermal, lm75): N in hwmonN changes between boots. */
     deviceName: z.string().min(1).max(64).regex(/^[^/\s]+$/, "the chip name, e.g. sht3x (cat /sys/class/hwmon/*/name)"),
+    /** Only the chip at this I2C address (two SHT31 at 0x44 and 0x45). */
+    address: i2cAddressSchema.optional(),
     root: z.string().min(1).default("/sys/class/hwmon"),
     intervalMs: z.number().int().min(100).max(86_400_000).default(5000),
     /** Empty: every `*_input` sensor is published under its hwmon name (temp1, humidity1). */

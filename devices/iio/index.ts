@@ -1,9 +1,8 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { messageOf } from "../../src/errors.js";
-import type { RawSample } from "../types.js";
-import type { DeviceDriver, DriverContext } from "../types.js";
-import { channelName, createSysfsPoller, readNumber, readText, tidy, type SysfsScan } from "../sysfs/poller.js";
+import type { DeviceDriver, DriverContext, RawSample } from "../types.js";
+import { atI2cAddress, channelName, createSysfsPoller, readNumber, readText, tidy, type SysfsScan } from "../sysfs/poller.js";
 import { convert, I2C_WIRING, listChannels, overlayHint, unitOf, type IioChannel } from "./channels.js";
 import type { IioDeviceConfig } from "./schema.js";
 
@@ -12,11 +11,12 @@ export { iioDeviceSchema } from "./schema.js";
 /** `iio:device3` -> 3, so devices are searched in kernel order. */
 const indexOf = (entry: string): number => Number(/(\d+)$/.exec(entry)?.[1] ?? Number.MAX_SAFE_INTEGER);
 
-/** The first `iio:deviceN` under root whose `name` file says deviceName. */
-export async function findIioDevice(root: string, deviceName: string): Promise<string | undefined> {
+/** The first `iio:deviceN` under root whose `name` file says deviceName (at `address` when given). */
+export async function findIioDevice(root: string, deviceName: string, address?: number): Promise<string | undefined> {
   const entries = (await readdir(root)).filter((e) => e.startsWith("iio:device")).sort((a, b) => indexOf(a) - indexOf(b));
   for (const entry of entries) {
-    if ((await readText(join(root, entry, "name"))) === deviceName) return join(root, entry);
+    const dir = join(root, entry);
+    if ((await readText(join(dir, "name"))) === deviceName && (await atI2cAddress(dir, address))) return dir;
   }
   return undefined;
 }
@@ -35,13 +35,14 @@ async function readChannel(dir: string, channel: IioChannel): Promise<number> {
  */
 export function createIioDevice(context: DriverContext, options: IioDeviceConfig): DeviceDriver {
   const configured = Object.entries(options.channels).map(([channel, c]) => ({ channel, source: c.source ?? channel }));
+  const at = options.address !== undefined ? ` at 0x${options.address.toString(16)}` : "";
   const missing = (detail: string): string =>
-    `no IIO device named "${options.deviceName}" under ${options.root} (${detail}): add ${overlayHint(options.deviceName)}; ${I2C_WIRING}`;
+    `no IIO device named "${options.deviceName}"${at} under ${options.root} (${detail}): add ${overlayHint(options.deviceName)}; ${I2C_WIRING}`;
 
   const scan = async (): Promise<SysfsScan> => {
     let dir: string | undefined;
     try {
-      dir = await findIioDevice(options.root, options.deviceName);
+      dir = await findIioDevice(options.root, options.deviceName, options.address);
     } catch (error) {
       return { missing: missing(messageOf(error)), samples: [], problems: [] };
     }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { channelShape, deviceShape, identifierSchema } from "../../src/config/channel.js";
+import { i2cAddressSchema } from "../sysfs/poller.js";
 import { unitOf } from "./channels.js";
 
 const iioName = z.string().regex(/^[a-z][a-z0-9_-]*$/, "an IIO channel name like temp, humidityrelative, voltage0 (the file name without in_ and _input/_raw)");
@@ -16,6 +17,8 @@ export const iioDeviceSchema = z
     driver: z.literal("iio"),
     /** The device's `name` file (bme280, bh1750, ads1115): N in iio:deviceN changes between boots. */
     deviceName: z.string().min(1).max(64).regex(/^[^/\s]+$/, "the kernel driver's device name, e.g. bme280 (cat /sys/bus/iio/devices/*/name)"),
+    /** Only the chip at this I2C address (two BME280 at 0x76 and 0x77). */
+    address: i2cAddressSchema.optional(),
     /** Where the kernel exposes IIO devices; a temp dir in tests. */
     root: z.string().min(1).default("/sys/bus/iio/devices"),
     intervalMs: z.number().int().min(100).max(86_400_000).default(5000),

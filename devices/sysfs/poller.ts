@@ -1,4 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { readFile, readlink } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
 import { IotError, messageOf } from "../../src/errors.js";
 import type { DeviceDriver, DriverContext, RawSample } from "../types.js";
 
@@ -109,3 +111,25 @@ export function channelName(text: string): string {
   const cleaned = text.replace(/[^A-Za-z0-9_.-]/g, "_");
   return /^[A-Za-z0-9]/.test(cleaned) ? cleaned : `c${cleaned}`;
 }
+
+/**
+ * Whether a sysfs device sits at this I2C address: its `device` link points at the I2C client,
+ * named `<bus>-<address as 4 hex digits>` by the kernel (e.g. `1-0076`). Two chips of one kind
+ * (a BME280 at 0x76 and one at 0x77) differ only here.
+ */
+export async function atI2cAddress(dir: string, address: number | undefined): Promise<boolean> {
+  if (address === undefined) return true;
+  try {
+    const target = await readlink(join(dir, "device"));
+    return target.split("/").pop()?.toLowerCase().endsWith(`-${address.toString(16).padStart(4, "0")}`) === true;
+  } catch {
+    return false;
+  }
+}
+
+/** `address` in config: 0x76 as a number or the string "0x76" (how datasheets and i2cdetect write it). */
+export const i2cAddressSchema = z.union([
+  z.number().int().min(0x03).max(0x77),
+  z.string().regex(/^0x[0-7][0-9a-fA-F]$/, 'an I2C address like "0x76" (i2cdetect -y 1)').transform((s) => Number.parseInt(s, 16))
+    .refine((n) => n >= 0x03 && n <= 0x77, { message: "7-bit I2C addresses run from 0x03 to 0x77" }),
+]);

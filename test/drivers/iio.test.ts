@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -60,6 +60,32 @@ describe("iio driver on a fake /sys/bus/iio/devices tree", () => {
     }
   });
 
+  it("two chips of one kind: `address` picks the one whose device link names that I2C client", async () => {
+    root = mkdtempSync(join(tmpdir(), "xmpp-iot-iio-"));
+    // As in sysfs: iio:deviceN/device -> ../../../devices/platform/soc/fe804000.i2c/i2c-1/1-0077
+    device("iio:device0", { ...bme280, in_temp_input: "30000\n" });
+    symlinkSync("../../../devices/platform/soc/fe804000.i2c/i2c-1/1-0077", join(root, "iio:device0", "device"));
+    device("iio:device1", bme280);
+    symlinkSync("../../../devices/platform/soc/fe804000.i2c/i2c-1/1-0076", join(root, "iio:device1", "device"));
+    run = runDevice({ id: "inside", driver: "iio", deviceName: "bme280", address: "0x76", root, intervalMs: 100, channels: { temp: {} } });
+    await run.start();
+    const inside = run;
+    await eventually(() => inside.readings.length >= 1, "reading of the chip at 0x76");
+    expect(inside.values()[0]).toEqual({ channel: "temp", value: 21.5, unit: "Cel" });
+    await inside.stop();
+    run = runDevice({ id: "outside", driver: "iio", deviceName: "bme280", address: 0x77, root, intervalMs: 100, channels: { temp: {} } });
+    await run.start();
+    const outside = run;
+    await eventually(() => outside.readings.length >= 1, "reading of the chip at 0x77");
+    expect(outside.values()[0]).toEqual({ channel: "temp", value: 30, unit: "Cel" });
+    await outside.stop();
+    run = runDevice({ id: "none", driver: "iio", deviceName: "bme280", address: "0x48", root, intervalMs: 100 });
+    await run.start();
+    const none = run;
+    await eventually(() => none.lastHealth()?.state === "failing", "no chip at 0x48");
+    expect(none.lastHealth()?.reason).toMatch(/no IIO device named "bme280" at 0x48 /);
+  });
+
   it("a missing device fails with the dtoverlay line, comes back when it appears, fails again when it disappears", async () => {
     root = mkdtempSync(join(tmpdir(), "xmpp-iot-iio-"));
     run = runDevice({ id: "air", driver: "iio", deviceName: "bme280", root, intervalMs: 100 });
@@ -105,6 +131,10 @@ describe("iio driver on a fake /sys/bus/iio/devices tree", () => {
     expect(parsed.channels?.["temperature"]).toEqual({ unit: "Cel", source: "temp", precision: 1 });
     const bad = deviceSchema.safeParse({ id: "air", driver: "iio", deviceName: "bme280", channels: { Temperature: {} } });
     expect(bad.success ? [] : bad.error.issues.map((i) => i.path.join("."))).toEqual(["channels.Temperature.source"]);
+    for (const address of ["0x78", 0x80, "76"]) {
+      const badAddress = deviceSchema.safeParse({ id: "air", driver: "iio", deviceName: "bme280", address });
+      expect(badAddress.success ? [] : badAddress.error.issues.map((i) => i.path.join(".")), String(address)).toEqual(["address"]);
+    }
     const noName = deviceSchema.safeParse({ id: "air", driver: "iio" });
     expect(noName.success ? [] : noName.error.issues.map((i) => i.path.join("."))).toEqual(["deviceName"]);
   });
