@@ -103,10 +103,17 @@ export function memoryOf(pid: number): { rssMiB: number; peakMiB: number } | und
  * agent's figure can be read against it (qemu's translation cache and the guest's Node).
  */
 export async function idleNodeMemory(qemu: string, sysroot: string, node: string, flags: readonly string[]): Promise<{ rssMiB: number; peakMiB: number } | undefined> {
-  const child = spawn(qemu, ["-L", sysroot, node, ...flags, "-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+  const child = spawn(qemu, ["-L", sysroot, node, ...flags, "-e", "console.log('up'); setTimeout(() => {}, 120000)"], { stdio: ["ignore", "pipe", "ignore"] });
   try {
-    // Long enough for the emulated start-up to finish even on a loaded machine.
-    await sleep(8000);
+    // Measured once its script runs (start-up under emulation is slow and varies with load), plus
+    // a second for the start-up garbage to settle.
+    const up = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 120_000);
+      child.stdout!.once("data", () => { clearTimeout(timer); resolve(true); });
+      child.once("exit", () => { clearTimeout(timer); resolve(false); });
+    });
+    if (!up) return undefined;
+    await sleep(1000);
     return child.pid !== undefined ? memoryOf(child.pid) : undefined;
   } finally {
     child.kill("SIGKILL");
