@@ -3,7 +3,7 @@ import type { DeviceConfig } from "../../devices/index.js";
 import { EDGES_SUFFIX } from "../../devices/gpio/schema.js";
 import { NMEA_CHANNELS } from "../../devices/nmea/parse.js";
 import { namedGroups } from "../../devices/serial/formats.js";
-import { parseCondition } from "../alerts/rules.js";
+import { parseRule } from "../alerts/rules.js";
 import type { ChannelConfig } from "./channel.js";
 import { didYouMean } from "./suggest.js";
 
@@ -40,8 +40,12 @@ export function producedChannels(device: DeviceConfig): { readonly names: Readon
     case "nmea":
       return { names: new Set(NMEA_CHANNELS), open: false };
     case "ds18b20":
-      // No channels configured: every sensor found is published under its id.
+    case "iio":
+    case "hwmon":
+      // No channels configured: every sensor (channel) found is published under its own name.
       return { names: new Set(configured), open: configured.length === 0 };
+    case "thermal":
+      return { names: new Set(["temp"]), open: false };
     case "serial":
       switch (device.format) {
         case "sds011": return { names: new Set(["pm2_5", "pm10"]), open: false };
@@ -93,12 +97,13 @@ export function lintConfig(config: LintInput): Finding[] {
 
   const devices = new Map(config.devices.map((d) => [d.id, d]));
   config.alerts.forEach((rule, index) => {
-    const parsed = parseCondition(rule.when);
-    if (!parsed.ok) return;
-    const device = devices.get(parsed.condition.device);
+    const parsed = parseRule(rule.when);
+    // Health rules on a whole device (`<device> failing`) name no channel.
+    if (!parsed.ok || parsed.kind === "failing") return;
+    const device = devices.get(parsed.kind === "value" ? parsed.condition.device : parsed.device);
     if (!device) return; // the schema reports an unknown device
     const { names, open } = producedChannels(device);
-    const channel = parsed.condition.channel;
+    const channel = parsed.kind === "value" ? parsed.condition.channel : parsed.channel;
     if (names.has(channel)) return;
     const hint = didYouMean(channel, [...names]);
     const have = names.size > 0 ? ` (it has: ${[...names].join(", ")})` : "";
