@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -50,6 +50,19 @@ describe("hwmon and thermal drivers on fake sysfs trees", () => {
       expect(current.values()[0]).toEqual(expected);
       await current.stop();
     }
+  });
+
+  it("hwmon: two SHT31 on one bus, told apart by `address`", async () => {
+    root = mkdtempSync(join(tmpdir(), "xmpp-iot-hwmon-"));
+    files("hwmon3", { name: "sht3x\n", temp1_input: "20000\n" });
+    symlinkSync("../../../1-0044", join(root, "hwmon3", "device"));
+    files("hwmon4", { name: "sht3x\n", temp1_input: "4000\n" });
+    symlinkSync("../../../1-0045", join(root, "hwmon4", "device"));
+    run = runDevice({ id: "cellar", driver: "hwmon", deviceName: "sht3x", address: "0x45", root, intervalMs: 100, channels: { temp1: {} } });
+    await run.start();
+    const cellar = run;
+    await eventually(() => cellar.readings.length >= 1, "reading of the chip at 0x45");
+    expect(cellar.values()[0]).toEqual({ channel: "temp1", value: 4, unit: "Cel" });
   });
 
   it("thermal: one line of config gives the SoC temperature; a zone by type; a missing zone says how to list them", async () => {
