@@ -65,6 +65,7 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
     reconnectMaxMs: config.xmpp.reconnectMaxMs,
     pingIntervalMs: config.xmpp.pingIntervalMs,
     pingTimeoutMs: config.xmpp.pingTimeoutMs,
+    connectTimeoutMs: config.xmpp.connectTimeoutMs,
   });
   const acl = createAcl(config.acl);
   const disco = createDisco({ connection }, { category: "client", type: "bot", name: `xmpp-iot ${config.name}` });
@@ -117,6 +118,7 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
 
   const controller = new AbortController();
   let started = false;
+  const failed = new Promise<IotError>((resolve) => connection.events.once("failed", resolve));
 
   return {
     config, log, connection, devices, pipeline, acl, disco, presence, sinks, status, commands,
@@ -124,11 +126,14 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
     use(part: AgentPart): void { parts.push(part); },
     addSink(sink: ReadingSink): void { sinks.push(sink); },
 
-    /** Throws IotError SERVICE_UNREACHABLE / AUTH_FAILED (exit 69) when XMPP is not reachable at start. */
+    /**
+     * Starts everything at once: devices and the outbox run while XMPP connects in the background
+     * with backoff (a Pi that boots before its network keeps its readings). Only a refused login
+     * is final: `failed` resolves with it (AUTH_FAILED, exit 69).
+     */
     async start(signal?: AbortSignal): Promise<void> {
       signal?.addEventListener("abort", () => controller.abort(), { once: true });
       disco.start();
-      await connection.start(controller.signal);
       presence.start();
       for (const sink of sinks) await sink.start(controller.signal);
       for (const part of parts) {
@@ -137,9 +142,18 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
         }
       }
       await devices.start(controller.signal);
+      connection.startInBackground(controller.signal);
       started = true;
-      log.info({ devices: config.devices.length, jid: connection.jid }, "agent started");
+      log.info({ devices: config.devices.length, jid: connection.jid, service: config.xmpp.service ?? `xmpp://${domain}:5222` }, "agent started; connecting to XMPP");
     },
+
+    /** Resolves when the first session is up; rejects with the login refusal, or after `timeoutMs` with the last connect failure. */
+    online(timeoutMs: number): Promise<void> {
+      return connection.waitOnline(timeoutMs);
+    },
+
+    /** Resolves with the refusal when the server refused the login before any session (wrong password). */
+    failed,
 
     async stop(reason = "shutting down"): Promise<void> {
       if (!started && controller.signal.aborted) return;

@@ -37,7 +37,8 @@ export function formatStatus(status: AgentStatus): string {
   for (const s of status.sinks) {
     const age = s.oldestPendingAgeS !== undefined ? `, oldest ${formatDuration(Math.round(s.oldestPendingAgeS))}` : "";
     const ack = s.lastAckAt !== undefined ? `, last ack ${formatDuration(Math.round((Date.now() - s.lastAckAt) / 1000))} ago` : "";
-    lines.push(`${s.name}: ${s.connected ? "connected" : "disconnected"}, ${s.pending} pending${age}, ${s.delivered} delivered, ${s.dropped} dropped${ack}`);
+    const aside = s.setAside ? `, ${s.setAside} set aside` : "";
+    lines.push(`${s.name}: ${s.connected ? "connected" : "disconnected"}, ${s.pending} pending${age}, ${s.delivered} delivered, ${s.dropped} dropped${aside}${ack}`);
     if (s.disk) lines.push(`  ${diskTroubleText(s.disk)}: ${s.disk.memoryOnly} readings in memory only`);
   }
   return lines.join("\n");

@@ -41,6 +41,7 @@ export async function demoCommand(args: ParsedArgs): Promise<number> {
     const log = createLogger({ level: flagString(args, "log-level") ?? "warn", name: "demo" });
     const agent = createAgent(loaded, log);
     await agent.start(controller.signal);
+    await agent.online(30_000);
     printBanner(prosody, demoPassword);
     const watcher = createWatcher({
       log,

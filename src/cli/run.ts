@@ -7,7 +7,10 @@ import { createSdNotify } from "../systemd/sd-notify.js";
 import { systemdStatusLine } from "../systemd/status-line.js";
 import { dieBySignal } from "../systemd/restart.js";
 
-/** `xmpp-iot run --config FILE`: a bad config is refused before anything starts (exit 78). */
+/**
+ * `xmpp-iot run --config FILE`: a bad config is refused before anything starts (exit 78); a good
+ * one starts the devices at once and connects in the background; a refused login exits 69.
+ */
 export async function runCommand(args: ParsedArgs): Promise<number> {
   allowFlags(args, ["config"]);
   const file = flagString(args, "config");
@@ -42,8 +45,17 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   statusTimer.unref();
   // A signal during start (or during READY) has already aborted: an abort listener added now
   // would never fire, the loop would drain and the process would exit 0 mid-shutdown.
+  // A wrong password is the one connect failure that does not fix itself: stop and exit 69.
+  // Anything else (no network yet, server down, slow) is retried in the background.
+  let refused: IotError | undefined;
+  void agent.failed.then((error) => { refused = error; shutdown("login refused"); });
   if (!controller.signal.aborted) await new Promise<void>((resolve) => controller.signal.addEventListener("abort", () => resolve(), { once: true }));
   await stopping;
+  if (refused) {
+    clearInterval(statusTimer);
+    await notify.stop();
+    throw refused;
+  }
   clearInterval(statusTimer);
   await notify.stop();
   if (stopSignal === "SIGHUP") await dieBySignal("SIGHUP");

@@ -30,6 +30,8 @@ const xmppSchema = z
     /** XEP-0199 ping to the server to notice a half-open link. */
     pingIntervalMs: z.number().int().min(1000).default(30_000),
     pingTimeoutMs: z.number().int().min(500).default(10_000),
+    /** Bound of each step of a connect (TCP, the server's stream header, TLS + login); then it retries. */
+    connectTimeoutMs: z.number().int().min(1000).max(300_000).default(15_000),
   })
   .refine((x) => !(x.password !== undefined && x.passwordFile !== undefined), {
     message: "give either password or passwordFile, not both",

@@ -54,3 +54,17 @@ describe("createPipeline", () => {
     expect(rejected).toContain('strict/junk: "junk" is not named in channels (maxUnnamedChannels is 0)');
   });
 });
+
+describe("createPipeline: characters XML cannot carry", () => {
+  it("rejects a string value or a channel name with a control character as bad input, counted, and keeps tab and newline", () => {
+    const out: Reading[] = [];
+    const rejected: string[] = [];
+    const pipeline = createPipeline({ channels: () => undefined, onReading: (r) => out.push(r), onRejected: (_d, c, reason) => rejected.push(`${c}: ${reason}`) });
+    pipeline.process("kv", { channel: "s", value: "a\u0001b" });
+    pipeline.process("kv", { channel: "z\u0002", value: 1 });
+    pipeline.process("kv", { channel: "s", value: "tab\there" });
+    expect(out.map((r) => r.value)).toEqual(["tab\there"]);
+    expect(rejected).toEqual(["s: contains U+0001, a control character XML cannot carry", "z\\u0002: contains U+0002, a control character XML cannot carry"]);
+    expect(pipeline.stats()).toEqual({ accepted: 1, suppressed: 0, rejected: 2 });
+  });
+});

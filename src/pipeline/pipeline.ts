@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_UNNAMED_CHANNELS, type ChannelConfig } from "../config/channel.js";
 import type { Reading } from "../reading.js";
 import type { RawSample } from "../../devices/types.js";
+import { forbiddenXmlChar } from "../xml-chars.js";
 import { normalizeValue, shouldPublish, type Published } from "./normalize.js";
 
 export interface PipelineDeps {
@@ -78,6 +79,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (!normalized.ok) {
         rejected++;
         deps.onRejected?.(device, sample.channel, normalized.reason);
+        return undefined;
+      }
+      // Line noise on a serial port: a character XML cannot carry would make every stanza that
+      // carries the reading not-well-formed, so the sample is bad input, counted like any other.
+      const unsafe = forbiddenXmlChar(sample.channel) ?? (typeof normalized.value === "string" ? forbiddenXmlChar(normalized.value) : undefined);
+      if (unsafe !== undefined) {
+        rejected++;
+        deps.onRejected?.(device, JSON.stringify(sample.channel).slice(1, -1), `contains ${unsafe}, a control character XML cannot carry`);
         return undefined;
       }
       const timeMs = sample.time !== undefined ? Math.round(sample.time * 1000) : now();

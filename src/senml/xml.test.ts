@@ -23,3 +23,12 @@ describe("SenML XML (RFC 8428 section 7)", () => {
     ]);
   });
 });
+
+describe("SenML XML: characters XML 1.0 cannot carry", () => {
+  it("writes U+FFFD for them in vs and n, so the item is always well-formed", () => {
+    const encoded = encodeSenmlXml("agent@localhost", [{ device: "kv", channel: "s\u0002", value: "a\u0001b", time: 1, id: "x" }]).toString();
+    expect(encoded).toContain('n="s\uFFFD"');
+    expect(encoded).toContain('vs="a\uFFFDb"');
+    expect(encoded).not.toMatch(/[\u0000-\u0008]/);
+  });
+});

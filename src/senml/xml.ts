@@ -1,6 +1,7 @@
 import xml, { type Element } from "@xmpp/xml";
 import { QUALITY_FLAGS, type QualityFlag, type Reading } from "../reading.js";
 import { appendChild, element } from "../xmpp/element.js";
+import { replaceForbiddenXmlChars } from "../xml-chars.js";
 
 /** RFC 8428 section 7: the SenML XML namespace. */
 export const NS_SENML = "urn:ietf:params:xml:ns:senml";
@@ -15,11 +16,13 @@ export function baseName(agentBareJid: string, device: string): string {
 function record(reading: Reading, bn: string | undefined): Element {
   const attrs: Record<string, string> = {};
   if (bn !== undefined) attrs["bn"] = bn;
-  attrs["n"] = reading.channel;
+  // The pipeline refuses such characters; a reading stored by an older version in a durable
+  // outbox may still carry them, and one would close the stream on every attempt to send it.
+  attrs["n"] = replaceForbiddenXmlChars(reading.channel);
   if (reading.unit !== undefined) attrs["u"] = reading.unit;
   if (typeof reading.value === "number") attrs["v"] = String(reading.value);
   else if (typeof reading.value === "boolean") attrs["vb"] = String(reading.value);
-  else attrs["vs"] = reading.value;
+  else attrs["vs"] = replaceForbiddenXmlChars(reading.value);
   attrs["t"] = reading.time.toFixed(3);
   if (reading.quality && reading.quality.length > 0) attrs["iot:q"] = reading.quality.join(" ");
   return element("senml", attrs);

@@ -16,6 +16,8 @@ export interface SinkStatus {
   readonly lastAckAt?: number;
   /** The durable outbox's disk refuses writes (full, failing): readings wait in memory only. */
   readonly disk?: DiskTrouble;
+  /** Readings given up on so the rest flows (refused as bad, or closing the stream); pubsub only. */
+  readonly setAside?: number;
 }
 
 /** Where readings go (pubsub, MQTT, alerts). `accept` never throws and never blocks. */

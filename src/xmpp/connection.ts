@@ -3,55 +3,101 @@ import type { Logger } from "pino";
 import xml, { type Element } from "@xmpp/xml";
 import { createBackoff } from "../backoff.js";
 import { IotError, messageOf } from "../errors.js";
+import { closedDuring, describeConnectFailure, type ConnectContext, type ConnectPhase } from "./connect-errors.js";
 import { createEntity, type EntityOptions, type XmppEntity } from "./entity.js";
+import { createRequestTracker } from "./requests.js";
+import { guardOutgoingXml } from "./xml-guard.js";
 
 export interface ConnectionOptions extends EntityOptions {
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
   readonly pingIntervalMs: number;
   readonly pingTimeoutMs: number;
+  /** Bound of each step of a connect: TCP, the server's stream header, TLS + login + bind. */
+  readonly connectTimeoutMs?: number;
+  /** A session counts as stable (the backoff starts over) only after it stayed up this long. */
+  readonly stableAfterMs?: number;
 }
 
 export interface ConnectionEvents {
   online: [{ resumed: boolean }];
-  offline: [];
+  /** The session's stream ended; `streamError` is the server's stream error condition, if it sent one. */
+  offline: [{ streamError?: string }];
   stanza: [Element];
+  /** A background connect was refused for good (wrong password): it does not retry. */
+  failed: [IotError];
 }
 
 export type IqHandler = (stanza: Element, element: Element) => Element | undefined | Promise<Element | undefined>;
 
+export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+const DEFAULT_STABLE_AFTER_MS = 10_000;
+
 /**
- * One XMPP session that stays up: connect (exit code 69 when the server is unreachable or refuses
- * the login at start), reconnect with backoff and jitter, notice a half-open link with XEP-0199
- * pings, and set TCP_NODELAY (xmpp.js leaves Nagle on: 40 ms per round trip on loopback).
+ * One XMPP session that stays up: connect (at once with `start`, or in the background with
+ * backoff with `startInBackground`), reconnect with backoff and jitter, notice a half-open link
+ * with XEP-0199 pings, and set TCP_NODELAY (xmpp.js leaves Nagle on: 40 ms per round trip on
+ * loopback). A failed attempt always says why (connect-errors.ts).
  */
 export function createConnection(deps: { readonly log: Logger }, options: ConnectionOptions) {
   const { log } = deps;
   const events = new EventEmitter<ConnectionEvents>();
   const xmpp: XmppEntity = createEntity(options);
   const { entity } = xmpp;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  // xmpp.js's own timeout (2 s by default) bounds the wait for the stream header and STARTTLS.
+  entity.timeout = connectTimeoutMs;
+  const context: ConnectContext = { service: options.service, domain: options.domain, timeoutMs: connectTimeoutMs, caFile: options.ca !== undefined };
+  const requests = createRequestTracker(xmpp.iqCaller);
   const backoff = createBackoff({ minMs: options.reconnectMinMs, maxMs: options.reconnectMaxMs });
   let stopping = false;
   let online = false;
+  let connecting = false;
+  let everOnline = false;
+  let replacedLogged = false;
+  let lastFailure: IotError | undefined;
+  let streamError: { condition?: string; text?: string } | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
   let pingTimer: NodeJS.Timeout | undefined;
+  let stableTimer: NodeJS.Timeout | undefined;
 
+  guardOutgoingXml(entity, (char) => {
+    if (replacedLogged) return;
+    replacedLogged = true;
+    log.error({ char }, "a stanza carried a character XML cannot carry; replaced with U+FFFD (logged once)");
+  });
   entity.on("connect", () => rawSocket(entity)?.setNoDelay?.(true));
   entity.on("stanza", (stanza: Element) => events.emit("stanza", stanza));
-  entity.on("error", (error: unknown) => log.debug({ err: messageOf(error) }, "xmpp error"));
+  entity.on("error", (error: unknown) => {
+    if ((error as { name?: string }).name === "StreamError") streamError = { ...pick(error, "condition"), ...pick(error, "text") };
+    log.debug({ err: messageOf(error) || (error as { name?: string }).name }, "xmpp error");
+  });
   entity.on("online", () => markOnline(false));
   xmpp.streamManagement?.on("resumed", () => markOnline(true));
   entity.on("disconnect", () => {
-    if (online) log.warn("xmpp connection lost; readings are queued until it is back");
+    const wasOnline = online;
+    const ended = streamError;
+    streamError = undefined;
     online = false;
     clearInterval(pingTimer);
-    events.emit("offline");
-    if (!stopping) scheduleReconnect();
+    clearTimeout(stableTimer);
+    if (wasOnline) log.warn({ streamError: ended?.condition, text: ended?.text }, "xmpp connection lost; readings are queued until it is back");
+    // Without a resumable session (XEP-0198) no request of this one can be answered any more.
+    if (!xmpp.streamManagement?.id) requests.failAll("the XMPP session ended before the answer came");
+    if (wasOnline) events.emit("offline", ended?.condition !== undefined ? { streamError: ended.condition } : {});
+    if (!stopping && !connecting) scheduleReconnect();
   });
 
   function markOnline(resumed: boolean): void {
     online = true;
-    backoff.reset();
+    everOnline = true;
+    // A new session: the requests of the old one will never be answered (RFC 6120 section 8.2.3).
+    if (!resumed) requests.failAll("the XMPP session ended before the answer came; a new one started");
+    // Reset the backoff only once the session has lasted: a server that accepts and then closes
+    // every stream at once (a poison stanza, an overload) must see the delays grow.
+    clearTimeout(stableTimer);
+    stableTimer = setTimeout(() => backoff.reset(), options.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS);
+    stableTimer.unref();
     log.info({ jid: String(entity.jid), resumed }, "xmpp online");
     clearInterval(pingTimer);
     pingTimer = setInterval(() => void keepalive(), options.pingIntervalMs);
@@ -62,26 +108,92 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
     clearTimeout(reconnectTimer);
     const delay = backoff.next();
     log.info({ attempt: backoff.attempts, delayMs: delay }, "xmpp reconnect scheduled");
-    reconnectTimer = setTimeout(() => void reconnect(), delay);
+    reconnectTimer = setTimeout(() => void attemptInBackground(), delay);
   }
 
-  async function reconnect(): Promise<void> {
-    if (stopping || entity.status !== "disconnect" && entity.status !== "offline") return;
+  /** One connect: TCP, stream header, then TLS, login and bind; each step bounded by connectTimeoutMs. */
+  async function attempt(): Promise<void> {
+    connecting = true;
+    streamError = undefined;
+    let phase: ConnectPhase = "tcp";
+    const session = waitForSession();
     try {
-      await entity.connect(options.service);
-      await entity.open({ domain: options.domain });
+      await withTimeout(entity.connect(options.service), connectTimeoutMs);
+      phase = "stream";
+      await Promise.race([entity.open({ domain: options.domain }), session.promise]);
+      phase = "login";
+      await withTimeout(session.promise, connectTimeoutMs);
     } catch (error) {
-      log.warn({ err: messageOf(error) }, "xmpp reconnect failed");
-      // A refused TCP connect emits no "disconnect" of its own.
-      if (!stopping && entity.status !== "online" && !entity.socket) scheduleReconnect();
+      // A stream error explains a close or a timeout that follows it better than they do.
+      const recorded = streamError as { condition?: string; text?: string } | undefined; // set by the "error" listener
+      const cause = recorded ? Object.assign(new Error(recorded.text ?? ""), { name: "StreamError", ...recorded }) : error;
+      const failure = cause === CLOSED ? closedDuring(phase, context) : describeConnectFailure(cause, phase, context);
+      await teardown();
+      throw failure;
+    } finally {
+      session.cancel();
+      connecting = false;
     }
+  }
+
+  async function attemptInBackground(): Promise<void> {
+    if (stopping || online || connecting) return;
+    try {
+      await attempt();
+    } catch (error) {
+      if (stopping) return;
+      const failure = error as IotError;
+      lastFailure = failure;
+      if (failure.code === "AUTH_FAILED" && !everOnline) {
+        // A wrong password does not fix itself: the caller decides (run exits 69).
+        stopping = true;
+        events.emit("failed", failure);
+        return;
+      }
+      log.warn({ attempt: backoff.attempts + 1, err: failure.message }, "xmpp connect failed");
+      scheduleReconnect();
+    }
+  }
+
+  /** Resolves when the session is up (new or resumed); rejects on an error or a closed socket. */
+  function waitForSession(): { promise: Promise<void>; cancel(): void } {
+    let cancel = (): void => undefined;
+    const promise = new Promise<void>((resolve, reject) => {
+      const onOnline = (): void => { cancel(); resolve(); };
+      const onError = (error: unknown): void => { cancel(); reject(error); };
+      const onClosed = (): void => { cancel(); reject(CLOSED); };
+      entity.on("online", onOnline);
+      xmpp.streamManagement?.on("resumed", onOnline);
+      entity.on("error", onError);
+      entity.on("disconnect", onClosed);
+      cancel = () => {
+        entity.off("online", onOnline);
+        xmpp.streamManagement?.off("resumed", onOnline);
+        entity.off("error", onError);
+        entity.off("disconnect", onClosed);
+      };
+    });
+    promise.catch(() => undefined); // awaited later, or not at all when an earlier step failed
+    return { promise, cancel: () => cancel() };
+  }
+
+  /** After a failed attempt: the socket is closed and xmpp.js is back at "disconnect" before the next one. */
+  async function teardown(): Promise<void> {
+    if (!entity.socket) return;
+    const closed = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      entity.once("disconnect", () => { clearTimeout(timer); resolve(); });
+    });
+    rawSocket(entity)?.destroy?.();
+    await closed;
+    if (entity.socket) entity._detachSocket();
   }
 
   /** XEP-0199 section 4.2: client-to-server ping; no answer in time = the link is dead. */
   async function keepalive(): Promise<void> {
     if (!online) return;
     try {
-      await xmpp.iqCaller.request(xml("iq", { type: "get", to: options.domain }, xml("ping", { xmlns: "urn:xmpp:ping" })), options.pingTimeoutMs);
+      await requests.request(xml("iq", { type: "get", to: options.domain }, xml("ping", { xmlns: "urn:xmpp:ping" })), options.pingTimeoutMs);
     } catch (error) {
       if (!online || stopping) return;
       // xmpp.js rejects with a TimeoutError whose message is empty: match the name.
@@ -104,16 +216,54 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
       return `${options.username}@${options.domain}`;
     },
     isOnline: () => online,
+    /** Requests sent and not yet answered (for tests and status). */
+    get pendingRequests(): number {
+      return requests.size;
+    },
 
+    /** The cause of the last failed connect attempt, if any. */
+    get lastFailure(): IotError | undefined {
+      return lastFailure;
+    },
+
+    /**
+     * Resolves once a session is up; rejects at once when the login was refused for good, or
+     * after `timeoutMs` with the cause of the last failed attempt.
+     */
+    waitOnline(timeoutMs: number): Promise<void> {
+      if (online) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const done = (): void => { clearTimeout(timer); events.off("online", onOnline); events.off("failed", onFailed); };
+        const onOnline = (): void => { done(); resolve(); };
+        const onFailed = (error: IotError): void => { done(); reject(error); };
+        const timer = setTimeout(() => {
+          done();
+          reject(lastFailure ?? new IotError("SERVICE_UNREACHABLE", `not connected to ${options.service} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        events.on("online", onOnline);
+        events.on("failed", onFailed);
+      });
+    },
+
+    /** Connects now; throws the cause (IotError, exit 69) when that first attempt fails. */
     async start(signal: AbortSignal): Promise<void> {
       signal.addEventListener("abort", () => void this.stop(), { once: true });
       try {
-        await entity.start();
+        await attempt();
       } catch (error) {
         stopping = true;
         await entity.stop().catch(() => undefined);
-        throw classify(error, options.service);
+        throw error;
       }
+    },
+
+    /**
+     * Connects in the background: the first attempt now, then with backoff until it succeeds.
+     * Only a refused login before the first session is final (the `failed` event).
+     */
+    startInBackground(signal: AbortSignal): void {
+      signal.addEventListener("abort", () => void this.stop(), { once: true });
+      void attemptInBackground();
     },
 
     /** Sends a stanza; throws when offline, so callers queue instead (DESIGN: never into a closed stream). */
@@ -124,14 +274,15 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
 
     async request(element: Element, timeoutMs = 30_000): Promise<Element> {
       if (!online) throw new IotError("SERVICE_UNREACHABLE", "xmpp is offline");
-      return xmpp.iqCaller.request(element, timeoutMs);
+      return requests.request(element, timeoutMs);
     },
 
     async stop(): Promise<void> {
-      if (stopping && !online) return;
+      if (stopping && !online && !connecting) { requests.failAll("the agent is stopping"); return; }
       stopping = true;
       clearTimeout(reconnectTimer);
       clearInterval(pingTimer);
+      clearTimeout(stableTimer);
       online = false;
       try {
         await Promise.race([entity.stop(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
@@ -139,29 +290,33 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
         log.debug({ err: messageOf(error) }, "xmpp stop");
       }
       rawSocket(entity)?.destroy?.();
+      requests.failAll("the agent is stopping");
     },
   };
 }
 
 export type Connection = ReturnType<typeof createConnection>;
 
+const CLOSED = Symbol("the socket closed");
+
+function pick(error: unknown, key: "condition" | "text"): { [K in typeof key]?: string } {
+  const value = (error as Record<string, unknown>)[key];
+  return typeof value === "string" && value !== "" ? { [key]: value } : {};
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(""), { name: "TimeoutError" })), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function rawSocket(entity: any): { setNoDelay?: (v: boolean) => void; destroy?: () => void } | undefined {
   const socket = entity.socket;
   return socket?.socket ?? socket ?? undefined;
-}
-
-function classify(error: unknown, service: string): IotError {
-  if (error instanceof IotError) return error;
-  const message = messageOf(error);
-  const condition = (error as { condition?: string }).condition;
-  if ((error as { name?: string }).name === "SASLError" || condition === "not-authorized") {
-    return new IotError("AUTH_FAILED", `the server refused the login (${condition ?? message}): check xmpp.jid and the password`);
-  }
-  if (/certificate|self.signed|CERT_|TLS/i.test(message)) {
-    return new IotError("SERVICE_UNREACHABLE", `TLS handshake with ${service} failed: ${message} (set xmpp.caFile to trust a private CA)`);
-  }
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET/.test(message) || (error as { code?: string }).code) {
-    return new IotError("SERVICE_UNREACHABLE", `cannot reach ${service}: ${message}`);
-  }
-  return new IotError("SERVICE_UNREACHABLE", `cannot connect to ${service}: ${message}`);
 }

@@ -10,6 +10,8 @@ import type { ReadingSink, SinkStatus } from "../sinks/types.js";
 import type { Connection } from "./connection.js";
 import { element } from "./element.js";
 import { createNodeManager, errorCondition, NS_PUBSUB, publishOptions, type NodeSettings } from "./pubsub-nodes.js";
+import { createPoisonFinder } from "./poison.js";
+import { createSetAside, type SetAsideReading } from "./set-aside.js";
 
 export interface PubsubSinkOptions {
   /** Pubsub service JID; undefined = the agent's PEP. */
@@ -48,13 +50,17 @@ const PUBLISH_OPTIONS_EVERY_MS = 60_000;
  * A new session (no XEP-0198 resumption) sends everything in flight again, in seq order: the old
  * requests will never be answered. A resumed session keeps them: the server answers them.
  */
-export function createPubsubSink(deps: { connection: Connection; log: Logger; outbox?: Outbox }, options: PubsubSinkOptions): ReadingSink & { flush(timeoutMs: number): Promise<boolean> } {
+export function createPubsubSink(deps: { connection: Connection; log: Logger; outbox?: Outbox }, options: PubsubSinkOptions): ReadingSink & { flush(timeoutMs: number): Promise<boolean>; setAside(): readonly SetAsideReading[] } {
   const { connection, log } = deps;
   const request = (element: Parameters<Connection["request"]>[0], timeoutMs?: number) => connection.request(element, timeoutMs);
   const nodes = createNodeManager({ request, log, service: options.service });
   const outbox = deps.outbox ?? createOutbox({ name: "pubsub", maxReadings: options.maxPending, log });
   const window = options.window ?? 32;
   const ensuring = new Map<string, Promise<void>>();
+  const poison = createPoisonFinder();
+  const setAside = createSetAside({ log });
+  /** Entries whose publish was started on this session and has not settled. */
+  let sending = new Set<OutboxEntry>();
   let session = 0;
   let publishOptionsSupported = false;
   let running = false;
@@ -72,6 +78,8 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
     session++;
     batcher?.clear(); // held entries are in flight for the outbox: retryAll hands them back
     batchesInflight = 0; // the old session's requests will never be answered
+    sending = new Set();
+    ensuring.clear(); // node creations of the old session: failed by the connection, never answered
     outbox.retryAll();
     nodes.forgetAll();
     optionsCheckedAt.clear();
@@ -91,7 +99,10 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
   function ensureNode(node: string): Promise<void> {
     let pending = ensuring.get(node);
     if (!pending) {
-      pending = nodes.ensure(node, options.settings).finally(() => ensuring.delete(node));
+      const started: Promise<void> = nodes.ensure(node, options.settings).finally(() => {
+        if (ensuring.get(node) === started) ensuring.delete(node);
+      });
+      pending = started;
       ensuring.set(node, pending);
     }
     return pending;
@@ -140,34 +151,67 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
 
   function send(entries: readonly OutboxEntry[], batched: boolean): void {
     const sentIn = session;
+    const mine = sending;
+    for (const entry of entries) mine.add(entry);
     void publish(entries.map((e) => e.reading), false).then(
-      () => { for (const entry of entries) outbox.ack(entry); },
+      () => {
+        for (const entry of entries) if (outbox.ack(entry)) poison.settled(entry.seq);
+      },
       (error: unknown) => {
         if (sentIn !== session) return; // already sent again on the new session
         const condition = errorCondition(error);
         if (!connection.isOnline() || condition === undefined || TRANSIENT.has(condition)) {
           for (const entry of entries) outbox.retry(entry); // kept: sent again with the same item id
           if (connection.isOnline()) pause();
+        } else if (entries.length > 1) {
+          // A batch refused as bad: send its readings one by one, so only the bad one is set aside.
+          for (const entry of [...entries, ...(batcher?.clear() ?? [])]) outbox.retry(entry);
+          poison.probe(Math.max(...entries.map((e) => e.seq)));
         } else {
-          for (const entry of entries) outbox.reject(entry);
-          log.error({ node: nodeName(options.nodePrefix, entries[0]!.reading), readings: entries.length, err: messageOf(error) }, "reading rejected by the pubsub service");
+          setAsideEntry(entries[0]!, `refused by the pubsub service: ${condition} (${messageOf(error)})`);
         }
       },
     ).finally(() => {
+      for (const entry of entries) mine.delete(entry);
       if (batched && sentIn === session) batchesInflight--;
       settle();
       pump();
     });
   }
 
+  function setAsideEntry(entry: OutboxEntry, reason: string): void {
+    outbox.reject(entry);
+    poison.settled(entry.seq);
+    setAside.add(entry, nodeName(options.nodePrefix, entry.reading), reason);
+  }
+
+  /** The stream died: if a stanza of ours killed it (poison.ts), find it and set it aside. */
+  const onOffline = ({ streamError }: { streamError?: string }): void => {
+    const inflight = [...sending];
+    const guilty = poison.onStreamDeath(streamError, inflight);
+    if (guilty) setAsideEntry(guilty, `the server closed the stream (${streamError}) each time this reading was sent alone`);
+    else if (poison.probing && streamError !== undefined && inflight.length > 0) {
+      log.warn({ streamError, inflight: inflight.length }, "the server closed the stream with readings in flight; sending them one at a time to find the one it refuses");
+    }
+  };
+
   function pump(): void {
     if (Date.now() < pausedUntil) return;
+    if (poison.probing) return pumpOne();
     if (batcher) return pumpBatches(batcher);
     while (running && connection.isOnline() && outbox.inflight < window) {
       const entry = outbox.next();
       if (!entry) break;
       send([entry], false);
     }
+  }
+
+  /** Probing: one reading in flight at a time, unbatched, until the suspects are through. */
+  function pumpOne(): void {
+    if (!running || !connection.isOnline() || sending.size > 0) return;
+    const entry = outbox.next();
+    if (entry) send([entry], false);
+    else poison.idle();
   }
 
   /**
@@ -208,6 +252,7 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
     async start() {
       running = true;
       connection.events.on("online", onOnline);
+      connection.events.on("offline", onOffline);
       if (connection.isOnline()) onOnline();
     },
     async stop() {
@@ -215,6 +260,7 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
       clearTimeout(pauseTimer);
       clearTimeout(batchTimer);
       connection.events.off("online", onOnline);
+      connection.events.off("offline", onOffline);
       const { pending } = outbox.stats();
       if (pending > 0) log.warn({ pending, durable: outbox.stats().durable }, "pubsub readings still pending at stop");
       await outbox.close();
@@ -223,6 +269,8 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
       outbox.push(reading);
       pump();
     },
+    /** The last readings set aside (refused as bad, or proven to close the stream). */
+    setAside: () => setAside.recent(),
     /** Waits until everything queued was acknowledged (or the timeout); true when drained. */
     async flush(timeoutMs) {
       if (outbox.stats().pending === 0) return true;
@@ -233,8 +281,9 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
         drainWaiters.add(done);
       });
     },
-    status(): SinkStatus & { rejected: number; recovered: number; durable: boolean } {
-      return sinkStatus("pubsub", connection.isOnline(), outbox.stats());
+    status(): SinkStatus & { rejected: number; recovered: number; durable: boolean; setAside: number; lastSetAside?: SetAsideReading } {
+      const last = setAside.recent().at(-1);
+      return { ...sinkStatus("pubsub", connection.isOnline(), outbox.stats()), setAside: setAside.count, ...(last ? { lastSetAside: last } : {}) };
     },
   };
 }

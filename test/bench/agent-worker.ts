@@ -20,6 +20,7 @@ serveWorker({
     const loaded = parseConfig(args.config, {});
     agent = createAgent(loaded, createLogger({ level: loaded.config.log.level, name: "bench-agent" }));
     await agent.start();
+    await agent.online(60_000);
     return { sinks: agent.status().sinks.map((s) => s.name) };
   },
 

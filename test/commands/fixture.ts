@@ -62,6 +62,7 @@ export async function startAgent(prosody: ProsodyServer, extra: Record<string, u
   });
   const agent = createAgent(loaded, createLogger({ level: "info" }, sink));
   await agent.start();
+  try { await agent.online(30_000); } catch (error) { await agent.stop(); throw error; }
   return { agent, logs, stop: () => agent.stop() };
 }
 

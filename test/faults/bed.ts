@@ -81,6 +81,7 @@ export async function startFaultAgent(service: string, config: Record<string, un
   // Own sinks replace the full recorder (a test measuring memory keeps its reference off the heap).
   for (const sink of options.sinks ?? [recorder]) agent.addSink(sink);
   await agent.start();
+  try { await agent.online(30_000); } catch (error) { await agent.stop(); throw error; }
   return {
     agent, recorder, logs, outboxDir,
     async stop() { await agent.stop(); },

@@ -33,7 +33,9 @@ export async function startTestBed(config: Record<string, unknown>, prosodyOptio
   const agent = createAgent(loaded, createLogger({ level: "debug" }, sink));
   try {
     await agent.start();
+    await agent.online(30_000);
   } catch (error) {
+    await agent.stop();
     await prosody.stop();
     prosody.remove();
     throw error;

@@ -39,7 +39,8 @@ describe("a server that goes away and comes back", () => {
     const restarted = await startProsody({ port, dir, pubsubAdmins: ["agent@localhost"] });
     try {
       await until(() => bed.agent.connection.isOnline(), 15_000, "reconnect");
-      await until(() => pubsub().pending === 0, 15_000, "the queue to drain");
+      // Generous: on a loaded 2-core machine Prosody answers slowly (the stall bound is in test/faults/restart-in-flight.test.ts).
+      await until(() => pubsub().pending === 0, 60_000, "the queue to drain");
       const produced = bed.agent.pipeline.stats().accepted;
       expect(pubsub().dropped).toBe(0);
       expect(pubsub().delivered).toBeGreaterThanOrEqual(produced - 2);

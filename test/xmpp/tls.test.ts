@@ -14,14 +14,17 @@ function agentFor(prosody: ProsodyServer, xmpp: Record<string, unknown>) {
   }, {}), silent);
 }
 
+/** The agent starts (devices, outbox) and keeps retrying in the background; the cause of its failed attempts. */
 async function startError(agent: ReturnType<typeof agentFor>): Promise<IotError> {
+  await agent.start();
   try {
-    await agent.start();
+    await agent.online(5000);
   } catch (error) {
     return error as IotError;
+  } finally {
+    await agent.stop();
   }
-  await agent.stop();
-  throw new Error("the agent started but should not have");
+  throw new Error("the agent connected but should not have");
 }
 
 describe("TLS is required unless turned off for loopback", () => {
@@ -39,6 +42,7 @@ describe("TLS is required unless turned off for loopback", () => {
   it("logs in over STARTTLS trusting a self-signed certificate given as xmpp.caFile", async () => {
     const agent = agentFor(tlsServer, { caFile: tlsServer.certificateFile });
     await agent.start();
+    await agent.online(30_000);
     expect(agent.connection.isOnline()).toBe(true);
     await agent.stop();
   });
@@ -59,6 +63,7 @@ describe("TLS is required unless turned off for loopback", () => {
   it('logs in without TLS on loopback when "tls": "off"', async () => {
     const agent = agentFor(plainServer, { tls: "off" });
     await agent.start();
+    await agent.online(30_000);
     expect(agent.connection.isOnline()).toBe(true);
     await agent.stop();
   });
