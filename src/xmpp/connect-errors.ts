@@ -52,7 +52,7 @@ export function describeConnectFailure(error: unknown, phase: ConnectPhase, cont
     return new IotError("SERVICE_UNREACHABLE", `${where} did not complete TLS, login and resource binding within ${seconds} s (xmpp.connectTimeoutMs for a slow server)`);
   }
   if (/wrong version number|WRONG_VERSION_NUMBER|packet length too long|unknown protocol/i.test(`${message} ${code ?? ""}`) && service.startsWith("xmpps:")) {
-    return new IotError("SERVICE_UNREACHABLE", `${where} does not start with TLS, so it is not a direct-TLS port (xmpps://, XEP-0368): for the server's STARTTLS client port use xmpp://${where.replace(/:\d+$/, "")}:5222 (TLS is still required, negotiated with STARTTLS)`);
+    return new IotError("SERVICE_UNREACHABLE", `${where} does not start with TLS, so it is not a direct-TLS port (xmpps://, XEP-0368); for a STARTTLS client port (usually 5222) use xmpp://${where} instead (TLS is still required, negotiated with STARTTLS)`);
   }
   if (/certificate|self.signed|CERT_|unable to verify|Hostname\/IP does not match/i.test(`${message} ${code ?? ""}`)) {
     const hint = context.caFile

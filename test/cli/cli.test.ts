@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,13 +40,40 @@ describe("xmpp-iot check / run exit codes", () => {
     expect(stderr).toMatch(/devices\[0\]\.intervalMs: /);
   });
 
-  it("run: exits 69 when the XMPP server is unreachable at start", async () => {
+  it("run: keeps running when the XMPP server is unreachable at start, names the cause, and exits 0 on SIGTERM", async () => {
     const port = await freeLoopbackPort();
-    const file = configFile("unreachable.json", { xmpp: { jid: "agent@localhost", password: "x", service: `xmpp://127.0.0.1:${port}`, tls: "off" } });
-    const { code, stderr } = runCliSync(["run", "--config", file]);
-    expect(code).toBe(69);
-    expect(stderr).toContain(`cannot reach xmpp://127.0.0.1:${port}`);
+    const file = configFile("unreachable.json", { xmpp: { jid: "agent@localhost", password: "x", service: `xmpp://127.0.0.1:${port}`, tls: "off", reconnectMinMs: 200, reconnectMaxMs: 400 } });
+    const agent = spawnCli(["run", "--config", file]);
+    await agent.waitForOutput(/"agent started; connecting to XMPP"/, 20_000);
+    await agent.waitForOutput(new RegExp(`cannot reach xmpp://127.0.0.1:${port}: connection refused; is the server running and listening on that port\\? \\(ECONNREFUSED\\)","msg":"xmpp connect failed"`), 20_000);
+    // Still retrying, with the attempt counter growing: not an exit 69.
+    await agent.waitForOutput(/"attempt":3,[^\n]*"msg":"xmpp connect failed"/, 20_000);
+    expect(agent.child.exitCode).toBeNull();
+    agent.child.kill("SIGTERM");
+    expect(await agent.exited).toBe(0);
   });
+
+  it("run: a TCP port that accepts but never speaks XMPP is named as such, within xmpp.connectTimeoutMs, and retried", async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => { sockets.add(socket); socket.on("error", () => undefined); });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const file = configFile("silent.json", { xmpp: { jid: "agent@localhost", password: "x", service: `xmpp://127.0.0.1:${port}`, tls: "off", connectTimeoutMs: 1000, reconnectMinMs: 200, reconnectMaxMs: 400 } });
+      const agent = spawnCli(["run", "--config", file]);
+      const expected = `no XMPP stream from 127.0.0.1:${port} within 1 s; is this the server's client port (5222)?`;
+      await agent.waitForOutput(/"attempt":2,[^\n]*"msg":"xmpp connect failed"/, 30_000);
+      agent.child.kill("SIGTERM");
+      expect(await agent.exited).toBe(0);
+      const failures = agent.output().split("\n").filter((l) => l.includes('"msg":"xmpp connect failed"'));
+      expect(failures.length).toBeGreaterThanOrEqual(2);
+      for (const line of failures) expect(JSON.parse(line).err).toBe(`${expected} (xmpp.connectTimeoutMs for a slow server)`);
+      expect(agent.output()).not.toMatch(/"err":""/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  }, 60_000);
 });
 
 describe("xmpp-iot run against a real Prosody", () => {
@@ -63,6 +91,17 @@ describe("xmpp-iot run against a real Prosody", () => {
     expect(stderr).toContain("the server refused the login");
     expect(stderr).not.toContain("nope");
   });
+
+  it("xmpps:// on the STARTTLS client port says to use xmpp:// on 5222, not OpenSSL's wrong version number", async () => {
+    const file = configFile("xmpps.json", { xmpp: { jid: "agent@localhost", password: "agent-pw", service: `xmpps://127.0.0.1:${prosody.port}`, reconnectMinMs: 200, reconnectMaxMs: 400 } });
+    const agent = spawnCli(["run", "--config", file]);
+    await agent.waitForOutput(/"msg":"xmpp connect failed"/, 30_000);
+    agent.child.kill("SIGTERM");
+    expect(await agent.exited).toBe(0);
+    const failure = JSON.parse(agent.output().split("\n").find((l) => l.includes('"msg":"xmpp connect failed"'))!) as { err: string };
+    expect(failure.err).toBe(`127.0.0.1:${prosody.port} does not start with TLS, so it is not a direct-TLS port (xmpps://, XEP-0368); for a STARTTLS client port (usually 5222) use xmpp://127.0.0.1:${prosody.port} instead (TLS is still required, negotiated with STARTTLS)`);
+    expect(failure.err).not.toMatch(/wrong version number/i);
+  }, 60_000);
 
   it("starts, publishes, and stops cleanly on SIGTERM with exit 0", async () => {
     const file = configFile("run.json", {

@@ -2,11 +2,13 @@
 
 Usage: /usr/bin/python3 slixmpp_subscriber.py --jid J --password-env VAR --host 127.0.0.1 --port P
         --service pubsub.localhost --node N [--node N ...] [--count K] [--timeout S] [--no-tls] [--ca FILE]
-        [--presence-subscribe AGENT_BARE_JID]
+        [--presence-subscribe AGENT_BARE_JID] [--stored]
 
 Subscribes to every --node, prints one JSON line per SenML record received
 ({"node", "id", "bn", "n", "u", "v"|"vb"|"vs", "t"}), a line {"subscribed": [...]} once ready,
-and exits after --count records or --timeout seconds. Errors go to stderr with exit code 2.
+and exits after --count records or --timeout seconds. With --stored it does not subscribe: it
+fetches the items each node stores (XEP-0060 section 6.5), prints them the same way
+(with "stored": true) and a line {"fetched": N}, and exits. Errors go to stderr with exit code 2.
 """
 import argparse
 import asyncio
@@ -41,6 +43,20 @@ class Subscriber(slixmpp.ClientXMPP):
 
     async def on_start(self, _event):
         self.send_presence()
+        if self.args.stored:
+            fetched = 0
+            for node in self.args.node:
+                try:
+                    result = await self["xep_0060"].get_items(self.args.service, node, timeout=20)
+                except (IqError, IqTimeout) as error:
+                    self.fail("items of %s: %s" % (node, error))
+                    return
+                for item in result["pubsub"]["items"]:
+                    fetched += self.emit_item(node, item, {"stored": True})
+            print(json.dumps({"fetched": fetched}), flush=True)
+            if not self.done.done():
+                self.done.set_result(0)
+            return
         if self.args.presence_subscribe:
             # PEP nodes with the presence access model need a presence subscription first.
             approved = asyncio.get_event_loop().create_future()
@@ -68,13 +84,20 @@ class Subscriber(slixmpp.ClientXMPP):
     def on_publish(self, msg):
         item = msg["pubsub_event"]["items"]["item"]
         node = msg["pubsub_event"]["items"]["node"]
+        self.received += self.emit_item(node, item, {})
+        if self.args.count and self.received >= self.args.count and not self.done.done():
+            self.done.set_result(0)
+
+    def emit_item(self, node, item, extra):
+        """Prints one line per SenML record of the item; returns how many."""
         payload = item.xml.find("{%s}sensml" % SENML)
         if payload is None:
-            return
+            return 0
         bn = ""
+        records = 0
         for record in payload.findall("{%s}senml" % SENML):
             bn = record.get("bn", bn)
-            out = {"node": node, "id": item["id"], "bn": bn, "n": record.get("n")}
+            out = {"node": node, "id": item["id"], "bn": bn, "n": record.get("n"), **extra}
             for key in ("u", "t"):
                 if record.get(key) is not None:
                     out[key] = record.get(key) if key == "u" else float(record.get(key))
@@ -85,9 +108,8 @@ class Subscriber(slixmpp.ClientXMPP):
             elif record.get("vs") is not None:
                 out["vs"] = record.get("vs")
             print(json.dumps(out), flush=True)
-            self.received += 1
-            if self.args.count and self.received >= self.args.count and not self.done.done():
-                self.done.set_result(0)
+            records += 1
+        return records
 
 
 async def main():
@@ -103,6 +125,7 @@ async def main():
     parser.add_argument("--no-tls", action="store_true")
     parser.add_argument("--ca")
     parser.add_argument("--presence-subscribe", help="bare JID to subscribe to (presence) before the nodes")
+    parser.add_argument("--stored", action="store_true", help="fetch the stored items instead of subscribing")
     args = parser.parse_args()
     xmpp = Subscriber(args, os.environ[args.password_env])
     if args.no_tls:
