@@ -12,7 +12,7 @@ const USAGE = `usage: xmpp-iot <command> [options]
   watch --jid JID [--service xmpp://host:port] [--pubsub JID | --pep AGENT_JID] [--prefix sensors/]
         [--tls off] [--ca FILE] [--json]      print readings live (password: XMPP_IOT_PASSWORD or --password-file)
   demo  [--duration SECONDS]                  local Prosody + simulated devices + agent + watcher
-exit codes: 0 ok, 78 bad config, 69 a required service is unreachable at start, 1 anything else`;
+exit codes: 0 ok, 78 bad config, 69 the server refused the login (run; watch and demo also when unreachable), 1 anything else`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
