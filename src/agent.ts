@@ -144,7 +144,7 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
       await devices.start(controller.signal);
       connection.startInBackground(controller.signal);
       started = true;
-      log.info({ devices: config.devices.length, jid: connection.jid, service: config.xmpp.service ?? `xmpp://${domain}:5222` }, "agent started; connecting to XMPP");
+      log.info({ devices: config.devices.length, jid: connection.jid, xmpp: "connecting in the background" }, "agent started");
     },
 
     /** Resolves when the first session is up; rejects with the login refusal, or after `timeoutMs` with the last connect failure. */

@@ -81,7 +81,7 @@ export function createDeviceManager(deps: DeviceManagerDeps): DeviceManager {
           if (health.state === entry.health.state && health.reason === entry.health.reason) return;
           if (health.state === "failing") log.warn({ reason: health.reason }, "device failing");
           else if (entry.health.state === "failing" && health.state === "ok") log.info("device recovered");
-          else if (health.state === "ok") log.debug("device ready");
+          else if (entry.health.state === "starting" && health.state === "ok") log.info("device ready");
           entry.health = health;
           notify();
         },

@@ -7,6 +7,7 @@ import { closedDuring, describeConnectFailure, type ConnectContext, type Connect
 import { createEntity, type EntityOptions, type XmppEntity } from "./entity.js";
 import { createRequestTracker } from "./requests.js";
 import { guardOutgoingXml } from "./xml-guard.js";
+import { pick, SOCKET_CLOSED, waitForSession, withTimeout } from "./session-wait.js";
 
 export interface ConnectionOptions extends EntityOptions {
   readonly reconnectMinMs: number;
@@ -115,8 +116,13 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
   async function attempt(): Promise<void> {
     connecting = true;
     streamError = undefined;
+    // xmpp.js's SASL exchange (events/lib/procedure.js) listens for "nonza" until it succeeds or
+    // fails, not until its stream dies: a link cut mid-login leaves it listening, and it answers
+    // the next stream's SCRAM challenge too (the server then refuses the login: "response doesn't
+    // match"). Only SASL listens for nonzas; a new stream starts without them.
+    entity.removeAllListeners("nonza");
     let phase: ConnectPhase = "tcp";
-    const session = waitForSession();
+    const session = waitForSession(entity, xmpp.streamManagement);
     try {
       await withTimeout(entity.connect(options.service), connectTimeoutMs);
       phase = "stream";
@@ -127,7 +133,7 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
       // A stream error explains a close or a timeout that follows it better than they do.
       const recorded = streamError as { condition?: string; text?: string } | undefined; // set by the "error" listener
       const cause = recorded ? Object.assign(new Error(recorded.text ?? ""), { name: "StreamError", ...recorded }) : error;
-      const failure = cause === CLOSED ? closedDuring(phase, context) : describeConnectFailure(cause, phase, context);
+      const failure = cause === SOCKET_CLOSED ? closedDuring(phase, context) : describeConnectFailure(cause, phase, context);
       await teardown();
       throw failure;
     } finally {
@@ -153,28 +159,6 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
       log.warn({ attempt: backoff.attempts + 1, err: failure.message }, "xmpp connect failed");
       scheduleReconnect();
     }
-  }
-
-  /** Resolves when the session is up (new or resumed); rejects on an error or a closed socket. */
-  function waitForSession(): { promise: Promise<void>; cancel(): void } {
-    let cancel = (): void => undefined;
-    const promise = new Promise<void>((resolve, reject) => {
-      const onOnline = (): void => { cancel(); resolve(); };
-      const onError = (error: unknown): void => { cancel(); reject(error); };
-      const onClosed = (): void => { cancel(); reject(CLOSED); };
-      entity.on("online", onOnline);
-      xmpp.streamManagement?.on("resumed", onOnline);
-      entity.on("error", onError);
-      entity.on("disconnect", onClosed);
-      cancel = () => {
-        entity.off("online", onOnline);
-        xmpp.streamManagement?.off("resumed", onOnline);
-        entity.off("error", onError);
-        entity.off("disconnect", onClosed);
-      };
-    });
-    promise.catch(() => undefined); // awaited later, or not at all when an earlier step failed
-    return { promise, cancel: () => cancel() };
   }
 
   /** After a failed attempt: the socket is closed and xmpp.js is back at "disconnect" before the next one. */
@@ -296,25 +280,6 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
 }
 
 export type Connection = ReturnType<typeof createConnection>;
-
-const CLOSED = Symbol("the socket closed");
-
-function pick(error: unknown, key: "condition" | "text"): { [K in typeof key]?: string } {
-  const value = (error as Record<string, unknown>)[key];
-  return typeof value === "string" && value !== "" ? { [key]: value } : {};
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(""), { name: "TimeoutError" })), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function rawSocket(entity: any): { setNoDelay?: (v: boolean) => void; destroy?: () => void } | undefined {
   const socket = entity.socket;

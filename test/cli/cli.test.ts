@@ -44,7 +44,7 @@ describe("xmpp-iot check / run exit codes", () => {
     const port = await freeLoopbackPort();
     const file = configFile("unreachable.json", { xmpp: { jid: "agent@localhost", password: "x", service: `xmpp://127.0.0.1:${port}`, tls: "off", reconnectMinMs: 200, reconnectMaxMs: 400 } });
     const agent = spawnCli(["run", "--config", file]);
-    await agent.waitForOutput(/"agent started; connecting to XMPP"/, 20_000);
+    await agent.waitForOutput(/"msg":"agent started"/, 20_000);
     await agent.waitForOutput(new RegExp(`cannot reach xmpp://127.0.0.1:${port}: connection refused; is the server running and listening on that port\\? \\(ECONNREFUSED\\)","msg":"xmpp connect failed"`), 20_000);
     // Still retrying, with the attempt counter growing: not an exit 69.
     await agent.waitForOutput(/"attempt":3,[^\n]*"msg":"xmpp connect failed"/, 20_000);

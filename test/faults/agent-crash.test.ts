@@ -55,7 +55,7 @@ describe("fault: the agent SIGKILLed with readings queued", () => {
     const first = spawnCli(["run", "--config", configFile]);
     children.push(first);
     await first.waitForOutput(/"msg":"agent started"/, 20_000);
-    await sleep(300); // the serial port opens right after the start
+    await first.waitForOutput(/"device":"meter"[^\n]*"msg":"device ready"/, 20_000); // the serial port is open
     await lines(1, 20);
     await eventually(async () => (await items("t")).length === 20 && (await items("h")).length === 20, "first 20 lines on the nodes", 20_000);
 
@@ -77,7 +77,7 @@ describe("fault: the agent SIGKILLed with readings queued", () => {
     children.push(second);
     await second.waitForOutput(/"recovered":120/, 20_000);
     await second.waitForOutput(/"msg":"agent started"/, 20_000);
-    await sleep(300);
+    await second.waitForOutput(/"device":"meter"[^\n]*"msg":"device ready"/, 20_000);
     await lines(81, 90);
 
     await eventually(async () => (await items("t")).length >= 90 && (await items("h")).length >= 90, "all 90 lines on the nodes", 30_000);

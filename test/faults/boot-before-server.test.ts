@@ -54,9 +54,9 @@ describe("fault: the agent starts before the XMPP server is reachable", () => {
       log: { level: "debug" },
     }));
     agent = spawnCli(["run", "--config", config]);
-    await agent.waitForOutput(/"agent started; connecting to XMPP"/, 20_000);
+    await agent.waitForOutput(/"msg":"agent started"/, 20_000);
     await agent.waitForOutput(/connection refused.*"msg":"xmpp connect failed"/, 20_000);
-    await agent.waitForOutput(/"device":"meter".*"device ready"/, 20_000);
+    await agent.waitForOutput(/"device":"meter"[^\n]*"msg":"device ready"/, 20_000);
     const device = await pty.device();
     for (let i = 1; i <= BEFORE; i++) {
       await send(device, `{"t": ${i}}\n`);
