@@ -66,8 +66,19 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   let suppressed = 0;
   let rejected = 0;
 
+  const unsafeSample = (device: string, channel: string, char: string): undefined => {
+    rejected++;
+    deps.onRejected?.(device, JSON.stringify(channel).slice(1, -1), `contains ${char}, a control character XML cannot carry`);
+    return undefined;
+  };
+
   return {
     process(device, sample) {
+      // Line noise on a serial port: a character XML cannot carry would make every stanza that
+      // carries the reading not-well-formed, so the sample is bad input, counted like any other
+      // (before the unnamed-channel bound: a garbled name must not take one of its places).
+      const unsafeName = forbiddenXmlChar(sample.channel);
+      if (unsafeName !== undefined) return unsafeSample(device, sample.channel, unsafeName);
       const config = deps.channels(device)?.[sample.channel];
       const excess = config === undefined ? overUnnamedBound(device, sample.channel) : undefined;
       if (excess !== undefined) {
@@ -81,14 +92,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         deps.onRejected?.(device, sample.channel, normalized.reason);
         return undefined;
       }
-      // Line noise on a serial port: a character XML cannot carry would make every stanza that
-      // carries the reading not-well-formed, so the sample is bad input, counted like any other.
-      const unsafe = forbiddenXmlChar(sample.channel) ?? (typeof normalized.value === "string" ? forbiddenXmlChar(normalized.value) : undefined);
-      if (unsafe !== undefined) {
-        rejected++;
-        deps.onRejected?.(device, JSON.stringify(sample.channel).slice(1, -1), `contains ${unsafe}, a control character XML cannot carry`);
-        return undefined;
-      }
+      const unsafeValue = typeof normalized.value === "string" ? forbiddenXmlChar(normalized.value) : undefined;
+      if (unsafeValue !== undefined) return unsafeSample(device, sample.channel, unsafeValue);
       const timeMs = sample.time !== undefined ? Math.round(sample.time * 1000) : now();
       // Every sample passes here: no spread, join or key string unless there are flags to carry.
       const sampleFlags = sample.quality ?? [];
