@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest"
 import { openOutbox } from "../../src/outbox/index.js";
 import { formatStatus } from "../../src/status.js";
 import { createPtyPair, send, type PtyPair } from "../drivers/pty.js";
+import { startTestBed, type TestBed } from "../harness/agent.js";
 import { eventually, fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
 
 const logsOf = (bed: FaultAgent, msg: string) => bed.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l["msg"]).startsWith(msg));
@@ -117,4 +118,26 @@ describe("fault: a reading with a control character left in the durable outbox b
     expect(pubsubOf(bed).recovered).toBe(2);
     expect(logsOf(bed, "xmpp connection lost")).toEqual([]);
   }, 60_000);
+});
+
+describe("fault: a pubsub service that refuses the agent's readings", () => {
+  let bed: TestBed | undefined;
+  afterAll(async () => { await bed?.stop(); }, 30_000);
+
+  it("sets each refused reading aside (counted, logged at a bound, in status) instead of retrying it forever", async () => {
+    // The agent is not an admin of the pubsub component: Prosody refuses to create its nodes.
+    bed = await startTestBed({ xmpp: { reconnectMinMs: 200 } }, { pubsubAdmins: [] });
+    const agent = bed.agent;
+    for (let i = 1; i <= 30; i++) agent.pipeline.process("gen", { channel: "n", value: i });
+    const status = () => agent.sinks.find((s) => s.name === "pubsub")!.status() as ReturnType<TestBed["agent"]["sinks"][number]["status"]> & { setAside: number; lastSetAside?: { reason: string } };
+    await eventually(() => status().pending === 0, "every reading delivered or set aside", 60_000);
+    const lines = bed.logs.filter((l) => l.includes('"msg":"reading set aside'));
+    console.log(JSON.stringify({ setAside: status().setAside, delivered: status().delivered, logLines: lines.length, reason: status().lastSetAside?.reason }));
+    expect(status().setAside).toBe(30);
+    expect(status().delivered).toBe(0);
+    expect(status().lastSetAside?.reason).toMatch(/^refused by the pubsub service: forbidden \(/);
+    expect(lines).toHaveLength(20); // the first 20, then one line per 1000
+    expect(formatStatus(agent.status())).toMatch(/^pubsub: connected, 0 pending, 0 delivered, 0 dropped, 30 set aside$/m);
+    expect(bed.logs.filter((l) => l.includes("xmpp connection lost"))).toEqual([]);
+  }, 90_000);
 });
