@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Logger } from "pino";
 import { createAcl } from "./acl.js";
 import { createAlertEngine } from "./alerts/engine.js";
 import { createCommandRegistry } from "./commands/index.js";
 import type { LoadedConfig } from "./config/load.js";
 import { createDeviceManager } from "./device-manager.js";
+import { createHistory } from "./history/rollup.js";
 import { createMqttBridge, createMqttClientFromConfig } from "./mqtt/bridge.js";
 import { IotError, messageOf } from "./errors.js";
 import { createPipeline } from "./pipeline/pipeline.js";
@@ -92,8 +94,13 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
     name: config.name, jid: connection.jid, connected: connection.isOnline(), startedAt, devices, pipeline, sinks,
   });
 
+  const historyPath = config.history.path ?? (process.env["STATE_DIRECTORY"] ? join(process.env["STATE_DIRECTORY"].split(":")[0]!, "history.jsonl") : undefined);
+  const history = createHistory({ log: log.child({ part: "history" }) }, { maxRecords: config.history.maxRecords, ...(historyPath !== undefined ? { path: historyPath } : {}) });
+  history.load();
+  sinks.push(history);
+
   // Control (issue 4): one registry for ad-hoc, chat, rooms (and MQTT); alerts as a sink.
-  const commands = createCommandRegistry({ devices, pipeline, status });
+  const commands = createCommandRegistry({ devices, pipeline, status, history });
   const adhoc = createAdhoc({ connection, disco, acl, registry: commands, log: log.child({ part: "adhoc" }) },
     { sessionTtlMs: config.commands.sessionTimeoutS * 1000, maxSessions: config.commands.maxSessions, maxSessionsPerJid: config.commands.maxSessionsPerJid });
   adhoc.register();
