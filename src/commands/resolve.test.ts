@@ -7,7 +7,7 @@ describe("forgiving names and values", () => {
     expect(nearest("temp", ["temperature", "humidity", "lamp"])).toEqual(["temperature"]);
     expect(nearest("reed", ["list", "read", "set", "status", "help", "history"])).toEqual(["read"]);
     expect(nearest("xyzzy", ["greenhouse", "weather"])).toEqual([]);
-    expect(didYouMean("lamb", ["lamp", "lamps", "humidity"])).toBe(" did you mean lamp or lamps?");
+    expect(didYouMean("lamb", ["lamp", "lame", "humidity"])).toBe(" did you mean lame or lamp?");
     expect(didYouMean("zzz", ["lamp"])).toBe("");
   });
 
