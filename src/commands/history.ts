@@ -8,6 +8,7 @@ import { resolveTarget } from "./resolve.js";
 import type { CommandDefinition } from "./types.js";
 
 const BARS = "▁▂▃▄▅▆▇█";
+const SLICE_MINUTES = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
 const MAX_PERIOD_MS = 7 * 86_400_000;
 const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -56,9 +57,9 @@ export function historyCommand(deps: { devices: DeviceManager; pipeline: Pipelin
       const min = Math.min(...records.map((r) => r.min));
       const max = Math.max(...records.map((r) => r.max));
       const mean = records.reduce((s, r) => s + r.sum, 0) / count;
-      // Slices across the period, oldest left: at most 30 characters, at least one minute each.
-      const slices = Math.max(1, Math.min(30, Math.round(periodMs / 60_000)));
-      const sliceMs = periodMs / slices;
+      // Slices across the period, oldest left: the shortest round length giving at most 30 marks.
+      const sliceMs = SLICE_MINUTES.map((m) => m * 60_000).find((ms) => periodMs / ms <= 30) ?? periodMs / 30;
+      const slices = Math.max(1, Math.ceil(periodMs / sliceMs));
       const sums = new Array<number>(slices).fill(0);
       const counts = new Array<number>(slices).fill(0);
       for (const r of records) {
