@@ -7,7 +7,7 @@ export type ParsedChat =
   | { readonly ok: true; readonly name: string; readonly input: Record<string, string> }
   | { readonly ok: false; readonly hint: string; readonly unknown?: string };
 
-const HINT = "Try: help, list, status, read <device>[/<channel>], set <device>/<channel> <value>";
+const HINT = "Try: help, list, status, read <device>[/<channel>], set <device>/<channel> <value>, history <device>/<channel>";
 const PERIOD = /^\d+\s*[mhd]$/i;
 
 /**

@@ -55,7 +55,7 @@ describe("chat, rooms, alerts and the ACL", () => {
     expect(await ask(alice, "read greenhouse")).toMatch(/^greenhouse\/temperature: 21\.5°C \(\d+s ago\)\ngreenhouse\/lamp: on \(\d+s ago\)\ngreenhouse\/humidity: 55 %RH \(\d+s ago\)$/);
     expect(await ask(alice, "list")).toMatch(/^greenhouse: ok\n {2}temperature 21\.5°C \(\d+s ago\) ✎\n {2}lamp on \(\d+s ago\) ✎\n {2}humidity 55 %RH \(\d+s ago\)$/);
     expect(await ask(alice, "status")).toMatch(/^greenhouse-pi \(agent@localhost\/agent\) online, up \d+s\n- greenhouse: ok\npubsub: connected/);
-    expect(await ask(alice, "open the pod bay doors")).toBe('Unknown command "open". Try: help, list, status, read <device>[/<channel>], set <device>/<channel> <value>');
+    expect(await ask(alice, "open the pod bay doors")).toBe('Unknown command "open". Try: help, list, status, read <device>[/<channel>], set <device>/<channel> <value>, history <device>/<channel>');
     expect(await ask(alice, "read cellar")).toBe('Error: no device "cellar"; devices: greenhouse');
     expect(await ask(alice, "set greenhouse/humidity 40")).toBe("Error: greenhouse/humidity is not writable");
     expect(await ask(alice, "set greenhouse/lamp maybe")).toBe('Error: greenhouse/lamp: expected a boolean (on/off, true/false, 1/0), got "maybe"');

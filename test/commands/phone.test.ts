@@ -20,10 +20,11 @@ describe("chat from a phone, on the demo's devices", () => {
   let alice!: SlixClient;
   let bob!: SlixClient;
   let carol!: SlixClient;
+  let dave!: SlixClient;
   const dir = mkdtempSync(join(tmpdir(), "xmpp-iot-phone-test-"));
   const agent = "agent@localhost";
   const config = (chat: Record<string, unknown> = {}) => ({
-    devices: EXAMPLE.devices, alerts: [], chat: { burst: 20, perMinute: 30, ...chat },
+    devices: EXAMPLE.devices, alerts: [], acl: { admins: ["alice@localhost", "dave@localhost"], readers: ["bob@localhost", "carol@localhost"] }, chat: { burst: 20, perMinute: 30, ...chat },
     history: { path: join(dir, "history.jsonl"), maxRecords: 1000 },
   });
 
@@ -36,20 +37,42 @@ describe("chat from a phone, on the demo's devices", () => {
 
   beforeAll(async () => {
     prosody = await startAccounts();
+    // dave, a second admin, runs the docs transcript (the rate limit is per JID).
+    prosody.register("dave", "dave-pw");
     running = await startAgent(prosody, config());
+    // help's examples and the transcript name channels that have reported once.
+    const channels = [["greenhouse", "temperature"], ["greenhouse", "lamp"], ["weather", "setpoint"], ["weather", "pressure"]] as const;
+    for (let i = 0; i < 200 && channels.some(([d, c]) => running.agent.pipeline.latest(d, c) === undefined); i++) await new Promise((r) => setTimeout(r, 50));
     [alice, bob, carol] = await Promise.all([
       startSlixClient(prosody.port, "alice@localhost/phone", USERS.alice, { phone: true }),
       startSlixClient(prosody.port, "bob@localhost/phone", USERS.bob, { phone: true }),
       startSlixClient(prosody.port, "carol@localhost/phone", USERS.carol, { phone: true }),
     ]);
+    dave = await startSlixClient(prosody.port, "dave@localhost/phone", "dave-pw", { phone: true });
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([alice?.stop(), bob?.stop(), carol?.stop()]);
+    await Promise.all([alice?.stop(), bob?.stop(), carol?.stop(), dave?.stop()]);
     await running?.stop();
     await prosody?.stop();
     prosody?.remove();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the demo transcript in docs/chat.md runs verbatim, every number compared as a number", async () => {
+    const doc = readFileSync(new URL("../../docs/chat.md", import.meta.url).pathname.replace(/\/dist\/test\//, "/test/").replace(/\/dist\//, "/"), "utf8");
+    const block = /<!-- demo transcript -->\n```\n([\s\S]*?)\n```/.exec(doc)![1]!;
+    const turns = block.split(/^me: /m).filter((t) => t !== "").map((t) => {
+      const [command, reply] = t.split(/\nagent: /) as [string, string];
+      return { command, reply: reply.replace(/\n$/, "") };
+    });
+    expect(turns.length).toBeGreaterThanOrEqual(8);
+    const shape = (text: string): string => text.replace(/[▁▂▃▄▅▆▇█·]+/g, "S").replace(/-?\d+(?:[.,]\d+)?/g, "N");
+    for (const { command, reply } of turns) expect(shape(await ask(dave, command)), command).toBe(shape(reply));
+    // Back to the demo's starting state for the tests below.
+    const admin = { role: "admin", via: "cli" } as const;
+    await running.agent.commands.execute("set", { device: "greenhouse", channel: "lamp", value: "off" }, admin);
+    await running.agent.commands.execute("set", { device: "weather", channel: "setpoint", value: 22 }, admin);
   });
 
   it("help explains ✎ and its examples work verbatim", async () => {
@@ -67,7 +90,7 @@ describe("chat from a phone, on the demo's devices", () => {
     expect(await ask(alice, "read Greenhouse/Humidity")).toMatch(/^greenhouse\/humidity: [\d.]+ %RH \(\d+s ago\)$/);
     expect(await ask(alice, "read greenhose")).toBe('Error: no device "greenhose"; did you mean greenhouse?');
     expect(await ask(alice, "read greenhouse/temprature")).toBe('Error: greenhouse has no channel "temprature"; did you mean temperature?');
-    expect(await ask(alice, "reed greenhouse")).toBe('Unknown command "reed": did you mean read? Try: help, list, status, read <device>[/<channel>], set <device>/<channel> <value>');
+    expect(await ask(alice, "reed greenhouse")).toBe('Unknown command "reed": did you mean read? Try: help, list, status, read <device>[/<channel>], set <device>/<channel> <value>, history <device>/<channel>');
     expect(await ask(alice, "read pressure")).toMatch(/^weather\/pressure: \d+ Pa \(\d+s ago\)$/);
     expect(await ask(alice, "set lamp off")).toMatch(/^greenhouse\/lamp = off \(was o(n|ff)\) \(the lamp on greenhouse\)$/);
     expect(await ask(alice, "set greenhouse lamp on")).toBe("greenhouse/lamp = on (was off)");
