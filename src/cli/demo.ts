@@ -5,12 +5,13 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import { createAgent } from "../agent.js";
 import { parseConfig } from "../config/load.js";
-import { IotError } from "../errors.js";
+import { IotError, messageOf } from "../errors.js";
 import { createLogger } from "../log.js";
 import { PROSODY_APT_COMMAND, prosodyInstalled, startProsody, type ProsodyServer } from "../prosody/server.js";
 import { createWatcher, type WatchedReading } from "../watch/watcher.js";
 import { allowFlags, flagString, type ParsedArgs } from "./args.js";
 import { loginBlock, summaryLines, type DemoLogin } from "./demo-banner.js";
+import { rosterUri } from "./roster-uri.js";
 
 /** The repo's config.example.json: three levels up from dist/src/cli/demo.js, one from dist/xmpp-iot.mjs. */
 const EXAMPLE_CONFIG_CANDIDATES = ["../../../config.example.json", "../config.example.json"].map((path) => new URL(path, import.meta.url));
@@ -74,9 +75,8 @@ export async function demoCommand(args: ParsedArgs): Promise<number> {
       pubsubJid: prosody.pubsubJid, certificateFile: prosody.certificateFile!, dir: prosody.dir,
     };
     const block = loginBlock(login);
-    const { terminalQr, rosterUri } = await import("./qr.js");
     const uri = rosterUri(login.agentJid, loaded.config.name);
-    out(`\n${block}\n\nScan to add the agent as a contact (${uri}):\n${terminalQr(uri)}\n`);
+    out(`\n${block}\n\nScan to add the agent as a contact (${uri}):\n${await qrOrWhy(uri)}\n`);
     out(`Files in ${prosody.dir}; Ctrl-C stops everything and removes them.\n`);
     out(`What a subscriber to ${prosody.pubsubJid} receives, summarized every ${everyS} s:\n`);
 
@@ -115,6 +115,19 @@ export async function demoCommand(args: ParsedArgs): Promise<number> {
     cleanup();
   }
   return received > 0 || duration === 0 ? 0 : 1;
+}
+
+/**
+ * The QR code, drawn by the qrcode package: bundled into dist/xmpp-iot.mjs, a development
+ * dependency otherwise (the Pi's tarball does not carry it and its 28 dependencies for the demo).
+ */
+async function qrOrWhy(uri: string): Promise<string> {
+  try {
+    const { terminalQr } = await import("./qr.js");
+    return terminalQr(uri);
+  } catch (error) {
+    return `(no QR code: ${messageOf(error).split("\n")[0]}; add the contact by hand)`;
+  }
 }
 
 function ensureProsody(): void {

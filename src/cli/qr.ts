@@ -8,8 +8,3 @@ import { render } from "qrcode/lib/renderer/utf8.js";
 export function terminalQr(text: string): string {
   return render(create(text, { errorCorrectionLevel: "L" }), { margin: 4, color: { dark: "#ffffff", light: "#000000" } });
 }
-
-/** XEP-0147 roster action: `xmpp:agent@localhost?roster;name=greenhouse-pi` adds the agent as a contact. */
-export function rosterUri(jid: string, name: string): string {
-  return `xmpp:${jid}?roster;name=${encodeURIComponent(name)}`;
-}

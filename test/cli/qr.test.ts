@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { rosterUri, terminalQr } from "../../src/cli/qr.js";
+import { terminalQr } from "../../src/cli/qr.js";
+import { rosterUri } from "../../src/cli/roster-uri.js";
 
 /** Reads the half-block drawing back into modules (light drawn as blocks) and writes a PBM image. */
 function toPbm(drawing: string, scale = 8): string {
