@@ -21,10 +21,11 @@ describe("chat from a phone, on the demo's devices", () => {
   let bob!: SlixClient;
   let carol!: SlixClient;
   let dave!: SlixClient;
+  let erin!: SlixClient;
   const dir = mkdtempSync(join(tmpdir(), "xmpp-iot-phone-test-"));
   const agent = "agent@localhost";
   const config = (chat: Record<string, unknown> = {}) => ({
-    devices: EXAMPLE.devices, alerts: [], acl: { admins: ["alice@localhost", "dave@localhost"], readers: ["bob@localhost", "carol@localhost"] }, chat: { burst: 20, perMinute: 30, ...chat },
+    devices: EXAMPLE.devices, alerts: [], acl: { admins: ["alice@localhost", "dave@localhost", "erin@localhost"], readers: ["bob@localhost", "carol@localhost"] }, chat: { burst: 20, perMinute: 30, ...chat },
     history: { path: join(dir, "history.jsonl"), maxRecords: 1000 },
   });
 
@@ -37,8 +38,9 @@ describe("chat from a phone, on the demo's devices", () => {
 
   beforeAll(async () => {
     prosody = await startAccounts();
-    // dave, a second admin, runs the docs transcript (the rate limit is per JID).
+    // dave and erin, more admins, run the docs transcript and the README's lines (the rate limit is per JID).
     prosody.register("dave", "dave-pw");
+    prosody.register("erin", "erin-pw");
     running = await startAgent(prosody, config());
     // help's examples and the transcript name channels that have reported once.
     const channels = [["greenhouse", "temperature"], ["greenhouse", "lamp"], ["weather", "setpoint"], ["weather", "pressure"]] as const;
@@ -49,10 +51,11 @@ describe("chat from a phone, on the demo's devices", () => {
       startSlixClient(prosody.port, "carol@localhost/phone", USERS.carol, { phone: true }),
     ]);
     dave = await startSlixClient(prosody.port, "dave@localhost/phone", "dave-pw", { phone: true });
+    erin = await startSlixClient(prosody.port, "erin@localhost/phone", "erin-pw", { phone: true });
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([alice?.stop(), bob?.stop(), carol?.stop(), dave?.stop()]);
+    await Promise.all([alice?.stop(), bob?.stop(), carol?.stop(), dave?.stop(), erin?.stop()]);
     await running?.stop();
     await prosody?.stop();
     prosody?.remove();
@@ -70,6 +73,16 @@ describe("chat from a phone, on the demo's devices", () => {
     const shape = (text: string): string => text.replace(/[▁▂▃▄▅▆▇█·]+/g, "S").replace(/-?\d+(?:[.,]\d+)?/g, "N");
     for (const { command, reply } of turns) expect(shape(await ask(dave, command)), command).toBe(shape(reply));
     // Back to the demo's starting state for the tests below.
+    const admin = { role: "admin", via: "cli" } as const;
+    await running.agent.commands.execute("set", { device: "greenhouse", channel: "lamp", value: "off" }, admin);
+    await running.agent.commands.execute("set", { device: "weather", channel: "setpoint", value: 22 }, admin);
+  });
+
+  it("the commands the README suggests work verbatim on the demo", async () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url).pathname.replace(/\/dist\/test\//, "/test/").replace(/\/dist\//, "/"), "utf8");
+    const commands = [...readme.matchAll(/`((?:help|list|status|read|set|history)(?: [^`]*)?)`/g)].map((m) => m[1]!);
+    expect(commands).toEqual(expect.arrayContaining(["set lamp on", "set weather/setpoint 21,5", "history greenhouse/temperature 24h"]));
+    for (const command of new Set(commands)) expect(await ask(erin, command), command).not.toMatch(/^(Error|Unknown|Usage|Too many)/);
     const admin = { role: "admin", via: "cli" } as const;
     await running.agent.commands.execute("set", { device: "greenhouse", channel: "lamp", value: "off" }, admin);
     await running.agent.commands.execute("set", { device: "weather", channel: "setpoint", value: 22 }, admin);
