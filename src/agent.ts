@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Logger } from "pino";
 import { createAcl } from "./acl.js";
 import { createAlertEngine } from "./alerts/engine.js";
 import { createCommandRegistry } from "./commands/index.js";
 import type { LoadedConfig } from "./config/load.js";
 import { createDeviceManager } from "./device-manager.js";
+import { createHistory } from "./history/rollup.js";
 import { createMqttBridge, createMqttClientFromConfig } from "./mqtt/bridge.js";
 import { IotError, messageOf } from "./errors.js";
 import { createPipeline } from "./pipeline/pipeline.js";
@@ -43,10 +45,15 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
   const unnamedBoundById = new Map(config.devices.map((d) => [d.id, d.maxUnnamedChannels]));
   const rejectLogAt = new Map<string, number>();
 
+  // The minute rollup behind `history`: fed like a sink, but not a delivery, so not in `status`.
+  const historyPath = config.history.path ?? (process.env["STATE_DIRECTORY"] ? join(process.env["STATE_DIRECTORY"].split(":")[0]!, "history.jsonl") : undefined);
+  const history = createHistory({ log: log.child({ part: "history" }) }, { maxRecords: config.history.maxRecords, ...(historyPath !== undefined ? { path: historyPath } : {}) });
+  history.load();
+
   const pipeline = createPipeline({
     channels: (device) => channelsById.get(device),
     maxUnnamedChannels: (device) => unnamedBoundById.get(device),
-    onReading: (reading: Reading) => { for (const sink of sinks) sink.accept(reading); },
+    onReading: (reading: Reading) => { history.accept(reading); for (const sink of sinks) sink.accept(reading); },
     onRejected: (device, channel, reason) => {
       // Garbage is counted always, logged at most once a second per device (one noisy device must not hide another).
       if (Date.now() - (rejectLogAt.get(device) ?? 0) > 1000) { rejectLogAt.set(device, Date.now()); log.warn({ device, channel, reason }, "sample rejected"); }
@@ -94,14 +101,14 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
   });
 
   // Control (issue 4): one registry for ad-hoc, chat, rooms (and MQTT); alerts as a sink.
-  const commands = createCommandRegistry({ devices, pipeline, status });
+  const commands = createCommandRegistry({ devices, pipeline, status, history });
   const adhoc = createAdhoc({ connection, disco, acl, registry: commands, log: log.child({ part: "adhoc" }) },
     { sessionTtlMs: config.commands.sessionTimeoutS * 1000, maxSessions: config.commands.maxSessions, maxSessionsPerJid: config.commands.maxSessionsPerJid });
   adhoc.register();
   const chat = createChat({ connection, acl, registry: commands, log: log.child({ part: "chat" }) }, config.chat);
   const rooms = [...new Set([...config.chat.rooms, ...config.alerts.flatMap((a) => (a.room !== undefined ? [a.room] : []))].map((r) => r.toLowerCase()))];
   const muc = createMuc({ connection, acl, registry: commands, log: log.child({ part: "muc" }) }, { ...config.chat, rooms, nick: config.chat.nick ?? config.name });
-  parts.push(adhoc, chat, muc);
+  parts.push(adhoc, chat, muc, history);
   parts.push(createHeapGovernor({ log: log.child({ part: "memory" }) }, { slackBytes: (config.memory.heapSlackMb ?? defaultHeapSlackMb(process.execArgv)) * 1048576 }));
   let mqttAlerts: ReturnType<typeof createMqttBridge>["alerts"] | undefined;
   if (mqttClient && config.mqtt) {

@@ -1,10 +1,11 @@
 import { z } from "zod";
-import type { DeviceManager } from "../device-manager.js";
+import type { DeviceInfo, DeviceManager } from "../device-manager.js";
 import { IotError } from "../errors.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import type { Reading } from "../reading.js";
 import { formatStatus, type AgentStatus } from "../status.js";
 import { formatReading, formatValue } from "./format.js";
+import { findDevice, normalizeInputValue, resolveChannel, resolveDevice, resolveTarget } from "./resolve.js";
 import type { CommandDefinition, CommandInfo, FieldSpec } from "./types.js";
 
 export interface BuiltinDeps {
@@ -24,10 +25,19 @@ const define = <S extends z.ZodType>(definition: CommandDefinition<S>): CommandD
 export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
   const { devices, pipeline } = deps;
 
-  const device = (id: string) => {
-    const found = devices.get(id);
-    if (!found) throw new IotError("UNKNOWN_DEVICE", `no device "${id}"; try: list`);
-    return found;
+  const device = (id: string) => resolveDevice(devices, id);
+  /** `read greenhouse`, `read greenhouse/lamp`, or `read lamp` when one device has a lamp. */
+  const readTarget = (deviceName: string | undefined, channel: string | undefined): [DeviceInfo, readonly string[]] => {
+    if (deviceName !== undefined && channel === undefined) {
+      const whole = findDevice(devices, deviceName);
+      if (whole) return [whole, whole.channels];
+      const lower = deviceName.toLowerCase();
+      if (!devices.list().some((d) => d.channels.some((c) => c.toLowerCase() === lower))) device(deviceName);
+      channel = deviceName;
+      deviceName = undefined;
+    }
+    const target = resolveTarget(devices, deviceName, channel!);
+    return [target.device, [target.channel]];
   };
   const deviceField = (onlyWritable: boolean): FieldSpec => ({
     name: "device", label: "Device", kind: "choice", required: true,
@@ -56,6 +66,23 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
   const rowOf = (r: Reading): string[] => [r.device, r.channel, formatValue(r.value), r.unit ?? "", String(Math.max(0, Math.round(deps.now() / 1000 - r.time)))];
   const columns = ["device", "channel", "value", "unit", "age_s"];
 
+  /** Examples from the devices configured here, so each works as shown. */
+  const helpExamples = (admin: boolean, commands: readonly string[]): string[] => {
+    const all = devices.list();
+    const first = all[0];
+    if (!first) return [];
+    const out = [`read ${first.id}`];
+    const writable = all.flatMap((d) => d.writable.map((c) => ({ d, c, latest: pipeline.latest(d.id, c) })));
+    const pick = writable.find((w) => typeof w.latest?.value === "boolean") ?? writable[0];
+    if (admin && pick && commands.includes("set")) {
+      const value = typeof pick.latest?.value === "boolean" ? (pick.latest.value ? "off" : "on") : typeof pick.latest?.value === "number" ? String(pick.latest.value) : undefined;
+      if (value !== undefined) out.push(`set ${pick.d.id}/${pick.c} ${value}`);
+    }
+    const numeric = all.flatMap((d) => d.channels.filter((c) => typeof pipeline.latest(d.id, c)?.value === "number").map((c) => `${d.id}/${c}`));
+    if (commands.includes("history") && numeric[0] !== undefined) out.push(`history ${numeric[0]} 1h`);
+    return out;
+  };
+
   const list = define({
     name: "list", description: "List devices, channels and last values", permission: "reader", usage: "list",
     input: z.strictObject({}),
@@ -76,17 +103,14 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
 
   const read = define({
     name: "read", description: "Read a device's channels", permission: "reader", usage: "read <device>[/<channel>]",
-    input: z.strictObject({ device: name, channel: name.optional() }),
+    // A channel alone is enough when one device has it (`read lamp`).
+    input: z.strictObject({ device: name.optional(), channel: name.optional() }).refine((i) => i.device !== undefined || i.channel !== undefined, { message: "required", path: ["device"] }),
     stages: [() => [deviceField(false), {
       name: "channel", label: "Channel (empty: all)", kind: "choice", required: false,
       options: [...new Set(devices.list().flatMap((d) => d.channels))],
     }]],
     async run(input) {
-      const info = device(input.device);
-      if (input.channel !== undefined && !info.channels.includes(input.channel)) {
-        throw new IotError("UNKNOWN_CHANNEL", `${info.id} has no channel "${input.channel}"; it has: ${info.channels.join(", ") || "none yet"}`);
-      }
-      const channels = input.channel !== undefined ? [input.channel] : info.channels;
+      const [info, channels] = readTarget(input.device, input.channel);
       const readings = channels.map((c) => pipeline.latest(info.id, c)).filter((r): r is Reading => r !== undefined);
       if (readings.length === 0) return { data: { device: info.id, state: info.health.state, readings }, text: `${info.id}: no reading yet (${info.health.state})` };
       return { data: { device: info.id, state: info.health.state, readings }, text: readings.map(line).join("\n"), table: { columns, rows: readings.map(rowOf) } };
@@ -95,7 +119,8 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
 
   const set = define({
     name: "set", description: "Set a writable channel", permission: "admin", usage: "set <device>/<channel> <value>",
-    input: z.strictObject({ device: name, channel: name, value: z.union([z.string().trim().min(1, "required"), z.number(), z.boolean()]) }),
+    // No device: the one device with a writable channel of that name (`set lamp on`).
+    input: z.strictObject({ device: name.optional(), channel: name, value: z.union([z.string().trim().min(1, "required"), z.number(), z.boolean()]) }),
     stages: [
       () => [deviceField(true), {
         name: "channel", label: "Channel", kind: "choice", required: true,
@@ -114,21 +139,30 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
       },
     ],
     checks: [(partial) => {
-      const info = devices.get(partial["device"] ?? "");
+      const info = findDevice(devices, partial["device"] ?? "");
       const channel = partial["channel"] ?? "";
-      if (!info || info.writable.includes(channel)) return undefined;
+      if (!info || info.writable.some((c) => c.toLowerCase() === channel.toLowerCase())) return undefined;
       return `${info.id} has no writable channel "${channel}"; writable: ${info.writable.join(", ") || "none"}`;
     }, (partial) => outOfRange(partial["device"] ?? "", partial["channel"] ?? "", partial["value"] ?? "")],
     async run(input) {
-      const info = device(input.device);
-      const refused = outOfRange(info.id, input.channel, input.value);
+      // `set lamp some text`: a first word that names no device but a channel starts the value.
+      const shifted = input.device !== undefined && !findDevice(devices, input.device) && typeof input.value === "string"
+        && devices.list().some((d) => d.channels.some((c) => c.toLowerCase() === input.device!.toLowerCase()));
+      const target = shifted ? resolveTarget(devices, undefined, input.device!, true) : resolveTarget(devices, input.device, input.channel, true);
+      if (shifted) input = { ...input, value: `${input.channel} ${String(input.value)}` };
+      const info = target.device;
+      const channel = target.channel;
+      const before = pipeline.latest(info.id, channel);
+      const value = typeof before?.value === "number" || (before === undefined && typeof input.value === "string" && /^\s*[-+]?\d/.test(input.value))
+        ? normalizeInputValue(input.value, before?.unit, `${info.id}/${channel}`) : input.value;
+      const refused = outOfRange(info.id, channel, value);
       if (refused !== undefined) throw new IotError("BAD_INPUT", refused);
-      const before = pipeline.latest(info.id, input.channel);
-      await devices.write(info.id, input.channel, input.value);
-      const after = pipeline.latest(info.id, input.channel);
-      const shown = after !== undefined && after !== before ? formatValue(after.value, after.unit) : String(input.value);
+      await devices.write(info.id, channel, value);
+      const after = pipeline.latest(info.id, channel);
+      const shown = after !== undefined && after !== before ? formatValue(after.value, after.unit) : String(value);
       const was = before !== undefined ? ` (was ${formatValue(before.value, before.unit)})` : "";
-      return { data: { device: info.id, channel: input.channel, value: after !== before ? after?.value ?? input.value : input.value }, text: `${info.id}/${input.channel} = ${shown}${was}` };
+      const chose = target.chosen !== undefined ? ` (the ${channel} on ${target.chosen})` : "";
+      return { data: { device: info.id, channel, value: after !== before ? after?.value ?? value : value }, text: `${info.id}/${channel} = ${shown}${was}${chose}` };
     },
   });
 
@@ -148,7 +182,11 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
     stages: [],
     async run(_input, caller) {
       const mine = deps.describe().filter((c) => caller.role === "admin" || c.permission === "reader");
-      return { data: mine, text: mine.map((c) => `${c.usage} - ${c.description.toLowerCase()}`).join("\n") };
+      const lines = mine.map((c) => `${c.usage} - ${c.description.toLowerCase()}`);
+      const examples = helpExamples(caller.role === "admin", mine.map((c) => c.name));
+      if (examples.length > 0) lines.push(`e.g. ${examples.join(" · ")}`);
+      lines.push(`✎ in list marks a channel ${caller.role === "admin" ? "you can" : "an admin can"} set. Names ignore case; a channel name alone works when one device has it.`);
+      return { data: mine, text: lines.join("\n") };
     },
   });
 

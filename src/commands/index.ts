@@ -23,6 +23,9 @@ import { IotError, isIotError, messageOf } from "../errors.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import type { AgentStatus } from "../status.js";
 import { builtinCommands } from "./builtin.js";
+import { didYouMean } from "./resolve.js";
+import { historyCommand } from "./history.js";
+import type { History } from "../history/rollup.js";
 import type { CommandCaller, CommandDefinition, CommandInfo, CommandResult, FieldSpec, Permission } from "./types.js";
 
 export type { CommandCaller, CommandInfo, CommandResult, FieldSpec, Permission, Via } from "./types.js";
@@ -33,6 +36,8 @@ export interface CommandRegistryDeps {
   readonly pipeline: Pipeline;
   readonly status: () => AgentStatus;
   readonly now?: () => number;
+  /** The minute rollup behind `history` (src/history); absent: no `history` command. */
+  readonly history?: History;
 }
 
 export function mayRun(permission: Permission, role: Role): boolean {
@@ -57,7 +62,10 @@ export function createCommandRegistry(deps: CommandRegistryDeps) {
     name: c.name, description: c.description, permission: c.permission, usage: c.usage, stageCount: c.stages.length,
   });
   const describe = (): CommandInfo[] => [...byName.values()].map(info);
-  for (const command of builtinCommands({ ...deps, now, describe })) byName.set(command.name, command);
+  const commands = builtinCommands({ ...deps, now, describe });
+  // `history` sits before `status` and `help` in listings.
+  if (deps.history) commands.splice(3, 0, historyCommand({ devices: deps.devices, pipeline: deps.pipeline, history: deps.history, now }));
+  for (const command of commands) byName.set(command.name, command);
 
   return {
     /** The commands this role may run, in a stable order. */
@@ -78,8 +86,11 @@ export function createCommandRegistry(deps: CommandRegistryDeps) {
     },
 
     async execute(name: string, rawInput: unknown, caller: CommandCaller): Promise<CommandResult> {
-      const command = byName.get(name);
-      if (!command) return { status: "error", error: new IotError("BAD_INPUT", `unknown command "${name}"; try: help`) };
+      const command = byName.get(name) ?? byName.get(name.toLowerCase());
+      if (!command) {
+        const mine = describe().filter((c) => mayRun(c.permission, caller.role)).map((c) => c.name);
+        return { status: "error", error: new IotError("BAD_INPUT", `unknown command "${name.slice(0, 32)}";${didYouMean(name, mine)} try: help`) };
+      }
       if (!mayRun(command.permission, caller.role)) {
         return { status: "error", error: new IotError("FORBIDDEN", caller.role === "stranger" ? "not allowed" : `${name} is for admins only`) };
       }

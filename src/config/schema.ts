@@ -119,13 +119,21 @@ const outboxSchema = z.strictObject({
 
 /** Chat commands (one-to-one and in rooms) and the XEP-0045 rooms the agent joins. */
 const chatSchema = z.strictObject({
-  /** Per-JID rate limit: `burst` messages at once, refilled at `perMinute`. */
-  burst: z.number().int().min(1).max(100).default(10),
+  /** Per-JID rate limit (src/xmpp/rate-limit.ts): at most `burst` lines in any 10 s and `perMinute` in any 60 s. */
+  burst: z.number().int().min(1).max(100).default(20),
   perMinute: z.number().int().min(1).max(600).default(30),
   /** Rooms joined besides those named by alert rules. */
   rooms: z.array(bareJid).default([]),
   /** Nick in rooms; default: the agent's name. */
   nick: z.string().min(1).max(64).optional(),
+});
+
+/** The minute rollup behind the `history` command (src/history). */
+const historySchema = z.strictObject({
+  /** JSON-lines file; absent: $STATE_DIRECTORY/history.jsonl under systemd, else memory only. */
+  path: z.string().min(1).optional(),
+  /** Minute records kept, all channels together (about 80 bytes each on disk); 7 days of 6 channels is 60 480. */
+  maxRecords: z.number().int().min(60).max(2_000_000).default(100_000),
 });
 
 /** XEP-0050 ad-hoc sessions: bounded in number, expiring without activity. */
@@ -164,8 +172,9 @@ export const configSchema = z
     outbox: outboxSchema.optional(),
     log: logSchema.default({ level: "info", format: "auto" }),
     memory: memorySchema.default({}),
-    chat: chatSchema.default({ burst: 10, perMinute: 30, rooms: [] }),
+    chat: chatSchema.default({ burst: 20, perMinute: 30, rooms: [] }),
     commands: commandsSchema.default({ sessionTimeoutS: 120, maxSessions: 64, maxSessionsPerJid: 4 }),
+    history: historySchema.default({ maxRecords: 100_000 }),
     alerts: z.array(alertRuleSchema).default([]),
   })
   .superRefine((config, ctx) => {

@@ -13,6 +13,8 @@ export interface ProsodyConfigOptions {
   readonly nagle?: boolean;
   /** Lua 5.4's generational collector (Prosody's `gc` setting) instead of the incremental default. */
   readonly luaGc?: "incremental" | "generational";
+  /** Addresses c2s listens on; default loopback only (the demo's --listen opens it to a phone). */
+  readonly interfaces?: readonly string[];
 }
 
 const lua = (value: string): string => JSON.stringify(value);
@@ -28,8 +30,8 @@ daemonize = false
 pidfile = ${lua(`${o.dir}/prosody.pid`)}
 data_path = ${lua(`${o.dir}/data`)}
 certificates = ${lua(o.dir)}
-interfaces = { "127.0.0.1" }
-local_interfaces = { "127.0.0.1" }
+interfaces = ${luaList(o.interfaces ?? ["127.0.0.1"])}
+local_interfaces = ${luaList(o.interfaces ?? ["127.0.0.1"])}
 c2s_ports = { ${o.port} }
 c2s_direct_tls_ports = { }
 legacy_ssl_ports = { }

@@ -22,6 +22,8 @@ export interface ProsodyOptions {
   readonly nagle?: boolean;
   /** Lua's collector mode; absent = Prosody's default (incremental). */
   readonly luaGc?: "incremental" | "generational";
+  /** Addresses to listen on (default 127.0.0.1); the first is the one the agent and tests connect to. */
+  readonly interfaces?: readonly string[];
 }
 
 export interface ProsodyServer {
@@ -33,6 +35,8 @@ export interface ProsodyServer {
   readonly dir: string;
   /** PEM of the self-signed certificate when started with `tls: true`. */
   readonly certificateFile?: string;
+  /** The server process, for a synchronous kill at process exit. */
+  readonly pid?: number;
   register(username: string, password: string): void;
   stop(): Promise<void>;
   /** Remove the directory; `stop()` first. */
@@ -71,7 +75,9 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     ...(tls ? { tls } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     ...(options.nagle !== undefined ? { nagle: options.nagle } : {}),
     ...(options.luaGc !== undefined ? { luaGc: options.luaGc } : {}),
+    ...(options.interfaces !== undefined ? { interfaces: options.interfaces } : {}),
   }));
+  const host = connectHost(options.interfaces?.[0] ?? "127.0.0.1");
 
   const child = spawn("prosody", ["-F", "--config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
@@ -80,18 +86,19 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   child.stderr?.on("data", keep);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   try {
-    await waitForPort(port, 15_000, () => child.exitCode !== null);
+    await waitForPort(host, port, 15_000, () => child.exitCode !== null);
   } catch (error) {
     child.kill("SIGKILL");
-    throw new IotError("SERVICE_UNREACHABLE", `Prosody did not start on 127.0.0.1:${port}: ${String(error)}\n${output}`);
+    throw new IotError("SERVICE_UNREACHABLE", `Prosody did not start on ${host}:${port}: ${String(error)}\n${output}`);
   }
 
   return {
     port, domain, dir,
     pubsubJid: `pubsub.${domain}`,
     mucJid: `conference.${domain}`,
-    service: `xmpp://127.0.0.1:${port}`,
+    service: `xmpp://${host.includes(":") ? `[${host}]` : host}:${port}`,
     ...(tls ? { certificateFile: tls.certificate } : {}),
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
     register(username, password) {
       const result = spawnSync("prosodyctl", ["--config", configFile, "register", username, domain, password], { encoding: "utf8", timeout: 20_000 });
       if (result.status !== 0) throw new Error(`prosodyctl register ${username} failed: ${result.stderr}${result.stdout}`);
@@ -113,12 +120,17 @@ async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<vo
   clearTimeout(timer);
 }
 
-async function waitForPort(port: number, timeoutMs: number, gaveUp: () => boolean): Promise<void> {
+/** Where to connect to reach a server listening on `address` (a wildcard is reached on loopback). */
+function connectHost(address: string): string {
+  return address === "*" || address === "0.0.0.0" ? "127.0.0.1" : address === "::" ? "::1" : address;
+}
+
+async function waitForPort(host: string, port: number, timeoutMs: number, gaveUp: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (gaveUp()) throw new Error("prosody exited");
     const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
+      const socket = connect(port, host);
       socket.once("connect", () => { socket.destroy(); resolve(true); });
       socket.once("error", () => resolve(false));
     });

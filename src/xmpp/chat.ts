@@ -7,7 +7,7 @@ import { runChatLine } from "./chat-commands.js";
 import { createInOrder } from "./in-order.js";
 import type { Connection } from "./connection.js";
 import { bare } from "./presence.js";
-import { createRateLimiter } from "./rate-limit.js";
+import { createRateLimiter, retryText } from "./rate-limit.js";
 
 export interface ChatOptions {
   readonly burst: number;
@@ -24,6 +24,7 @@ export function createChat(deps: { connection: Connection; acl: AclHandle; regis
   const { connection, acl, registry, log } = deps;
   const limiter = createRateLimiter({ burst: options.burst, perMinute: options.perMinute });
   const strangerLog = createRateLimiter({ burst: 1, perMinute: 1 });
+  const limitLog = createRateLimiter({ burst: 1, perMinute: 1 });
   const ordered = createInOrder((who, error) => log.error({ from: who, err: messageOf(error) }, "chat command failed"));
 
   const send = (to: string, body: string, thread?: string): void => {
@@ -37,7 +38,8 @@ export function createChat(deps: { connection: Connection; acl: AclHandle; regis
     const type = stanza.attrs["type"] ?? "normal";
     if (type !== "chat" && type !== "normal") return;
     const body = stanza.getChildText("body");
-    // Chat states, receipts and carbons carry no <body>: nothing to answer.
+    // Chat states (XEP-0085), receipts (XEP-0184) and carbons (XEP-0280) carry no <body> of their
+    // own: nothing to answer, and they do not count against the rate limit.
     if (body === null || body.trim() === "") return;
     if (isStaleCommand(stanza, Date.now())) return;
     const from = stanza.attrs["from"] as string | undefined;
@@ -52,10 +54,12 @@ export function createChat(deps: { connection: Connection; acl: AclHandle; regis
     const verdict = limiter.take(who);
     if (verdict === "silent") return;
     // Replies go out in the order the lines came (a `set` then `read` must not swap).
+    const retryIn = verdict === "limited" ? limiter.retryInMs(who) : 0;
     ordered.run(who, async () => {
       if (verdict === "limited") {
-        log.warn({ from: who }, "chat rate limit hit");
-        send(from, `Too many messages; wait a little (limit ${options.perMinute}/min).`, thread);
+        // Every refused line is answered (up to a flood bound), so nothing is dropped unseen.
+        if (limitLog.take(who) === "ok") log.warn({ from: who }, "chat rate limit hit");
+        send(from, `Too many messages (limit ${options.perMinute} a minute, ${options.burst} in 10 s): "${body.trim().slice(0, 40)}" was not run; ${retryText(retryIn)}.`, thread);
         return;
       }
       const text = await runChatLine(registry, body.slice(0, MAX_BODY), { role, via: "chat", who });

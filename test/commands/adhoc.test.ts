@@ -30,8 +30,8 @@ describe("ad-hoc commands (XEP-0050) from slixmpp", () => {
   it("lists per role: admin all five, reader no set, stranger nothing", async () => {
     const [a, b, e] = await Promise.all([alice, bob, eve].map((c) => c.call({ op: "items", to })));
     const nodes = (r: ClientReply | undefined) => (r!["items"] as Array<{ node: string }>).map((i) => i.node).sort();
-    expect(nodes(a)).toEqual(["help", "list", "read", "set", "status"]);
-    expect(nodes(b)).toEqual(["help", "list", "read", "status"]);
+    expect(nodes(a)).toEqual(["help", "history", "list", "read", "set", "status"]);
+    expect(nodes(b)).toEqual(["help", "history", "list", "read", "status"]);
     expect((a!["items"] as Array<{ jid: string; name: string }>).find((i) => i.name === "Set a writable channel")?.jid).toBe(to);
     expect(e!.ok).toBe(true);
     expect(nodes(e)).toEqual([]);
@@ -162,7 +162,7 @@ describe("ad-hoc commands (XEP-0050) from slixmpp", () => {
   it("a reader's set is forbidden; a stranger is forbidden everything", async () => {
     const readerSet = await cmd(bob, "set");
     expect(readerSet.error).toMatchObject({ condition: "forbidden" });
-    for (const node of ["list", "read", "status", "set", "help"]) {
+    for (const node of ["list", "read", "status", "set", "help", "history"]) {
       const r = await cmd(eve, node);
       expect(r.error, node).toMatchObject({ condition: "forbidden" });
     }

@@ -17,8 +17,11 @@ export interface SlixClient {
   stop(): Promise<void>;
 }
 
-export async function startSlixClient(port: number, jid: string, password: string): Promise<SlixClient> {
-  const child: ChildProcess = spawn("/usr/bin/python3", [SCRIPT, "127.0.0.1", String(port), jid, password], { stdio: ["pipe", "pipe", "pipe"] });
+/** `phone`: receipts, typing notifications and carbons, as Conversations or Monal send them; `ca`: STARTTLS trusting that file. */
+export async function startSlixClient(port: number, jid: string, password: string, options: { phone?: boolean; ca?: string; host?: string } = {}): Promise<SlixClient> {
+  const child: ChildProcess = spawn("/usr/bin/python3", [SCRIPT, options.host ?? "127.0.0.1", String(port), jid, password], {
+    stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, XMPP_CLIENT_PHONE: options.phone ? "1" : "0", XMPP_CLIENT_CA: options.ca ?? "" },
+  });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
   const waiting = new Map<number, (reply: ClientReply) => void>();

@@ -7,6 +7,7 @@ Only slixmpp's own plugins speak the protocols: xep_0030, xep_0004, xep_0050, xe
 """
 import asyncio
 import json
+import os
 import sys
 import xml.etree.ElementTree as ET
 from collections import deque
@@ -53,6 +54,13 @@ class Client(slixmpp.ClientXMPP):
         super().__init__(jid, password)
         for p in ("xep_0030", "xep_0004", "xep_0050", "xep_0045", "xep_0060", "xep_0199"):
             self.register_plugin(p)
+        # XMPP_CLIENT_PHONE=1: behave like a phone app (Conversations, Monal): request receipts
+        # (XEP-0184), send typing notifications (XEP-0085), enable carbons (XEP-0280).
+        self.phone = os.environ.get("XMPP_CLIENT_PHONE") == "1"
+        if self.phone:
+            for p in ("xep_0184", "xep_0085", "xep_0280"):
+                self.register_plugin(p)
+            self["xep_0184"].auto_request = True
         self.messages = deque(maxlen=500)
         self.items = deque(maxlen=500)
         self.online = asyncio.get_event_loop().create_future()
@@ -67,6 +75,8 @@ class Client(slixmpp.ClientXMPP):
     async def on_start(self, _):
         self.send_presence()
         await self.get_roster()
+        if self.phone:
+            await self["xep_0280"].enable()
         if not self.online.done():
             self.online.set_result(True)
 
@@ -100,6 +110,15 @@ async def handle(c, req):
                                                payload=payload, sessionid=req.get("sessionid"), timeout=10)
         return parse_command(iq)
     if op == "chat":
+        if c.phone:
+            # What a phone app sends around one line: composing while typing, the line, then active.
+            composing = c.make_message(mto=to, mtype="chat")
+            composing["chat_state"] = "composing"
+            composing.send()
+            line = c.make_message(mto=to, mbody=req["body"], mtype="chat")
+            line["chat_state"] = "active"
+            line.send()
+            return {}
         c.send_message(mto=to, mbody=req["body"], mtype="chat")
         return {}
     if op == "groupchat":
@@ -145,7 +164,13 @@ async def handle(c, req):
 async def main():
     host, port, jid, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     c = Client(jid, password)
-    c.connect((host, port), force_starttls=False, disable_starttls=True)
+    ca = os.environ.get("XMPP_CLIENT_CA")
+    if ca:
+        # STARTTLS against a private server whose certificate is trusted by this file (the demo's).
+        c.ca_certs = ca
+        c.connect((host, port), force_starttls=True)
+    else:
+        c.connect((host, port), force_starttls=False, disable_starttls=True)
     try:
         await asyncio.wait_for(c.online, 15)
     except Exception as e:

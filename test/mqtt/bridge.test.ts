@@ -111,6 +111,17 @@ describe("MQTT bridge on a real Mosquitto and Prosody", () => {
     await watcher.waitFor((m) => m.topic === `${PREFIX}/g/lamp` && records(m.text)[0]?.vb === false && m.at > Date.now() - 2000, 10_000, "lamp back to false");
   });
 
+  it("the same forgiving registry over MQTT: history, names in any case, a value with a decimal comma and its unit", async () => {
+    mosquittoPub(broker.port, `${PREFIX}/command/history`, JSON.stringify({ id: "h1", device: "G", channel: "Temperature", period: "1h" }));
+    const history = JSON.parse((await watcher.waitFor((m) => m.topic === `${PREFIX}/command/history/response` && m.text.includes("\"h1\""), 10_000, "history response")).text);
+    expect(history).toMatchObject({ id: "h1", status: "ok", data: { device: "g", channel: "temperature", period: "1h", unit: "Cel", sparkline: expect.stringMatching(/^[▁▂▃▄▅▆▇█·]{30}$/) } });
+    expect(history.data.count).toBeGreaterThan(0);
+    expect(history.data.min).toBeLessThanOrEqual(history.data.max);
+    mosquittoPub(broker.port, `${PREFIX}/command/set`, JSON.stringify({ id: "s1", channel: "setpoint", value: "21,5 °C" }));
+    const set = JSON.parse((await watcher.waitFor((m) => m.topic === `${PREFIX}/command/set/response` && m.text.includes("\"s1\""), 10_000, "set response")).text);
+    expect(set).toMatchObject({ id: "s1", status: "ok", data: { device: "g", channel: "setpoint", value: 21.5 } });
+  });
+
   it("answers command requests on <prefix>/command/<name>/response", async () => {
     mosquittoPub(broker.port, `${PREFIX}/command/read`, JSON.stringify({ id: "r1", device: "g", channel: "temperature" }));
     const ok = await watcher.waitFor((m) => m.topic === `${PREFIX}/command/read/response` && m.text.includes("\"r1\""), 10_000, "read response");

@@ -1,0 +1,133 @@
+import type { Logger } from "pino";
+import { messageOf } from "../errors.js";
+import type { Reading } from "../reading.js";
+import type { ReadingSink, SinkStatus } from "../sinks/types.js";
+import { appendRecords, loadRecords, mergeRecords, rewriteRecords, type MinuteRecord } from "./store.js";
+
+export interface HistoryOptions {
+  /** JSON-lines file; absent: kept in memory only (lost on restart). */
+  readonly path?: string;
+  /** Bound on minute records kept (all channels together); the oldest go first. */
+  readonly maxRecords: number;
+  /** How often finished minutes are written out. */
+  readonly flushEveryMs?: number;
+  readonly now?: () => number;
+}
+
+export interface HistoryQuery {
+  readonly device: string;
+  readonly channel: string;
+  /** Epoch ms: minutes starting at or after this. */
+  readonly sinceMs: number;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * A small rollup of numeric readings: at most one record per channel per minute (min, max, sum,
+ * count), bounded by `maxRecords`, appended to `path` once a minute and loaded at start, so
+ * `history` survives restarts. A sink: `accept` never blocks or throws.
+ */
+export function createHistory(deps: { log: Logger }, options: HistoryOptions) {
+  const now = options.now ?? Date.now;
+  let records: MinuteRecord[] = [];
+  const open = new Map<string, MinuteRecord>();
+  let unwritten: MinuteRecord[] = [];
+  let fileLines = 0;
+  let writeFailures = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const keep = (record: MinuteRecord): void => {
+    records.push(record);
+    unwritten.push(record);
+    if (records.length > options.maxRecords) records = records.slice(records.length - options.maxRecords);
+    if (unwritten.length > options.maxRecords) unwritten = unwritten.slice(unwritten.length - options.maxRecords);
+  };
+
+  /** Moves minutes that are over (before `minute`) from `open` to the kept records. */
+  const closeBefore = (minute: number): void => {
+    for (const [key, record] of open) {
+      if (record.m < minute) { open.delete(key); keep(record); }
+    }
+  };
+
+  const flush = (): void => {
+    closeBefore(Math.floor(now() / MINUTE));
+    if (options.path === undefined || unwritten.length === 0) return;
+    try {
+      if (fileLines + unwritten.length > options.maxRecords * 1.25) {
+        rewriteRecords(options.path, records);
+        fileLines = records.length;
+      } else {
+        appendRecords(options.path, unwritten, true);
+        fileLines += unwritten.length;
+      }
+      unwritten = [];
+    } catch (error) {
+      // Kept in memory (bounded) and tried again at the next flush.
+      if (writeFailures++ % 60 === 0) deps.log.warn({ path: options.path, err: messageOf(error) }, "history file not writable; keeping history in memory");
+    }
+  };
+
+  return {
+    name: "history",
+
+    load(): void {
+      if (options.path === undefined) return;
+      try {
+        const loaded = loadRecords(options.path);
+        records = loaded.records.slice(-options.maxRecords);
+        fileLines = loaded.records.length + loaded.skipped;
+        if (loaded.skipped > 0) deps.log.warn({ path: options.path, skipped: loaded.skipped }, "history file: unreadable lines skipped (a write cut short)");
+      } catch (error) {
+        deps.log.warn({ path: options.path, err: messageOf(error) }, "history file unreadable; starting empty");
+      }
+    },
+
+    accept(reading: Reading): void {
+      if (typeof reading.value !== "number" || !Number.isFinite(reading.value)) return;
+      const minute = Math.floor((reading.time * 1000) / MINUTE);
+      const key = `${reading.device}\u0000${reading.channel}`;
+      const current = open.get(key);
+      const record: MinuteRecord = { d: reading.device, c: reading.channel, m: minute, min: reading.value, max: reading.value, sum: reading.value, n: 1 };
+      if (current === undefined) { open.set(key, record); return; }
+      if (minute > current.m) { keep(current); open.set(key, record); return; }
+      // Same minute, or a late reading: folded into the open minute (one record per minute).
+      open.set(key, mergeRecords(current, { ...record, m: current.m }));
+    },
+
+    /** Minute records of one channel since `sinceMs`, including the minute in progress. */
+    query(q: HistoryQuery): MinuteRecord[] {
+      const since = Math.floor(q.sinceMs / MINUTE);
+      const match = (r: MinuteRecord): boolean => r.d === q.device && r.c === q.channel && r.m >= since;
+      const byMinute = new Map<number, MinuteRecord>();
+      for (const r of records) if (match(r)) byMinute.set(r.m, byMinute.has(r.m) ? mergeRecords(byMinute.get(r.m)!, r) : r);
+      const live = open.get(`${q.device}\u0000${q.channel}`);
+      if (live && match(live)) byMinute.set(live.m, byMinute.has(live.m) ? mergeRecords(byMinute.get(live.m)!, live) : live);
+      return [...byMinute.values()].sort((a, b) => a.m - b.m);
+    },
+
+    get size(): number {
+      return records.length + open.size;
+    },
+
+    async start(_signal: AbortSignal): Promise<void> {
+      timer = setInterval(flush, options.flushEveryMs ?? 15_000);
+      timer.unref();
+    },
+
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      // The minute in progress is written too; loading merges it with the rest of that minute.
+      for (const record of open.values()) keep(record);
+      open.clear();
+      flush();
+    },
+
+    status(): SinkStatus {
+      return { name: "history", connected: true, pending: unwritten.length, dropped: 0, delivered: records.length };
+    },
+  } satisfies ReadingSink & Record<string, unknown>;
+}
+
+export type History = ReturnType<typeof createHistory>;
