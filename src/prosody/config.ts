@@ -13,6 +13,11 @@ export interface ProsodyConfigOptions {
   readonly nagle?: boolean;
   /** Lua 5.4's generational collector (Prosody's `gc` setting) instead of the incremental default. */
   readonly luaGc?: "incremental" | "generational";
+  /**
+   * RFC 7395 XMPP over WebSocket (mod_websocket) at ws://127.0.0.1:<port>/xmpp-websocket. Plain ws
+   * on loopback only, counted as secure so c2s_require_encryption still lets PLAIN through.
+   */
+  readonly websocketPort?: number;
 }
 
 const lua = (value: string): string => JSON.stringify(value);
@@ -35,9 +40,9 @@ c2s_direct_tls_ports = { }
 legacy_ssl_ports = { }
 s2s_ports = { }
 component_ports = { }
-http_ports = { }
+http_ports = { ${o.websocketPort ?? ""} }
 https_ports = { }
-modules_enabled = { "roster"; "saslauth"; ${o.tls ? '"tls"; ' : ""}"disco"; "ping"; "pep"; "private"; "vcard4"; "smacks"; "carbons"; "time"; "version"; "uptime"; "posix" }
+${o.websocketPort !== undefined ? 'http_interfaces = { "127.0.0.1" }\nconsider_websocket_secure = true\n' : ""}modules_enabled = { "roster"; "saslauth"; ${o.tls ? '"tls"; ' : ""}${o.websocketPort !== undefined ? '"websocket"; ' : ""}"disco"; "ping"; "pep"; "private"; "vcard4"; "smacks"; "carbons"; "time"; "version"; "uptime"; "posix" }
 modules_disabled = { "s2s" }
 authentication = "internal_hashed"
 storage = "internal"

@@ -22,6 +22,8 @@ export interface ProsodyOptions {
   readonly nagle?: boolean;
   /** Lua's collector mode; absent = Prosody's default (incremental). */
   readonly luaGc?: "incremental" | "generational";
+  /** Also serve XMPP over WebSocket (RFC 7395) on a second loopback port chosen now. */
+  readonly websocket?: boolean;
 }
 
 export interface ProsodyServer {
@@ -33,6 +35,8 @@ export interface ProsodyServer {
   readonly dir: string;
   /** PEM of the self-signed certificate when started with `tls: true`. */
   readonly certificateFile?: string;
+  /** ws://127.0.0.1:<port>/xmpp-websocket when started with `websocket: true`. */
+  readonly websocketUrl?: string;
   register(username: string, password: string): void;
   stop(): Promise<void>;
   /** Remove the directory; `stop()` first. */
@@ -63,6 +67,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "xmpp-iot-prosody-"));
   mkdirSync(join(dir, "data"), { recursive: true, mode: 0o700 });
   const port = options.port ?? (await freeLoopbackPort());
+  const websocketPort = options.websocket ? await freeLoopbackPort() : undefined;
   let tls: { certificate: string; key: string } | undefined;
   if (options.tls) tls = makeSelfSignedCertificate(dir, domain);
   const configFile = join(dir, "prosody.cfg.lua");
@@ -71,6 +76,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     ...(tls ? { tls } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     ...(options.nagle !== undefined ? { nagle: options.nagle } : {}),
     ...(options.luaGc !== undefined ? { luaGc: options.luaGc } : {}),
+    ...(websocketPort !== undefined ? { websocketPort } : {}),
   }));
 
   const child = spawn("prosody", ["-F", "--config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
@@ -81,6 +87,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   try {
     await waitForPort(port, 15_000, () => child.exitCode !== null);
+    if (websocketPort !== undefined) await waitForPort(websocketPort, 15_000, () => child.exitCode !== null);
   } catch (error) {
     child.kill("SIGKILL");
     throw new IotError("SERVICE_UNREACHABLE", `Prosody did not start on 127.0.0.1:${port}: ${String(error)}\n${output}`);
@@ -92,6 +99,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     mucJid: `conference.${domain}`,
     service: `xmpp://127.0.0.1:${port}`,
     ...(tls ? { certificateFile: tls.certificate } : {}),
+    ...(websocketPort !== undefined ? { websocketUrl: `ws://127.0.0.1:${websocketPort}/xmpp-websocket` } : {}),
     register(username, password) {
       const result = spawnSync("prosodyctl", ["--config", configFile, "register", username, domain, password], { encoding: "utf8", timeout: 20_000 });
       if (result.status !== 0) throw new Error(`prosodyctl register ${username} failed: ${result.stderr}${result.stdout}`);
