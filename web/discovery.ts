@@ -6,6 +6,7 @@ const NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items";
 const NS_DISCO_INFO = "http://jabber.org/protocol/disco#info";
 const NS_PUBSUB = "http://jabber.org/protocol/pubsub";
 const NS_PUBSUB_EVENT = "http://jabber.org/protocol/pubsub#event";
+const FOLLOW_CONCURRENCY = 8;
 
 export interface NodeRef {
   /** Pubsub service JID, or the agent's bare JID for PEP. */
@@ -80,19 +81,30 @@ export function createDiscovery(deps: { session: Session; onReadings: (readings:
     }
   }
 
-  async function follow(ref: NodeRef): Promise<"subscribed" | "refused"> {
+  const REFUSALS = ["forbidden", "not-authorized", "not-allowed", "closed-node", "presence-subscription-required", "not-in-roster-group", "registration-required"];
+
+  async function history(ref: NodeRef): Promise<void> {
     try {
       const result = await session.request(xml("iq", { type: "get", to: ref.target },
         xml("pubsub", { xmlns: NS_PUBSUB }, xml("items", { node: ref.node, max_items: String(options.historyItems) }))));
       const items = result.getChild("pubsub")?.getChild("items")?.getChildren("item") ?? [];
       const readings = items.flatMap((item) => readingsOfItem(item, ref.node));
       if (readings.length > 0) deps.onReadings(readings);
+    } catch (error) {
+      // A node that keeps no items (persist_items off) answers feature-not-implemented
+      // (XEP-0060 section 6.5.9.5): it still has live items.
+      if (REFUSALS.includes(conditionOf(error))) throw error;
+    }
+  }
+
+  async function follow(ref: NodeRef): Promise<"subscribed" | "refused"> {
+    try {
+      await history(ref);
       await session.request(xml("iq", { type: "set", to: ref.target },
         xml("pubsub", { xmlns: NS_PUBSUB }, xml("subscribe", { node: ref.node, jid: session.bare }))));
       return "subscribed";
     } catch (error) {
-      const condition = conditionOf(error);
-      if (["forbidden", "not-authorized", "not-allowed", "closed-node", "presence-subscription-required", "not-in-roster-group", "registration-required"].includes(condition)) return "refused";
+      if (REFUSALS.includes(conditionOf(error))) return "refused";
       throw error;
     }
   }
@@ -100,12 +112,17 @@ export function createDiscovery(deps: { session: Session; onReadings: (readings:
   async function round(): Promise<void> {
     const targets = [...new Set([...(await services()), ...(await rosterContacts().catch(() => [])), ...options.pepJids])];
     const refs = (await Promise.all(targets.map(nodesOf))).flat();
-    for (const ref of refs) {
-      if (known.get(key(ref)) === "subscribed") continue;
-      try {
-        known.set(key(ref), await follow(ref));
-      } catch { /* a node that failed for another reason is tried again next round */ }
-    }
+    // A few requests in flight at once: an agent with hundreds of channels has as many nodes, and
+    // one at a time each costs two round trips through the server.
+    const queue = refs.filter((ref) => known.get(key(ref)) !== "subscribed");
+    const worker = async (): Promise<void> => {
+      for (let ref = queue.shift(); ref !== undefined; ref = queue.shift()) {
+        try {
+          known.set(key(ref), await follow(ref));
+        } catch { /* a node that failed for another reason is tried again next round */ }
+      }
+    };
+    await Promise.all(Array.from({ length: FOLLOW_CONCURRENCY }, worker));
     const states = [...known.values()];
     deps.onReport({ targets, nodes: refs.length, subscribed: states.filter((s) => s === "subscribed").length, refused: states.filter((s) => s === "refused").length });
   }

@@ -81,6 +81,7 @@ async function login(values: { local: string; domain: string; password: string; 
   const probed = new Set<string>();
   const onReadings = (readings: IncomingReading[]): void => {
     const now = performance.now();
+    view.received(readings.length);
     for (const reading of readings) {
       if (!agentsAsked.has(reading.agent)) {
         agentsAsked.add(reading.agent);
@@ -138,7 +139,7 @@ async function login(values: { local: string; domain: string; password: string; 
   await tick();
   setInterval(() => void tick(), REDISCOVER_MS);
   byId("logout").addEventListener("click", () => { void session.stop().then(() => location.reload()); });
-  (window as unknown as { xmppIotDashboard: unknown }).xmppIotDashboard = { stats: view.stats, resetStats: view.resetStats, channels: () => store.size(), cards: () => view.cardCount() };
+  (window as unknown as { xmppIotDashboard: unknown }).xmppIotDashboard = { stats: view.stats, resetStats: view.resetStats, channels: () => store.size(), nodes: () => report?.subscribed ?? 0, cards: () => view.cardCount() };
 }
 
 setupLogin(login);

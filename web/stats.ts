@@ -9,6 +9,7 @@ export function createStats(limit = 20_000) {
   const age: number[] = [];
   const frames: number[] = [];
   let lastFrame = 0;
+  let received = 0;
   let rendered = 0;
   let longTasks = 0;
   let longTaskMs = 0;
@@ -23,12 +24,13 @@ export function createStats(limit = 20_000) {
       if (lastFrame > 0) push(frames, now - lastFrame);
       lastFrame = now;
     },
+    received(count: number): void { received += count; },
     rendered(lagMs: number, ageSeconds: number): void {
       rendered++;
       push(lag, lagMs);
       push(age, ageSeconds * 1000);
     },
-    snapshot: () => ({ rendered, lagMs: lag.slice(), ageMs: age.slice(), frameMs: frames.slice(), longTasks, longTaskMs }),
-    reset(): void { lag.length = 0; age.length = 0; frames.length = 0; rendered = 0; longTasks = 0; longTaskMs = 0; },
+    snapshot: () => ({ received, rendered, lagMs: lag.slice(), ageMs: age.slice(), frameMs: frames.slice(), longTasks, longTaskMs }),
+    reset(): void { lag.length = 0; age.length = 0; frames.length = 0; received = 0; rendered = 0; longTasks = 0; longTaskMs = 0; },
   };
 }

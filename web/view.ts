@@ -200,6 +200,7 @@ export function createView(deps: { container: HTMLElement; store: ChannelStore; 
     addControl,
     stats: stats.snapshot,
     resetStats: stats.reset,
+    received: stats.received,
     cardCount: (): number => cards.size,
   };
 }

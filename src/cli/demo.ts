@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createAgent } from "../agent.js";
+import { startDemoDashboard } from "../dashboard/demo.js";
 import { parseConfig } from "../config/load.js";
 import { IotError } from "../errors.js";
 import { createLogger } from "../log.js";
@@ -28,7 +29,7 @@ export async function demoCommand(args: ParsedArgs): Promise<number> {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 
-  const prosody = await startProsody({ pubsubAdmins: ["agent@localhost"], tls: true });
+  const prosody = await startProsody({ pubsubAdmins: ["agent@localhost"], tls: true, websocket: true });
   const cleanup = (): void => { try { prosody.remove(); } catch { /* already gone */ } };
   process.once("exit", cleanup);
   let received = 0;
@@ -42,7 +43,8 @@ export async function demoCommand(args: ParsedArgs): Promise<number> {
     const agent = createAgent(loaded, log);
     await agent.start(controller.signal);
     await agent.online(30_000);
-    printBanner(prosody, demoPassword);
+    const dashboard = await startDemoDashboard(log, prosody.websocketUrl!, "demo@localhost", controller.signal);
+    printBanner(prosody, demoPassword, dashboard.line);
     const watcher = createWatcher({
       log,
       onReading: (r) => { received++; process.stdout.write(`${formatWatched(r)}\n`); },
@@ -59,6 +61,7 @@ export async function demoCommand(args: ParsedArgs): Promise<number> {
     process.stdout.write(`\nstopping: ${received} readings received by the watcher\n`);
     await watcher.stop();
     await agent.stop("demo finished");
+    await dashboard.stop();
   } finally {
     await prosody.stop();
     cleanup();
@@ -96,13 +99,14 @@ function demoConfig(prosody: ProsodyServer, password: string): unknown {
   };
 }
 
-function printBanner(prosody: ProsodyServer, demoPassword: string): void {
+function printBanner(prosody: ProsodyServer, demoPassword: string, dashboardLine: string): void {
   process.stdout.write(`
 xmpp-iot demo: private Prosody on 127.0.0.1:${prosody.port} (TLS, self-signed certificate)
   agent:        agent@localhost/agent, publishing to ${prosody.pubsubJid} nodes sensors/<device>/<channel>
   chat client:  log in as demo@localhost, password ${demoPassword}, server 127.0.0.1 port ${prosody.port}
                 (accept the self-signed certificate), then message agent@localhost
   certificate:  ${prosody.certificateFile}
+${dashboardLine}
 Live readings as a subscriber receives them (Ctrl-C stops everything and removes ${prosody.dir}):
 
 `);

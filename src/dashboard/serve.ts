@@ -6,8 +6,11 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { IotError, messageOf } from "../errors.js";
 
-/** Where `npm run build` puts the page: dist/dashboard, seen from dist/src/dashboard or dist/xmpp-iot.mjs. */
-const ROOT_CANDIDATES = ["../../dashboard/", "./dashboard/"].map((path) => fileURLToPath(new URL(path, import.meta.url)));
+/**
+ * Where `npm run build` puts the page: dist/dashboard, seen from dist/src/dashboard, from
+ * dist/xmpp-iot.mjs, or from src/dashboard when tests run the sources.
+ */
+const ROOT_CANDIDATES = ["../../dashboard/", "./dashboard/", "../../dist/dashboard/"].map((path) => fileURLToPath(new URL(path, import.meta.url)));
 
 export function findDashboardRoot(): string {
   const root = ROOT_CANDIDATES.find((dir) => existsSync(join(dir, "index.html")));
