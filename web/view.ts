@@ -15,7 +15,8 @@ interface Row {
   readonly chartBox: HTMLElement;
   chart?: Chart;
   visible: boolean;
-  chartStale: boolean;
+  /** Changed while off screen: drawn when it scrolls into view. */
+  stale: boolean;
   toggle?: HTMLInputElement;
   pending: boolean;
 }
@@ -47,7 +48,7 @@ export function createView(deps: { container: HTMLElement; store: ChannelStore; 
       const row = rows.get((entry.target as HTMLElement).dataset["key"] ?? "");
       if (!row) continue;
       row.visible = entry.isIntersecting;
-      if (row.visible && row.chartStale) drawChart(row, store.get((entry.target as HTMLElement).dataset["key"]!)!);
+      if (row.visible && row.stale) renderRow(store.get((entry.target as HTMLElement).dataset["key"]!)!, Date.now());
     }
   });
 
@@ -88,7 +89,7 @@ export function createView(deps: { container: HTMLElement; store: ChannelStore; 
     const chartBox = el("div", "chart");
     root.append(line, chartBox);
     cardOf(state).rows.append(root);
-    row = { root, value, unit, age, flags, control, chartBox, visible: false, chartStale: true, pending: false };
+    row = { root, value, unit, age, flags, control, chartBox, visible: false, stale: true, pending: false };
     rows.set(state.key, row);
     observer.observe(root);
     return row;
@@ -99,20 +100,25 @@ export function createView(deps: { container: HTMLElement; store: ChannelStore; 
     row.chart ??= createChart(row.chartBox, { stepped: typeof state.value === "boolean", width: Math.max(200, row.chartBox.clientWidth || 320) });
     row.chart.update(state.times, state.values);
     row.root.dataset["points"] = String(state.times.length);
-    row.chartStale = false;
   }
 
-  function renderRow(state: ChannelState, now: number): void {
+  /** Draws a row if it is on screen (true); otherwise only marks it for when it scrolls in. */
+  function renderRow(state: ChannelState, now: number): boolean {
     const row = rowOf(state);
+    if (row.toggle && !row.pending) row.toggle.checked = state.value === true;
+    if (!row.visible) {
+      row.stale = true;
+      return false;
+    }
+    row.stale = false;
     row.value.textContent = valueText(state.value);
     row.unit.textContent = unitText(state.unit);
     row.age.textContent = ageText(now / 1000 - state.time);
     const flags = shownFlags(state.quality);
     row.flags.textContent = flags.join(" ");
     row.root.classList.toggle("flagged", flags.length > 0);
-    if (row.toggle && !row.pending) row.toggle.checked = state.value === true;
-    if (row.visible) drawChart(row, state);
-    else row.chartStale = true;
+    drawChart(row, state);
+    return true;
   }
 
   function renderPresence(agent: string): void {
@@ -134,14 +140,14 @@ export function createView(deps: { container: HTMLElement; store: ChannelStore; 
     for (const key of store.takeDirty()) {
       const state = store.get(key);
       if (!state) continue;
-      renderRow(state, now);
-      stats.rendered(performance.now() - state.receivedAt, now / 1000 - state.time);
+      if (renderRow(state, now)) stats.rendered(performance.now() - state.receivedAt, now / 1000 - state.time);
+      else stats.deferred();
     }
     for (const agent of dirtyAgents) renderPresence(agent);
     dirtyAgents.clear();
     if (now - lastAges >= 1000) {
       lastAges = now;
-      for (const state of store.all()) { const row = rows.get(state.key); if (row) row.age.textContent = ageText(now / 1000 - state.time); }
+      for (const state of store.all()) { const row = rows.get(state.key); if (row?.visible) row.age.textContent = ageText(now / 1000 - state.time); }
     }
     requestAnimationFrame(frame);
   }

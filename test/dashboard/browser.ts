@@ -5,7 +5,7 @@ import puppeteer, { type Browser, type Page } from "puppeteer-core";
 // the project's node typings have no DOM, so it is declared loosely in this module only.
 declare const document: any;
 export interface Input { checked: boolean; min: string; max: string; value: string; removeAttribute(name: string): void }
-export interface PageStats { received: number; rendered: number; lagMs: number[]; ageMs: number[]; frameMs: number[]; longTasks: number; longTaskMs: number }
+export interface PageStats { received: number; rendered: number; deferred: number; lagMs: number[]; ageMs: number[]; frameMs: number[]; longTasks: number; longTaskMs: number }
 
 /** Debian's chromium package; puppeteer's own browser download cannot work offline. */
 export const CHROMIUM = "/usr/bin/chromium";
