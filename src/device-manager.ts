@@ -136,10 +136,6 @@ export function createDeviceManager(deps: DeviceManagerDeps): DeviceManager {
       }
       const coerced = coerce(value, effectiveType(entry.config.channels?.[channel]));
       if (!coerced.ok) throw new IotError("BAD_INPUT", `${device}/${channel}: ${coerced.reason}`);
-      const { validMin, validMax } = entry.config.channels?.[channel] ?? {};
-      if (typeof coerced.value === "number" && ((validMin !== undefined && coerced.value < validMin) || (validMax !== undefined && coerced.value > validMax))) {
-        throw new IotError("BAD_INPUT", `${device}/${channel}: ${coerced.value} is outside the valid range ${validMin ?? "-∞"}..${validMax ?? "∞"}`);
-      }
       await entry.driver.write(channel, coerced.value);
     },
     onHealthChange: (listener) => { listeners.push(listener); },

@@ -92,7 +92,7 @@ describe("dashboard in chromium", () => {
     await page.click(`${setpoint} button`);
     await page.waitForSelector(`${setpoint} .control-message.refused`, { timeout: 20_000 });
     const refusal = await textOf(page, `${setpoint} .control-message`);
-    expect(refusal).toMatch(/outside the valid range 5\.\.35/);
+    expect(refusal).toMatch(/outside the valid range \(5°C to 35°C\)/);
     expect(await textOf(page, `${setpoint} .value`)).toBe("30");
     process.stdout.write(`refusal shown: ${refusal}\n`);
 
