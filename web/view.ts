@@ -88,7 +88,10 @@ export function createView(deps: { container: HTMLElement; store: ChannelStore; 
     line.append(el("span", "name", state.channel), value, unit, age, flags, control);
     const chartBox = el("div", "chart");
     root.append(line, chartBox);
-    cardOf(state).rows.append(root);
+    // Channels in name order, whatever order their first readings arrived in.
+    const body = cardOf(state).rows;
+    const next = [...body.children].find((child) => ((child as HTMLElement).dataset["channel"] ?? "") > state.channel);
+    body.insertBefore(root, next ?? null);
     row = { root, value, unit, age, flags, control, chartBox, visible: false, stale: true, pending: false };
     rows.set(state.key, row);
     observer.observe(root);
