@@ -136,7 +136,7 @@ async function login(values: { local: string; domain: string; password: string; 
     showStatus();
     await probeControls().catch(() => undefined);
   };
-  await tick();
+  void tick();
   setInterval(() => void tick(), REDISCOVER_MS);
   byId("logout").addEventListener("click", () => { void session.stop().then(() => location.reload()); });
   (window as unknown as { xmppIotDashboard: unknown }).xmppIotDashboard = { stats: view.stats, resetStats: view.resetStats, channels: () => store.size(), nodes: () => report?.subscribed ?? 0, cards: () => view.cardCount() };

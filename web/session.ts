@@ -18,8 +18,8 @@ export interface Session {
 
 /** The stanza error condition of a failed request (`forbidden`, `item-not-found`, ...). */
 export function conditionOf(error: unknown): string {
-  const e = error as { condition?: string; message?: string };
-  return e.condition ?? e.message ?? String(error);
+  const e = error as { condition?: string; message?: string; name?: string };
+  return e.condition || e.message || e.name || String(error);
 }
 
 /** Stanza error text if the server or agent sent one (RFC 6120 section 8.3.2). */
@@ -46,7 +46,15 @@ export async function openSession(options: { url: string; local: string; domain:
   xmpp.on("online", () => { void xmpp.send(xml("presence")).catch(() => undefined); for (const l of onlineListeners) l(); });
   xmpp.on("status", (status) => { for (const l of statusListeners) l(status); });
   xmpp.on("error", (error) => { for (const l of statusListeners) l(`error: ${conditionOf(error)}`); });
-  await xmpp.start();
+  try {
+    await xmpp.start();
+  } catch (error) {
+    // A refused login must not be retried by xmpp.js's reconnect with the same password.
+    xmpp.reconnect.stop();
+    await xmpp.stop().catch(() => undefined);
+    console.warn("xmpp-iot dashboard: login failed", error);
+    throw error;
+  }
   const jid = xmpp.jid?.toString() ?? `${options.local}@${options.domain}/${resource}`;
   return {
     jid,

@@ -101,7 +101,7 @@ describe("dashboard in chromium", () => {
     await page.screenshot({ path: resolve(REPO, "docs/dashboard.png") });
   });
 
-  it("shows a reader the readings without controls, and a JID outside the ACL no readings", async () => {
+  it("shows a reader the readings without controls, a wrong password its refusal, and a JID outside the ACL no readings", async () => {
     const context = await browser.createBrowserContext();
     try {
       const reader = await context.newPage();
@@ -109,6 +109,12 @@ describe("dashboard in chromium", () => {
       await reader.waitForSelector(`${channelSelector("greenhouse", "temperature")} .value:not(:empty)`, { timeout: 20_000 });
       await reader.waitForFunction(() => /devices ok/.test(document.querySelector('.card[data-device="greenhouse"] .presence')?.textContent ?? ""), { timeout: 20_000 });
       expect(await reader.$$(".control input, .control button")).toHaveLength(0);
+
+      const wrong = await context.newPage();
+      await logIn(wrong, server.url(), { jid: "bob@localhost", password: "not-his-password", websocketUrl: bed.prosody.websocketUrl! });
+      await wrong.waitForFunction(() => document.getElementById("login-error")?.textContent !== "", { timeout: 20_000 });
+      expect(await textOf(wrong, "#login-error")).toBe("login failed: not-authorized");
+      expect(await wrong.evaluate(() => localStorage.getItem("xmpp-iot.dashboard") ?? "")).not.toContain("not-his-password");
 
       const stranger = await context.newPage();
       await logIn(stranger, server.url(), { jid: "mallory@localhost", password: ACCOUNTS.mallory, websocketUrl: bed.prosody.websocketUrl! });
