@@ -68,7 +68,14 @@ async function login(values: { local: string; domain: string; password: string; 
   const status = byId("status");
   const store = createChannelStore({ historyLimit: 600 });
   const control = createControl({ session });
-  const presence = createPresenceBook((agent) => { view.presenceChanged(agent); void probeControls().catch(() => undefined); });
+  const seenOnline = new Set<string>();
+  const presence = createPresenceBook((agent) => {
+    view.presenceChanged(agent);
+    // An agent that just shared its presence may also have just opened its PEP nodes to us
+    // (presence access model, XEP-0163): look again now instead of at the next round.
+    if (presence.of(agent).available && !seenOnline.has(agent)) { seenOnline.add(agent); void discovery.run().then(showStatus, () => undefined); }
+    void probeControls().catch(() => undefined);
+  });
   const view = createView({
     container: byId("cards"), store, presence,
     onSet: async (state, value) => {
@@ -95,8 +102,9 @@ async function login(values: { local: string; domain: string; password: string; 
   const showStatus = (): void => {
     if (!report) return;
     const readable = store.size();
-    status.textContent = `${report.subscribed} nodes followed, ${readable} channels` +
-      (report.refused > 0 ? `; ${report.refused} nodes refused (your JID is not in that agent's ACL)` : "") +
+    const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" : "s"}`;
+    status.textContent = `${count(report.subscribed, "node")} followed, ${count(readable, "channel")}` +
+      (report.refused > 0 ? `; ${count(report.refused, "node")} refused (your JID is not in that agent's ACL)` : "") +
       (report.nodes === 0 ? `; no nodes under "${values.prefix}" on ${report.targets.join(", ") || "any pubsub service"}` : "");
   };
   const discovery = createDiscovery({ session, onReadings, onReport: (r) => { report = r; showStatus(); } },
@@ -128,6 +136,12 @@ async function login(values: { local: string; domain: string; password: string; 
     }
   }
 
+  // PEP agents named at login: ask for their presence now, as their nodes may be open only to
+  // contacts (XEP-0163 presence access model); agents on a pubsub service are asked when seen.
+  for (const jid of values.pep) {
+    agentsAsked.add(jid);
+    session.send(xml("presence", { to: jid, type: "subscribe" }));
+  }
   session.onStanza((stanza) => { if (!discovery.handle(stanza)) presence.handle(stanza); });
   session.onStatus((text) => { status.dataset["connection"] = text; });
   session.onOnline(() => { discovery.forgetSubscriptions(); void discovery.run(); });
