@@ -143,7 +143,11 @@ async function login(values: { local: string; domain: string; password: string; 
     session.send(xml("presence", { to: jid, type: "subscribe" }));
   }
   session.onStanza((stanza) => { if (!discovery.handle(stanza)) presence.handle(stanza); });
-  session.onStatus((text) => { status.dataset["connection"] = text; });
+  // xmpp.js reconnects by itself; say so while it does, so stale values are not taken for live ones.
+  session.onStatus((text) => {
+    status.dataset["connection"] = text;
+    byId("whoami").textContent = text === "online" || text.startsWith("error") ? session.jid : `${session.jid} (${text}: reconnecting)`;
+  });
   session.onOnline(() => { discovery.forgetSubscriptions(); void discovery.run(); });
   const tick = async (): Promise<void> => {
     await discovery.run().catch((error: unknown) => { status.textContent = `discovery failed: ${conditionOf(error)}`; });
