@@ -2,7 +2,7 @@ import { channelKey, createChannelStore, type IncomingReading } from "../src/das
 import { checkWebSocketUrl, guessWebSocketUrl, parseJid } from "../src/dashboard/login.js";
 import { createControl } from "./control.js";
 import { createDiscovery, type DiscoveryReport } from "./discovery.js";
-import { createPresenceBook } from "./presence.js";
+import { createPresenceBook } from "../src/dashboard/presence.js";
 import { conditionOf, openSession, xml, type Session } from "./session.js";
 import { createView } from "./view.js";
 

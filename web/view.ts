@@ -2,7 +2,7 @@ import type { ChannelState, ChannelStore } from "../src/dashboard/model.js";
 import { createChart, type Chart } from "./chart.js";
 import type { Writable } from "./control.js";
 import { ageText, shownFlags, unitText, valueText } from "./format.js";
-import type { PresenceBook } from "./presence.js";
+import type { PresenceBook } from "../src/dashboard/presence.js";
 import { createStats } from "./stats.js";
 
 interface Row {

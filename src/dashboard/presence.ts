@@ -1,4 +1,9 @@
-import type { Element } from "./session.js";
+/** The part of an ltx element a presence stanza needs (xmpp.js's elements in the page, ltx in tests). */
+export interface PresenceStanza {
+  readonly attrs: Readonly<Record<string, string | undefined>>;
+  is(name: string): boolean;
+  getChildText(name: string): string | null;
+}
 
 export interface AgentPresence {
   readonly available: boolean;
@@ -15,7 +20,7 @@ export function createPresenceBook(onChange: (agent: string) => void) {
   const resources = new Map<string, Map<string, AgentPresence>>();
 
   return {
-    handle(stanza: Element): boolean {
+    handle(stanza: PresenceStanza): boolean {
       if (!stanza.is("presence")) return false;
       const from = stanza.attrs["from"] ?? "";
       const [bare, resource = ""] = [from.split("/")[0]!.toLowerCase(), from.split("/").slice(1).join("/")];
