@@ -13,6 +13,7 @@
 // serialport (a native addon found by path at run time) and mqtt (loaded only when configured)
 // stay in node_modules. Identifiers are kept (no mangling) so stack traces in the journal still
 // name the functions.
+import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -38,7 +39,34 @@ export async function bundle(input, output) {
   });
 }
 
+/**
+ * The dashboard (web/): a static page, its one script (xmpp.js browser build + uPlot, minified)
+ * and styles, in `outDir`; `xmpp-iot dashboard` serves that folder and any web server can.
+ */
+export async function bundleDashboard(outDir) {
+  await mkdir(outDir, { recursive: true });
+  await build({
+    input: resolve(REPO, "web/main.ts"),
+    platform: "browser",
+    logLevel: "warn",
+    tsconfig: resolve(REPO, "web/tsconfig.json"),
+    resolve: { extensionAlias: { ".js": [".ts", ".js"] } },
+    // @xmpp/resolve's browser map names "./lib/dns" but imports "./lib/dns.js", so node:dns
+    // leaks through; the page always gives a ws(s):// URL and never resolves SRV records.
+    plugins: [{
+      name: "no-node-dns",
+      resolveId: (id) => (id === "node:dns" ? "\0no-node-dns" : null),
+      load: (id) => (id === "\0no-node-dns" ? "export default {};" : null),
+    }],
+    output: { file: resolve(outDir, "app.js"), format: "esm", codeSplitting: false, minify: true, sourcemap: true },
+  });
+  for (const [from, to] of [["web/index.html", "index.html"], ["web/style.css", "style.css"], ["node_modules/uplot/dist/uPlot.min.css", "uPlot.min.css"]]) {
+    await copyFile(resolve(REPO, from), resolve(outDir, to));
+  }
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { input: { type: "string", default: "dist/src/cli.js" }, output: { type: "string", default: "dist/xmpp-iot.mjs" } } });
+  const { values } = parseArgs({ options: { input: { type: "string", default: "dist/src/cli.js" }, output: { type: "string", default: "dist/xmpp-iot.mjs" }, dashboard: { type: "string", default: "dist/dashboard" } } });
   await bundle(resolve(REPO, values.input), resolve(REPO, values.output));
+  if (values.input === "dist/src/cli.js") await bundleDashboard(resolve(REPO, values.dashboard));
 }

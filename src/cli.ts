@@ -5,12 +5,14 @@ import { checkCommand } from "./cli/check.js";
 import { runCommand } from "./cli/run.js";
 import { watchCommand } from "./cli/watch.js";
 import { demoCommand } from "./cli/demo.js";
+import { dashboardCommand } from "./cli/dashboard.js";
 
 const USAGE = `usage: xmpp-iot <command> [options]
   run   --config FILE     run the agent
   check --config FILE     validate a config (exit 78 with one line per problem)
   watch --jid JID [--service xmpp://host:port] [--pubsub JID | --pep AGENT_JID] [--prefix sensors/]
         [--tls off] [--ca FILE] [--json]      print readings live (password: XMPP_IOT_PASSWORD or --password-file)
+  dashboard [--port N] [--listen ADDR]      serve the browser dashboard (default 127.0.0.1:8380)
   demo  [--duration SECONDS]                  local Prosody + simulated devices + agent + watcher
 exit codes: 0 ok, 78 bad config, 69 the server refused the login (run; watch and demo also when unreachable), 1 anything else`;
 
@@ -20,6 +22,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case "run": return runCommand(args);
     case "check": return checkCommand(args);
     case "watch": return watchCommand(args);
+    case "dashboard": return dashboardCommand(args);
     case "demo": return demoCommand(args);
     case undefined: case "help": process.stdout.write(`${USAGE}\n`); return 0;
     default: process.stderr.write(`unknown command "${args.command}"\n${USAGE}\n`); return 1;

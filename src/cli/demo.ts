@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import { createAgent } from "../agent.js";
+import { startDemoDashboard } from "../dashboard/demo.js";
 import { parseConfig } from "../config/load.js";
 import { IotError, messageOf } from "../errors.js";
 import { createLogger } from "../log.js";
@@ -50,7 +51,7 @@ export async function demoCommand(args: ParsedArgs): Promise<number> {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, stop);
   const out = createOutput(stop);
 
-  const prosody = await startProsody({ pubsubAdmins: ["agent@localhost"], tls: true, interfaces: [listen], ...(port !== undefined ? { port } : {}) });
+  const prosody = await startProsody({ pubsubAdmins: ["agent@localhost"], tls: true, websocket: true, interfaces: [listen], ...(port !== undefined ? { port } : {}) });
   // Also on a crash: no Prosody may outlive the demo, and its directory goes with it.
   let prosodyRunning = true;
   const cleanup = (): void => {
@@ -60,6 +61,7 @@ export async function demoCommand(args: ParsedArgs): Promise<number> {
   };
   process.once("exit", cleanup);
   let received = 0;
+  let stopDashboard = async (): Promise<void> => undefined;
   try {
     const agentPassword = randomBytes(12).toString("base64url");
     const demoPassword = randomBytes(9).toString("base64url");
@@ -75,7 +77,9 @@ export async function demoCommand(args: ParsedArgs): Promise<number> {
       listen, port: prosody.port, domain: prosody.domain, password: demoPassword, agentJid: "agent@localhost",
       pubsubJid: prosody.pubsubJid, certificateFile: prosody.certificateFile!, dir: prosody.dir,
     };
-    const block = loginBlock(login);
+    const dashboard = await startDemoDashboard(log, prosody.websocketUrl!, "demo@localhost", controller.signal);
+    stopDashboard = () => dashboard.stop();
+    const block = `${loginBlock(login)}\n${dashboard.line}`;
     const uri = rosterUri(login.agentJid, loaded.config.name);
     out(`\n${block}\n\nScan to add the agent as a contact (${uri}):\n${await qrOrWhy(uri)}\n`);
     out(`Files in ${prosody.dir}; Ctrl-C stops everything and removes them.\n`);
@@ -111,6 +115,7 @@ export async function demoCommand(args: ParsedArgs): Promise<number> {
     // A signal or a closed pipe during the start is a stop, not a failure.
     if (!controller.signal.aborted) throw error;
   } finally {
+    await stopDashboard();
     await prosody.stop();
     prosodyRunning = false;
     cleanup();

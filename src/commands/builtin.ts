@@ -131,7 +131,9 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
         const current = pipeline.latest(partial["device"] ?? "", partial["channel"] ?? "");
         const kind = current === undefined ? "text" : typeof current.value === "boolean" ? "boolean" : typeof current.value === "number" ? "number" : "text";
         const range = rangeOf(partial["device"] ?? "", partial["channel"] ?? "");
+        const limits = kind === "number" ? devices.get(partial["device"] ?? "")?.limits[partial["channel"] ?? ""] : undefined;
         return [{
+          ...(limits?.min !== undefined ? { min: limits.min } : {}), ...(limits?.max !== undefined ? { max: limits.max } : {}),
           name: "value", label: `New value of ${partial["channel"] ?? "the channel"}${current?.unit !== undefined ? ` (${current.unit})` : ""}`, kind, required: kind !== "boolean",
           ...(range !== undefined ? { description: `Allowed: ${range}` } : {}),
           ...(current !== undefined ? { value: kind === "boolean" ? (current.value ? "1" : "0") : String(current.value) } : {}),

@@ -39,6 +39,9 @@ export interface FieldSpec {
   /** Current value, pre-filled in forms. */
   readonly value?: string;
   readonly description?: string;
+  /** Bounds of a number field (XEP-0122 section 3.2 `<range/>`). */
+  readonly min?: number;
+  readonly max?: number;
 }
 
 export interface CommandDefinition<Schema extends z.ZodType = z.ZodType> {

@@ -15,6 +15,11 @@ export interface ProsodyConfigOptions {
   readonly luaGc?: "incremental" | "generational";
   /** Addresses c2s listens on; default loopback only (the demo's --listen opens it to a phone). */
   readonly interfaces?: readonly string[];
+  /**
+   * RFC 7395 XMPP over WebSocket (mod_websocket) at ws://127.0.0.1:<port>/xmpp-websocket. Plain ws
+   * on loopback only, counted as secure so c2s_require_encryption still lets PLAIN through.
+   */
+  readonly websocketPort?: number;
 }
 
 const lua = (value: string): string => JSON.stringify(value);
@@ -37,9 +42,9 @@ c2s_direct_tls_ports = { }
 legacy_ssl_ports = { }
 s2s_ports = { }
 component_ports = { }
-http_ports = { }
+http_ports = { ${o.websocketPort ?? ""} }
 https_ports = { }
-modules_enabled = { "roster"; "saslauth"; ${o.tls ? '"tls"; ' : ""}"disco"; "ping"; "pep"; "private"; "vcard4"; "smacks"; "carbons"; "time"; "version"; "uptime"; "posix" }
+${o.websocketPort !== undefined ? 'http_interfaces = { "127.0.0.1" }\nconsider_websocket_secure = true\n' : ""}modules_enabled = { "roster"; "saslauth"; ${o.tls ? '"tls"; ' : ""}${o.websocketPort !== undefined ? '"websocket"; ' : ""}"disco"; "ping"; "pep"; "private"; "vcard4"; "smacks"; "carbons"; "time"; "version"; "uptime"; "posix" }
 modules_disabled = { "s2s" }
 authentication = "internal_hashed"
 storage = "internal"

@@ -24,6 +24,8 @@ export interface ProsodyOptions {
   readonly luaGc?: "incremental" | "generational";
   /** Addresses to listen on (default 127.0.0.1); the first is the one the agent and tests connect to. */
   readonly interfaces?: readonly string[];
+  /** Also serve XMPP over WebSocket (RFC 7395) on a second loopback port chosen now. */
+  readonly websocket?: boolean;
 }
 
 export interface ProsodyServer {
@@ -37,6 +39,8 @@ export interface ProsodyServer {
   readonly certificateFile?: string;
   /** The server process, for a synchronous kill at process exit. */
   readonly pid?: number;
+  /** ws://127.0.0.1:<port>/xmpp-websocket when started with `websocket: true`. */
+  readonly websocketUrl?: string;
   register(username: string, password: string): void;
   stop(): Promise<void>;
   /** Remove the directory; `stop()` first. */
@@ -67,6 +71,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "xmpp-iot-prosody-"));
   mkdirSync(join(dir, "data"), { recursive: true, mode: 0o700 });
   const port = options.port ?? (await freeLoopbackPort());
+  const websocketPort = options.websocket ? await freeLoopbackPort() : undefined;
   let tls: { certificate: string; key: string } | undefined;
   if (options.tls) tls = makeSelfSignedCertificate(dir, domain);
   const configFile = join(dir, "prosody.cfg.lua");
@@ -76,6 +81,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     ...(options.nagle !== undefined ? { nagle: options.nagle } : {}),
     ...(options.luaGc !== undefined ? { luaGc: options.luaGc } : {}),
     ...(options.interfaces !== undefined ? { interfaces: options.interfaces } : {}),
+    ...(websocketPort !== undefined ? { websocketPort } : {}),
   }));
   const host = connectHost(options.interfaces?.[0] ?? "127.0.0.1");
 
@@ -87,6 +93,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   try {
     await waitForPort(host, port, 15_000, () => child.exitCode !== null);
+    if (websocketPort !== undefined) await waitForPort("127.0.0.1", websocketPort, 15_000, () => child.exitCode !== null);
   } catch (error) {
     child.kill("SIGKILL");
     throw new IotError("SERVICE_UNREACHABLE", `Prosody did not start on ${host}:${port}: ${String(error)}\n${output}`);
@@ -99,6 +106,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     service: `xmpp://${host.includes(":") ? `[${host}]` : host}:${port}`,
     ...(tls ? { certificateFile: tls.certificate } : {}),
     ...(child.pid !== undefined ? { pid: child.pid } : {}),
+    ...(websocketPort !== undefined ? { websocketUrl: `ws://127.0.0.1:${websocketPort}/xmpp-websocket` } : {}),
     register(username, password) {
       const result = spawnSync("prosodyctl", ["--config", configFile, "register", username, domain, password], { encoding: "utf8", timeout: 20_000 });
       if (result.status !== 0) throw new Error(`prosodyctl register ${username} failed: ${result.stderr}${result.stdout}`);

@@ -11,7 +11,11 @@ function fieldElement(spec: FieldSpec, value: string | undefined): Element {
   const field = xml("field", { var: spec.name, type, label: spec.label });
   if (spec.description !== undefined) field.append(xml("desc", {}, spec.description));
   if (spec.required) field.append(xml("required"));
-  if (spec.kind === "number") field.append(xml("validate", { xmlns: NS_VALIDATE, datatype: "xs:double" }, xml("basic")));
+  if (spec.kind === "number") {
+    const bounded = spec.min !== undefined || spec.max !== undefined;
+    field.append(xml("validate", { xmlns: NS_VALIDATE, datatype: "xs:double" },
+      bounded ? xml("range", { min: spec.min !== undefined ? String(spec.min) : undefined, max: spec.max !== undefined ? String(spec.max) : undefined }) : xml("basic")));
+  }
   if (value !== undefined && value !== "") field.append(xml("value", {}, value));
   for (const option of spec.options ?? []) field.append(xml("option", { label: option }, xml("value", {}, option)));
   return field;
