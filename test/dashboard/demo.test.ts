@@ -15,7 +15,7 @@ describe("xmpp-iot demo with the dashboard", () => {
       await demo.waitForOutput(/dashboard: +http\S+/, 30_000);
       const output = demo.output();
       const link = /dashboard: +(http\S+)/.exec(output)![1]!;
-      const password = /log in as demo@localhost, password (\S+),/.exec(output)![1]!;
+      const password = /account +demo@localhost +password (\S+)/.exec(output)![1]!;
       expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#jid=demo%40localhost&ws=ws%3A%2F%2F127\.0\.0\.1%3A\d+%2Fxmpp-websocket$/);
 
       browser = await launchChromium();
@@ -31,7 +31,7 @@ describe("xmpp-iot demo with the dashboard", () => {
       expect(await page.evaluate(() => document.querySelectorAll(".card").length)).toBeGreaterThanOrEqual(2);
       // Ctrl-C only once the demo's own watcher runs: an interrupt while it is still connecting
       // makes the demo exit 69 (its watcher's start is aborted), which is not what this tests.
-      await demo.waitForOutput(/^greenhouse\/temperature /m, 30_000);
+      await demo.waitForOutput(/^greenhouse +temperature /m, 30_000);
     } finally {
       demo.child.kill("SIGINT");
     }
