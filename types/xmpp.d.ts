@@ -57,3 +57,4 @@ declare module "@xmpp/starttls/starttls.js" {
   export function upgrade(socket: unknown, options: Record<string, unknown>): Promise<unknown>;
 }
 declare module "saslmechanisms" { const Factory: new () => any; export default Factory; }
+declare module "@xmpp/middleware/lib/StanzaError.js" { export default class StanzaError extends Error { constructor(condition: string, text?: string); condition: string; text: string; } }

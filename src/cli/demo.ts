@@ -8,6 +8,7 @@ import { startDemoDashboard } from "../dashboard/demo.js";
 import { parseConfig } from "../config/load.js";
 import { IotError, messageOf } from "../errors.js";
 import { createLogger } from "../log.js";
+import { installRejectionNet } from "../runtime/rejection-net.js";
 import { PROSODY_APT_COMMAND, prosodyInstalled, startProsody, type ProsodyServer } from "../prosody/server.js";
 import { createWatcher, type WatchedReading } from "../watch/watcher.js";
 import { allowFlags, flagString, type ParsedArgs } from "./args.js";
@@ -70,6 +71,7 @@ export async function demoCommand(args: ParsedArgs): Promise<number> {
     const loaded = parseConfig(demoConfig(prosody, agentPassword));
     // Warnings at stop (readings in flight) are noise here; --log-level warn shows them.
     const log = createLogger({ level: flagString(args, "log-level") ?? "error", name: "demo" });
+    installRejectionNet(log);
     const agent = createAgent(loaded, log);
     await agent.start(controller.signal);
     await agent.online(30_000);

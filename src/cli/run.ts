@@ -6,6 +6,7 @@ import { allowFlags, flagString, type ParsedArgs } from "./args.js";
 import { createSdNotify } from "../systemd/sd-notify.js";
 import { systemdStatusLine } from "../systemd/status-line.js";
 import { dieBySignal } from "../systemd/restart.js";
+import { installRejectionNet } from "../runtime/rejection-net.js";
 
 /**
  * `xmpp-iot run --config FILE`: a bad config is refused before anything starts (exit 78); a good
@@ -20,6 +21,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   // (journalctl -p works), JSON lines into a pipe or file.
   const log = createLogger({ level: loaded.config.log.level, name: loaded.config.name, format: loaded.config.log.format });
   for (const warning of loaded.warnings) log.warn({ part: "config" }, warning);
+  installRejectionNet(log); // a stanza error nobody awaited is logged, never fatal
   const agent = createAgent(loaded, log);
   const controller = new AbortController();
   let stopping: Promise<void> | undefined;

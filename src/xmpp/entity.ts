@@ -15,6 +15,7 @@ import { canUpgrade, upgrade } from "@xmpp/starttls/starttls.js";
 import xml from "@xmpp/xml";
 import { IotError } from "../errors.js";
 import { boundUnackedQueue } from "./sm-ack-bound.js";
+import { guardIqCaller } from "./iq-guard.js";
 
 const NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls";
 
@@ -53,6 +54,7 @@ export function createEntity(options: EntityOptions) {
     boundUnackedQueue(entity, middleware, streamManagement);
   }
   const iqCaller = _iqCaller({ middleware, entity });
+  guardIqCaller(iqCaller); // an error reply before the write callback must not be an unhandled rejection
   const iqCallee = _iqCallee({ middleware, entity });
   const saslFactory = new SASLFactory();
   scramsha1(saslFactory);

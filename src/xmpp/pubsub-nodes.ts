@@ -20,6 +20,16 @@ export interface NodeSettings {
 
 type Request = (element: Element, timeoutMs?: number) => Promise<Element>;
 
+/**
+ * The node configuration (XEP-0060 section 16.4.3, pubsub#node_config). send_last_published_item
+ * is set because servers differ: ejabberd defaults to `on_sub_and_presence`, which sends the last
+ * item when a subscriber subscribes and again whenever its presence becomes available, so a
+ * watcher that subscribes and then sends presence gets the same item twice. `on_sub` sends it once,
+ * when a subscription is made: a new watcher or dashboard shows the current value at once (the
+ * retained message of the MQTT bridge plays the same part) instead of waiting for the next reading,
+ * which for a channel that only publishes on change (deadband, a lamp) may never come, as it would
+ * with `never`.
+ */
 export function nodeConfigFields(settings: NodeSettings, title?: string): Record<string, FieldValue> {
   return {
     "pubsub#max_items": settings.maxItems,
@@ -27,6 +37,7 @@ export function nodeConfigFields(settings: NodeSettings, title?: string): Record
     "pubsub#access_model": settings.accessModel,
     "pubsub#notify_retract": false,
     "pubsub#deliver_payloads": true,
+    "pubsub#send_last_published_item": "on_sub",
     ...(title !== undefined ? { "pubsub#title": title } : {}),
   };
 }
@@ -36,13 +47,31 @@ export function errorCondition(error: unknown): string | undefined {
   return (error as { condition?: string }).condition;
 }
 
-/** XEP-0060 section 7.1.5 publish-options: the server checks the node config as a precondition. */
-export function publishOptions(settings: NodeSettings): Element {
-  return xml("publish-options", {}, submitForm(PUBLISH_OPTIONS, {
+/**
+ * The field of the submitted form that an error names as unknown or unacceptable ("Unknown field
+ * 'pubsub#max_items' of type ..." from ejabberd), or undefined. Only a field that was sent counts.
+ */
+export function refusedField(error: unknown, form: Element | undefined): string | undefined {
+  const text = (error as { text?: string }).text ?? "";
+  if (text === "" || !form) return undefined;
+  const sent = (form.getChild("x") ?? form).getChildren("field").map((f) => f.attrs["var"] as string).filter((v) => v !== "FORM_TYPE");
+  // Field names are namespaced (`pubsub#...`): a substring match cannot confuse two of them.
+  return sent.find((name) => text.includes(name));
+}
+
+/** The publish-options fields (XEP-0060 section 7.1.5) the agent asks for. */
+export function publishOptionFields(settings: NodeSettings): Record<string, FieldValue> {
+  return {
     "pubsub#access_model": settings.accessModel,
     "pubsub#max_items": settings.maxItems,
     "pubsub#persist_items": settings.persistItems,
-  }));
+  };
+}
+
+/** XEP-0060 section 7.1.5 publish-options without the fields a service refused; undefined if none is left. */
+export function publishOptions(settings: NodeSettings, refused: ReadonlySet<string> = new Set()): Element | undefined {
+  const fields = Object.entries(publishOptionFields(settings)).filter(([name]) => !refused.has(name));
+  return fields.length === 0 ? undefined : xml("publish-options", {}, submitForm(PUBLISH_OPTIONS, Object.fromEntries(fields)));
 }
 
 /**
@@ -54,11 +83,37 @@ export function createNodeManager(deps: { request: Request; log: Logger; service
   const { request, log } = deps;
   const to = deps.service;
   const ready = new Set<string>();
+  /** Node configuration fields this service refused by name; the rest is still sent. */
+  const refusedConfig = new Set<string>();
+
+  function configForm(node: string, settings: NodeSettings): Element {
+    const fields = Object.entries(nodeConfigFields(settings, node)).filter(([name]) => !refusedConfig.has(name));
+    return submitForm(NODE_CONFIG, Object.fromEntries(fields));
+  }
+
+  /**
+   * Sends a form-carrying request; a refusal that names one of the form's fields is a configuration
+   * answer (the server does not know that field), so the field is dropped and the request sent again,
+   * at most once per field. Other errors are the caller's.
+   */
+  async function withForm(node: string, settings: NodeSettings, build: (form: Element) => Element): Promise<Element> {
+    for (;;) {
+      const form = configForm(node, settings);
+      try {
+        return await request(build(form));
+      } catch (error) {
+        const field = errorCondition(error) === "conflict" ? undefined : refusedField(error, form);
+        if (field === undefined || field === "pubsub#access_model") throw error; // never publish wider than configured
+        refusedConfig.add(field);
+        log.warn({ service: to ?? "PEP", field, answer: (error as { text?: string }).text }, "the pubsub service refused a node configuration field; configuring without it");
+      }
+    }
+  }
 
   async function create(node: string, settings: NodeSettings): Promise<"created" | "exists"> {
     try {
-      await request(xml("iq", { type: "set", to }, xml("pubsub", { xmlns: NS_PUBSUB },
-        xml("create", { node }), xml("configure", {}, submitForm(NODE_CONFIG, nodeConfigFields(settings, node))))));
+      await withForm(node, settings, (form) => xml("iq", { type: "set", to }, xml("pubsub", { xmlns: NS_PUBSUB },
+        xml("create", { node }), xml("configure", {}, form))));
       return "created";
     } catch (error) {
       if (errorCondition(error) === "conflict") return "exists";
@@ -67,8 +122,8 @@ export function createNodeManager(deps: { request: Request; log: Logger; service
   }
 
   async function configure(node: string, settings: NodeSettings): Promise<void> {
-    await request(xml("iq", { type: "set", to }, xml("pubsub", { xmlns: NS_PUBSUB_OWNER },
-      xml("configure", { node }, submitForm(NODE_CONFIG, nodeConfigFields(settings, node))))));
+    await withForm(node, settings, (form) => xml("iq", { type: "set", to }, xml("pubsub", { xmlns: NS_PUBSUB_OWNER },
+      xml("configure", { node }, form))));
   }
 
   const bareOf = (jid: string | undefined): string => (jid ?? "").split("/")[0]!.toLowerCase();

@@ -9,8 +9,9 @@ import { sinkStatus } from "../sinks/status.js";
 import type { ReadingSink, SinkStatus } from "../sinks/types.js";
 import type { Connection } from "./connection.js";
 import { element } from "./element.js";
-import { createNodeManager, errorCondition, NS_PUBSUB, publishOptions, type NodeSettings } from "./pubsub-nodes.js";
+import { createNodeManager, errorCondition, NS_PUBSUB, type NodeSettings } from "./pubsub-nodes.js";
 import { createPoisonFinder } from "./poison.js";
+import { createPublishOptions } from "./publish-options.js";
 import { createSetAside, type SetAsideReading } from "./set-aside.js";
 
 export interface PubsubSinkOptions {
@@ -37,14 +38,6 @@ const PUBLISH_TIMEOUT_MS = 120_000;
 const TRANSIENT_PAUSE_MS = 1000;
 
 /**
- * publish-options (XEP-0060 section 7.1.5) makes the server check the node configuration on every
- * publish it rides on; measured on Prosody 0.12 that costs ~30 % of its publish rate. The node
- * was just created or configured by ensureNode, so it rides on the first publish of each node per
- * session and then once a minute: a node reconfigured behind the agent's back is still caught.
- */
-const PUBLISH_OPTIONS_EVERY_MS = 60_000;
-
-/**
  * One XEP-0060 node per channel. A reading leaves the outbox only when the publish IQ result
  * arrives; the item id is the reading's stable id, so a resend replaces (XEP-0060 section 7.1.2).
  * A new session (no XEP-0198 resumption) sends everything in flight again, in seq order: the old
@@ -62,12 +55,11 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
   /** Entries whose publish was started on this session and has not settled. */
   let sending = new Set<OutboxEntry>();
   let session = 0;
-  let publishOptionsSupported = false;
   let running = false;
   let pausedUntil = 0;
   let pauseTimer: NodeJS.Timeout | undefined;
   const drainWaiters = new Set<() => void>();
-  const optionsCheckedAt = new Map<string, number>();
+  const publishOptions = createPublishOptions({ log, service: options.service }, options.settings);
   const batcher = options.batch ? new Batcher<OutboxEntry>(options.batch) : undefined;
   let batchesInflight = 0;
   let batchTimer: NodeJS.Timeout | undefined;
@@ -82,7 +74,7 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
     ensuring.clear(); // node creations of the old session: failed by the connection, never answered
     outbox.retryAll();
     nodes.forgetAll();
-    optionsCheckedAt.clear();
+    publishOptions.reset();
     void discoverFeatures().finally(pump);
   };
 
@@ -90,7 +82,7 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
     try {
       const info = await connection.request(xml("iq", { type: "get", to: options.service ?? connection.bareJid }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })));
       const features = info.getChild("query")?.getChildren("feature").map((f) => f.attrs["var"]) ?? [];
-      publishOptionsSupported = features.includes("http://jabber.org/protocol/pubsub#publish-options");
+      publishOptions.setAdvertised(features.includes("http://jabber.org/protocol/pubsub#publish-options"));
     } catch (error) {
       log.warn({ service: options.service ?? "PEP", err: messageOf(error) }, "disco#info of the pubsub service failed");
     }
@@ -108,22 +100,15 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
     return pending;
   }
 
-  function withOptions(node: string): boolean {
-    if (!publishOptionsSupported) return false;
-    const now = Date.now();
-    if (now - (optionsCheckedAt.get(node) ?? -Infinity) < PUBLISH_OPTIONS_EVERY_MS) return false;
-    optionsCheckedAt.set(node, now);
-    return true;
-  }
-
   /** One item: a single reading, or a batch of one node's readings whose id is its first reading's id. */
   async function publish(readings: readonly Reading[], retried: boolean): Promise<void> {
     const first = readings[0]!;
     const node = nodeName(options.nodePrefix, first);
     if (!nodes.isReady(node)) await ensureNode(node);
+    const withOptions = publishOptions.take(node);
     const pubsub = element("pubsub", { xmlns: NS_PUBSUB },
       element("publish", { node }, element("item", { id: first.id }, encodeSenmlXml(connection.bareJid, readings))),
-      withOptions(node) ? publishOptions(options.settings) : undefined);
+      withOptions);
     try {
       // Long on purpose: a dead link is found by the ping and a new session resends everything in
       // flight; a resumed one (XEP-0198) gets its answers late, and an early timeout would resend a
@@ -131,6 +116,8 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
       await connection.request(element("iq", options.service === undefined ? { type: "set" } : { type: "set", to: options.service }, pubsub), PUBLISH_TIMEOUT_MS);
     } catch (error) {
       const condition = errorCondition(error);
+      // A refused option is the service's answer about itself: learn it and send again at once.
+      if (withOptions && condition !== "precondition-not-met" && connection.isOnline() && publishOptions.learn(error, node)) return publish(readings, retried);
       if (retried || !connection.isOnline()) throw error;
       if (condition === "item-not-found") {
         nodes.forget(node); // deleted behind our back: create again and retry once
@@ -138,7 +125,7 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
       }
       if (condition === "precondition-not-met") {
         await nodes.configure(node, options.settings); // XEP-0060 section 7.1.5: reconfigure, retry once
-        optionsCheckedAt.delete(node);
+        publishOptions.recheck(node);
         return publish(readings, true);
       }
       throw error;

@@ -16,9 +16,9 @@ describe("ad-hoc commands (XEP-0050) from slixmpp", () => {
   beforeAll(async () => {
     fx = await startControlFixture({ commands: { sessionTimeoutS: 3, maxSessions: 8 } });
     [alice, bob, eve] = await Promise.all([
-      startSlixClient(fx.prosody.port, "alice@localhost/phone", USERS.alice),
-      startSlixClient(fx.prosody.port, "bob@localhost/phone", USERS.bob),
-      startSlixClient(fx.prosody.port, "eve@localhost/phone", USERS.eve),
+      startSlixClient(fx.server.port, "alice@localhost/phone", USERS.alice),
+      startSlixClient(fx.server.port, "bob@localhost/phone", USERS.bob),
+      startSlixClient(fx.server.port, "eve@localhost/phone", USERS.eve),
     ]);
   }, 60_000);
 
@@ -66,11 +66,11 @@ describe("ad-hoc commands (XEP-0050) from slixmpp", () => {
 
   it("set over two stages changes what read returns and what a pubsub subscriber receives", async () => {
     const node = "sensors/greenhouse/lamp";
-    let subscribed = await bob.call({ op: "subscribe", to: fx.prosody.pubsubJid, node });
+    let subscribed = await bob.call({ op: "subscribe", to: fx.server.pubsubJid, node });
     // The agent creates the node with the channel's first reading; give a slow machine a moment.
     for (let i = 0; i < 50 && subscribed.error?.condition === "item-not-found"; i++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      subscribed = await bob.call({ op: "subscribe", to: fx.prosody.pubsubJid, node });
+      subscribed = await bob.call({ op: "subscribe", to: fx.server.pubsubJid, node });
     }
     expect(subscribed).toMatchObject({ ok: true, subscription: "subscribed" });
 
@@ -143,7 +143,7 @@ describe("ad-hoc commands (XEP-0050) from slixmpp", () => {
     const opened = [];
     for (let i = 0; i < 4; i++) opened.push(await cmd(alice, "read"));
     expect(opened.every((r) => r["status"] === "executing")).toBe(true);
-    const tablet = await startSlixClient(fx.prosody.port, "alice@localhost/tablet", USERS.alice);
+    const tablet = await startSlixClient(fx.server.port, "alice@localhost/tablet", USERS.alice);
     try {
       const fifth = await cmd(tablet, "read"); // another resource, same account: alice's oldest goes
       expect(fifth["status"]).toBe("executing");

@@ -28,8 +28,8 @@ describe("chat, rooms, alerts and the ACL", () => {
   beforeAll(async () => {
     // 15 in 10 s covers every other test here; 60 a minute answers each refusal of the rate-limit test.
     fx = await startControlFixture({ chat: { burst: 15, perMinute: 60 } });
-    room = `ops@${fx.prosody.mucJid}`;
-    const start = (u: keyof typeof USERS) => startSlixClient(fx.prosody.port, `${u}@localhost/phone`, USERS[u]);
+    room = `ops@${fx.server.mucJid}`;
+    const start = (u: keyof typeof USERS) => startSlixClient(fx.server.port, `${u}@localhost/phone`, USERS[u]);
     [alice, bob, carol, eve] = await Promise.all([start("alice"), start("bob"), start("carol"), start("eve")]);
   }, 60_000);
 
@@ -88,13 +88,14 @@ describe("chat, rooms, alerts and the ACL", () => {
 
     const items = await eve.call({ op: "items", to: `${agent}/agent` });
     expect(items["items"]).toEqual([]);
-    const sub = await eve.call({ op: "subscribe", to: fx.prosody.pubsubJid, node: "sensors/greenhouse/temperature" });
+    const sub = await eve.call({ op: "subscribe", to: fx.server.pubsubJid, node: "sensors/greenhouse/temperature" });
     expect(sub.ok).toBe(false);
-    expect(sub.error).toMatchObject({ condition: "forbidden" });
+    // XEP-0060 section 6.1.3.4: not-allowed + closed-node (ejabberd); Prosody 0.12 answers forbidden.
+    expect(["not-allowed", "forbidden"]).toContain(sub.error?.condition);
     const presence = await eve.call({ op: "presence_subscribe", to: agent });
     expect(presence["answer"]).toBe("unsubscribed");
     // An ACL reader may subscribe, to the node and to presence.
-    expect(await bob.call({ op: "subscribe", to: fx.prosody.pubsubJid, node: "sensors/greenhouse/temperature" })).toMatchObject({ ok: true, subscription: "subscribed" });
+    expect(await bob.call({ op: "subscribe", to: fx.server.pubsubJid, node: "sensors/greenhouse/temperature" })).toMatchObject({ ok: true, subscription: "subscribed" });
     expect((await bob.call({ op: "presence_subscribe", to: agent }))["answer"]).toBe("subscribed");
   });
 

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { createAgent, type Agent } from "../../src/agent.js";
 import { parseConfig } from "../../src/config/load.js";
 import { createLogger } from "../../src/log.js";
-import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
+import { startServerWith, type ServerKind, type XmppServer } from "../harness/servers.js";
 
 export interface RunningAgent {
   readonly agent: Agent;
@@ -12,35 +12,26 @@ export interface RunningAgent {
 }
 
 export interface ControlFixture extends RunningAgent {
-  readonly prosody: ProsodyServer;
+  readonly server: XmppServer;
   readonly agentJid: string;
 }
 
 export const USERS = { alice: "alice-pw", bob: "bob-pw", carol: "carol-pw", eve: "eve-pw" } as const;
 
-/** A private Prosody with five accounts: agent; alice admin; bob and carol readers; eve a stranger. */
-export async function startAccounts(): Promise<ProsodyServer> {
-  const prosody = await startProsody({ pubsubAdmins: ["agent@localhost"] });
-  try {
-    prosody.register("agent", "agent-pw");
-    for (const [user, password] of Object.entries(USERS)) prosody.register(user, password);
-    return prosody;
-  } catch (error) {
-    await prosody.stop();
-    prosody.remove();
-    throw error;
-  }
+/** A private server with five accounts: agent; alice admin; bob and carol readers; eve a stranger. */
+export async function startAccounts(kind: ServerKind = "prosody"): Promise<XmppServer> {
+  return startServerWith(kind, { agent: "agent-pw", ...USERS }, { pubsubAdmins: ["agent@localhost"] });
 }
 
 /**
  * The agent on that server, with a writable simulated greenhouse and an alert on its temperature;
  * `extra` replaces top-level config keys.
  */
-export async function startAgent(prosody: ProsodyServer, extra: Record<string, unknown> = {}): Promise<RunningAgent> {
+export async function startAgent(server: XmppServer, extra: Record<string, unknown> = {}): Promise<RunningAgent> {
   const loaded = parseConfig({
     name: "greenhouse-pi",
-    xmpp: { service: prosody.service, jid: "agent@localhost", password: "agent-pw", tls: "off", resource: "agent" },
-    pubsub: { service: prosody.pubsubJid, access: "acl" },
+    xmpp: { service: server.service, jid: "agent@localhost", password: "agent-pw", tls: "off", resource: "agent" },
+    pubsub: { service: server.pubsubJid, access: "acl" },
     acl: { admins: ["alice@localhost"], readers: ["bob@localhost", "carol@localhost"] },
     devices: [{
       id: "greenhouse", driver: "simulated", intervalMs: 300,
@@ -50,7 +41,7 @@ export async function startAgent(prosody: ProsodyServer, extra: Record<string, u
         humidity: { unit: "%RH", waveform: "constant", value: 55 },
       },
     }],
-    alerts: [{ when: "greenhouse/temperature > 35", for: "1s", hysteresis: 2, notify: ["alice@localhost"], room: `ops@${prosody.mucJid}` }],
+    alerts: [{ when: "greenhouse/temperature > 35", for: "1s", hysteresis: 2, notify: ["alice@localhost"], room: `ops@${server.mucJid}` }],
     ...extra,
   });
   const logs: Array<Record<string, unknown>> = [];
@@ -66,21 +57,21 @@ export async function startAgent(prosody: ProsodyServer, extra: Record<string, u
   return { agent, logs, stop: () => agent.stop() };
 }
 
-export async function startControlFixture(extra: Record<string, unknown> = {}): Promise<ControlFixture> {
-  const prosody = await startAccounts();
+export async function startControlFixture(extra: Record<string, unknown> = {}, kind: ServerKind = "prosody"): Promise<ControlFixture> {
+  const server = await startAccounts(kind);
   try {
-    const running = await startAgent(prosody, extra);
+    const running = await startAgent(server, extra);
     return {
-      ...running, prosody, agentJid: "agent@localhost/agent",
+      ...running, server, agentJid: "agent@localhost/agent",
       async stop() {
         await running.stop();
-        await prosody.stop();
-        prosody.remove();
+        await server.stop();
+        server.remove();
       },
     };
   } catch (error) {
-    await prosody.stop();
-    prosody.remove();
+    await server.stop();
+    server.remove();
     throw error;
   }
 }

@@ -30,7 +30,7 @@ describe("drivers through the agent and Prosody to a subscriber", () => {
   // JID with no earlier subscriptions (bob, then alice), the last one waits for records instead.
   const subscribe = async (nodes: string[], count: number, user: "bob" | "alice" = "bob"): Promise<PythonRun> => {
     const run = runPython("slixmpp_subscriber.py", [
-      "--jid", `${user}@localhost`, "--port", String(bed.prosody.port), "--service", bed.prosody.pubsubJid,
+      "--jid", `${user}@localhost`, "--port", String(bed.server.port), "--service", bed.server.pubsubJid,
       ...nodes.flatMap((n) => ["--node", `sensors/${n}`]), "--count", String(count), "--timeout", "60", "--no-tls",
     ], { SUBSCRIBER_PASSWORD: ACCOUNTS[user] });
     helpers.push(run);
@@ -139,7 +139,7 @@ describe("drivers through the agent and Prosody to a subscriber", () => {
   it("unplug marks only that device failing (presence xa), the others keep publishing; replug recovers without a restart", async () => {
     // Our own watcher (test/drivers/presence_watch.py): it sees presences with <show/> too.
     const probe = runPython("../drivers/presence_watch.py", [
-      "--jid", "alice@localhost", "--port", String(bed.prosody.port), "--agent", "agent@localhost/agent", "--timeout", "80",
+      "--jid", "alice@localhost", "--port", String(bed.server.port), "--agent", "agent@localhost/agent", "--timeout", "80",
     ], { WATCH_PASSWORD: ACCOUNTS.alice });
     helpers.push(probe);
     await probe.waitFor((l) => "ready" in l, 30_000);

@@ -2,10 +2,11 @@ import { Writable } from "node:stream";
 import { createAgent, type Agent } from "../../src/agent.js";
 import { parseConfig } from "../../src/config/load.js";
 import { createLogger } from "../../src/log.js";
-import { startProsody, type ProsodyOptions, type ProsodyServer } from "../../src/prosody/server.js";
+import { startServerWith, type ServerKind, type ServerOptions, type XmppServer } from "./servers.js";
 
 export interface TestBed {
-  readonly prosody: ProsodyServer;
+  /** The private XMPP server (Prosody unless the test bed was asked for ejabberd). */
+  readonly server: XmppServer;
   readonly agent: Agent;
   /** Every log line the agent wrote (JSON), for assertions. */
   readonly logs: string[];
@@ -16,17 +17,18 @@ export interface TestBed {
 export const ACCOUNTS = { agent: "agent-pw-1", alice: "alice-pw-1", bob: "bob-pw-1", mallory: "mallory-pw-1" } as const;
 
 /**
- * A private Prosody with agent, alice (admin), bob (reader) and mallory (stranger), and an agent
- * started on `config` (merged over a loopback, TLS-off default). Stop it in afterAll.
+ * A private server (Prosody by default, or ejabberd) with agent, alice (admin), bob (reader) and
+ * mallory (stranger), and an agent started on `config` (merged over a loopback, TLS-off default).
+ * Stop it in afterAll.
  */
-export async function startTestBed(config: Record<string, unknown>, prosodyOptions: ProsodyOptions = {}): Promise<TestBed> {
-  const prosody = await startProsody({ pubsubAdmins: ["agent@localhost"], ...prosodyOptions });
-  for (const [user, password] of Object.entries(ACCOUNTS)) prosody.register(user, password);
+export async function startTestBed(config: Record<string, unknown>, serverOptions: ServerOptions & { kind?: ServerKind } = {}): Promise<TestBed> {
+  const { kind = "prosody", ...options } = serverOptions;
+  const server = await startServerWith(kind, ACCOUNTS, { pubsubAdmins: ["agent@localhost"], ...options });
   const logs: string[] = [];
   const sink = new Writable({ write(chunk: Buffer, _enc, done) { logs.push(...chunk.toString().split("\n").filter(Boolean)); done(); } });
   const loaded = parseConfig({
-    xmpp: { service: prosody.service, jid: "agent@localhost", password: ACCOUNTS.agent, tls: "off", ...(config["xmpp"] as object | undefined) },
-    pubsub: withoutUndefined({ service: prosody.pubsubJid, ...(config["pubsub"] as object | undefined) }),
+    xmpp: { service: server.service, jid: "agent@localhost", password: ACCOUNTS.agent, tls: "off", ...(config["xmpp"] as object | undefined) },
+    pubsub: withoutUndefined({ service: server.pubsubJid, ...(config["pubsub"] as object | undefined) }),
     acl: { admins: ["alice@localhost"], readers: ["bob@localhost"] },
     ...Object.fromEntries(Object.entries(config).filter(([k]) => k !== "xmpp" && k !== "pubsub")),
   }, {});
@@ -36,16 +38,16 @@ export async function startTestBed(config: Record<string, unknown>, prosodyOptio
     await agent.online(30_000);
   } catch (error) {
     await agent.stop();
-    await prosody.stop();
-    prosody.remove();
+    await server.stop();
+    server.remove();
     throw error;
   }
   return {
-    prosody, agent, logs,
+    server, agent, logs,
     async stop() {
       await agent.stop();
-      await prosody.stop();
-      prosody.remove();
+      await server.stop();
+      server.remove();
     },
   };
 }

@@ -77,7 +77,7 @@ describe("MQTT bridge on a real Mosquitto and Prosody", () => {
   it("applies a /set from mosquitto_pub and the new value reaches MQTT and an XMPP subscriber", async () => {
     await watcher.waitFor((m) => m.topic === `${PREFIX}/g/lamp`, 10_000, "a first lamp reading (node exists)");
     const subscriber = runPython("slixmpp_subscriber.py", [
-      "--jid", "alice@localhost", "--port", String(bed.prosody.port), "--service", bed.prosody.pubsubJid,
+      "--jid", "alice@localhost", "--port", String(bed.server.port), "--service", bed.server.pubsubJid,
       "--node", "sensors/g/lamp", "--timeout", "30", "--no-tls",
     ], { SUBSCRIBER_PASSWORD: ACCOUNTS.alice });
     try {
@@ -199,7 +199,7 @@ describe("MQTT bridge on a real Mosquitto and Prosody", () => {
       // The node exists now; an XMPP subscriber sees the next message.
       await new Promise((r) => setTimeout(r, 500));
       const subscriber = runPython("slixmpp_subscriber.py", [
-        "--jid", "bob@localhost", "--port", String(bed.prosody.port), "--service", bed.prosody.pubsubJid,
+        "--jid", "bob@localhost", "--port", String(bed.server.port), "--service", bed.server.pubsubJid,
         "--node", "sensors/plug/ENERGY.Power", "--timeout", "30", "--no-tls",
       ], { SUBSCRIBER_PASSWORD: ACCOUNTS.bob });
       try {

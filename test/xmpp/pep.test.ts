@@ -16,7 +16,7 @@ describe("publishing to the agent's own PEP (no pubsub service configured)", () 
 
   it("creates the node on PEP and an ACL reader with a presence subscription receives SenML items", async () => {
     const subscriber = runPython("slixmpp_subscriber.py", [
-      "--jid", "bob@localhost", "--port", String(bed.prosody.port), "--service", "agent@localhost",
+      "--jid", "bob@localhost", "--port", String(bed.server.port), "--service", "agent@localhost",
       "--presence-subscribe", "agent@localhost", "--node", NODE, "--count", "3", "--timeout", "30", "--no-tls",
     ], { SUBSCRIBER_PASSWORD: ACCOUNTS.bob });
     const { code, stderr } = await subscriber.exited;
@@ -45,7 +45,7 @@ describe("a pubsub component that does not let the agent create nodes", () => {
     const deadline = Date.now() + 10_000;
     while (!bed.logs.some((l) => l.includes("not allowed to create")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const line = bed.logs.find((l) => l.includes("not allowed to create"));
-    expect(line).toContain(`Component \\"${bed.prosody.pubsubJid}\\" \\"pubsub\\"`);
+    expect(line).toContain(`Component \\"${bed.server.pubsubJid}\\" \\"pubsub\\"`);
     expect(bed.agent.connection.isOnline()).toBe(true);
     expect(bed.agent.status().sinks[0]!.delivered).toBe(0);
   });

@@ -14,7 +14,7 @@ describe("presence, disco#info, caps and ping as a slixmpp client sees them", ()
 
   it("shows health in presence, answers disco#info and ping, and says goodbye on stop", async () => {
     const probe = runPython("slixmpp_probe.py", [
-      "--jid", "alice@localhost", "--port", String(bed.prosody.port), "--agent", "agent@localhost/agent",
+      "--jid", "alice@localhost", "--port", String(bed.server.port), "--agent", "agent@localhost/agent",
       "--no-tls", "--wait-unavailable", "20",
     ], { PROBE_PASSWORD: ACCOUNTS.alice });
     await probe.waitFor((l) => "ready" in l, 30_000);

@@ -26,7 +26,7 @@ describe("pubsub.batch: readings of a node packed into one SenML item", () => {
     while (!ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(ready()).toBe(true);
     const subscriber = runPython("slixmpp_subscriber.py", [
-      "--jid", "bob@localhost", "--port", String(bed.prosody.port), "--service", bed.prosody.pubsubJid,
+      "--jid", "bob@localhost", "--port", String(bed.server.port), "--service", bed.server.pubsubJid,
       ...[...FAST, SLOW].flatMap((n) => ["--node", n]), "--count", "250", "--timeout", "30", "--no-tls",
     ], { SUBSCRIBER_PASSWORD: ACCOUNTS.bob });
     expect((await subscriber.waitFor((l) => "subscribed" in l, 20_000))["subscribed"]).toEqual([...FAST, SLOW]);

@@ -28,8 +28,8 @@ describe("a server that goes away and comes back", () => {
   it("queues readings while Prosody is down and publishes them after the reconnect", async () => {
     const pubsub = () => bed.agent.status().sinks.find((s) => s.name === "pubsub")!;
     await until(() => pubsub().delivered > 5, 10_000, "first deliveries");
-    const { port, dir } = bed.prosody;
-    await bed.prosody.stop();
+    const { port, dir } = bed.server;
+    await bed.server.stop();
     await until(() => !bed.agent.connection.isOnline(), 5000, "the agent to notice");
     await new Promise((r) => setTimeout(r, 1500));
     const queued = pubsub().pending;
