@@ -1,4 +1,5 @@
 import { IotError, messageOf } from "../errors.js";
+import { tlsFailureMessage } from "./tls-hint.js";
 
 /** Where a connection attempt was when it failed: each has its own likely cause. */
 export type ConnectPhase = "tcp" | "stream" | "login";
@@ -55,10 +56,8 @@ export function describeConnectFailure(error: unknown, phase: ConnectPhase, cont
     return new IotError("SERVICE_UNREACHABLE", `${where} does not start with TLS, so it is not a direct-TLS port (xmpps://, XEP-0368); for a STARTTLS client port (usually 5222) use xmpp://${where} instead (TLS is still required, negotiated with STARTTLS)`);
   }
   if (/certificate|self.signed|CERT_|unable to verify|Hostname\/IP does not match/i.test(`${message} ${code ?? ""}`)) {
-    const hint = context.caFile
-      ? `xmpp.caFile is set: check that it holds the CA that signed the server's certificate and that the certificate names ${context.domain}`
-      : `a private CA or self-signed certificate needs xmpp.caFile; the certificate must name ${context.domain}`;
-    return new IotError("SERVICE_UNREACHABLE", `TLS handshake with ${service} failed: ${message || code} (${hint})`);
+    // The hint depends on what failed: trust (xmpp.caFile helps) or the name (it cannot).
+    return new IotError("SERVICE_UNREACHABLE", tlsFailureMessage(error, service, context.domain, context.caFile));
   }
   if (name === "StreamError") {
     const text = (error as { text?: string }).text;

@@ -3,14 +3,19 @@ import { createAgent } from "../../src/agent.js";
 import { parseConfig } from "../../src/config/load.js";
 import { IotError } from "../../src/errors.js";
 import { createLogger } from "../../src/log.js";
-import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeCertificates } from "../../src/ejabberd/certificates.js";
+import { startEjabberd, type EjabberdServer } from "../../src/ejabberd/server.js";
+import { SERVER_KINDS, startServerWith, type XmppServer } from "../harness/servers.js";
 
 const silent = createLogger({ level: "silent" });
 
-function agentFor(prosody: ProsodyServer, xmpp: Record<string, unknown>) {
+function agentFor(server: XmppServer, xmpp: Record<string, unknown>) {
   return createAgent(parseConfig({
-    xmpp: { service: prosody.service, jid: "agent@localhost", password: "agent-pw", reconnectMinMs: 100, ...xmpp },
-    pubsub: { service: prosody.pubsubJid },
+    xmpp: { service: server.service, jid: "agent@localhost", password: "agent-pw", reconnectMinMs: 100, ...xmpp },
+    pubsub: { service: server.pubsubJid },
   }, {}), silent);
 }
 
@@ -27,19 +32,18 @@ async function startError(agent: ReturnType<typeof agentFor>): Promise<IotError>
   throw new Error("the agent connected but should not have");
 }
 
-describe("TLS is required unless turned off for loopback", () => {
-  let tlsServer: ProsodyServer;
-  let plainServer: ProsodyServer;
+describe.each(SERVER_KINDS)("TLS is required unless turned off for loopback (%s)", (kind) => {
+  let tlsServer: XmppServer;
+  let plainServer: XmppServer;
   beforeAll(async () => {
-    [tlsServer, plainServer] = await Promise.all([startProsody({ tls: true }), startProsody({})]);
-    tlsServer.register("agent", "agent-pw");
-    plainServer.register("agent", "agent-pw");
-  });
+    // ejabberd: a certificate from a private CA made for the test; Prosody: a self-signed one.
+    [tlsServer, plainServer] = await Promise.all([startServerWith(kind, { agent: "agent-pw" }, { tls: true }), startServerWith(kind, { agent: "agent-pw" })]);
+  }, 60_000);
   afterAll(async () => {
     for (const s of [tlsServer, plainServer]) { await s?.stop(); s?.remove(); }
   });
 
-  it("logs in over STARTTLS trusting a self-signed certificate given as xmpp.caFile", async () => {
+  it("logs in over STARTTLS trusting the private CA (or self-signed certificate) given as xmpp.caFile", async () => {
     const agent = agentFor(tlsServer, { caFile: tlsServer.certificateFile });
     await agent.start();
     await agent.online(30_000);
@@ -51,7 +55,19 @@ describe("TLS is required unless turned off for loopback", () => {
     const error = await startError(agentFor(tlsServer, {}));
     expect(error.code).toBe("SERVICE_UNREACHABLE");
     expect(error.exitCode).toBe(69);
-    expect(error.message).toMatch(/caFile/);
+    expect(error.message).toMatch(/not from a public CA: set xmpp\.caFile/);
+  });
+
+  it("with xmpp.caFile set to an unrelated CA, says that CA did not sign the certificate", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xmpp-iot-other-ca-"));
+    try {
+      const other = makeCertificates(dir, "localhost", ["localhost"]).caFile;
+      const error = await startError(agentFor(tlsServer, { caFile: other }));
+      expect(error.code).toBe("SERVICE_UNREACHABLE");
+      expect(error.message).toMatch(/the CA in xmpp\.caFile did not sign the server's certificate/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses to log in when the server offers no TLS", async () => {
@@ -66,5 +82,32 @@ describe("TLS is required unless turned off for loopback", () => {
     await agent.online(30_000);
     expect(agent.connection.isOnline()).toBe(true);
     await agent.stop();
+  });
+});
+
+/**
+ * Debian's /etc/ejabberd/ejabberd.pem: CN=ejabberd, no subjectAltName. Trusting it (xmpp.caFile)
+ * cannot make it name the domain; the hint must say that, not "set xmpp.caFile" again.
+ */
+describe("a certificate that does not name the domain (Debian's ejabberd.pem)", () => {
+  let server: EjabberdServer;
+  beforeAll(async () => {
+    server = await startEjabberd({ tls: { names: [] } });
+    server.register("agent", "agent-pw");
+  }, 60_000);
+  afterAll(async () => { await server?.stop(); server?.remove(); });
+
+  it("with xmpp.caFile set: says the certificate does not name the domain and what works", async () => {
+    const error = await startError(agentFor(server, { caFile: server.certificateFile }));
+    expect(error.code).toBe("SERVICE_UNREACHABLE");
+    expect(error.message).toMatch(/the server's certificate does not name localhost; xmpp\.caFile is set and trusted, but trust cannot fix a wrong name/);
+    expect(error.message).toMatch(/ACME/);
+    expect(error.message).toMatch(/subjectAltName=DNS:localhost/);
+    expect(error.message).not.toMatch(/set xmpp\.caFile/);
+  });
+
+  it("without xmpp.caFile: suggests xmpp.caFile (the trust check fails first)", async () => {
+    const error = await startError(agentFor(server, {}));
+    expect(error.message).toMatch(/set xmpp\.caFile/);
   });
 });
