@@ -79,7 +79,10 @@ export async function startEjabberd(options: EjabberdOptions = {}): Promise<Ejab
   }));
 
   const epmdPort = await freeLoopbackPort();
-  const node = `xmppiot${process.pid}x${randomBytes(4).toString("hex")}@localhost`;
+  // mnesia's schema belongs to the node name: a restart on the same dir must reuse it.
+  const nodeFile = join(dir, "node");
+  const node = existsSync(nodeFile) ? readFileSync(nodeFile, "utf8").trim() : `xmppiot${process.pid}x${randomBytes(4).toString("hex")}@localhost`;
+  writeFileSync(nodeFile, `${node}\n`);
   const erlang: ErlangEnv = {
     cookie: randomBytes(16).toString("hex"),
     env: {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSlixClient, type ClientReply, type SlixClient } from "./client.js";
 import { startControlFixture, USERS, type ControlFixture } from "./fixture.js";
+import { SERVER_KINDS } from "../harness/servers.js";
 
-/** XEP-0050 through a real Prosody, driven by slixmpp's xep_0050 / xep_0004 (an independent client). */
-describe("ad-hoc commands (XEP-0050) from slixmpp", () => {
+/** XEP-0050 through a real Prosody and ejabberd, driven by slixmpp's xep_0050 / xep_0004 (an independent client). */
+describe.each(SERVER_KINDS)("ad-hoc commands (XEP-0050) from slixmpp through %s", (kind) => {
   let fx: ControlFixture;
   let alice: SlixClient;
   let bob: SlixClient;
@@ -14,7 +15,7 @@ describe("ad-hoc commands (XEP-0050) from slixmpp", () => {
   const fields = (r: ClientReply): Array<{ var: string; type: string; options: string[]; values: string[]; required: boolean }> => r["fields"] as never;
 
   beforeAll(async () => {
-    fx = await startControlFixture({ commands: { sessionTimeoutS: 3, maxSessions: 8 } });
+    fx = await startControlFixture({ commands: { sessionTimeoutS: 3, maxSessions: 8 } }, kind);
     [alice, bob, eve] = await Promise.all([
       startSlixClient(fx.server.port, "alice@localhost/phone", USERS.alice),
       startSlixClient(fx.server.port, "bob@localhost/phone", USERS.bob),

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSlixClient, type ClientReply, type SlixClient } from "./client.js";
 import { startControlFixture, USERS, type ControlFixture } from "./fixture.js";
+import { SERVER_KINDS } from "../harness/servers.js";
 
 type Message = { type: string; from: string; body: string };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Chat commands, the room (XEP-0045), alerts, and what a stranger gets, through a real Prosody and slixmpp. */
-describe("chat, rooms, alerts and the ACL", () => {
+describe.each(SERVER_KINDS)("chat, rooms, alerts and the ACL through %s", (kind) => {
   let fx: ControlFixture;
   let alice!: SlixClient;
   let bob!: SlixClient;
@@ -27,7 +28,7 @@ describe("chat, rooms, alerts and the ACL", () => {
 
   beforeAll(async () => {
     // 15 in 10 s covers every other test here; 60 a minute answers each refusal of the rate-limit test.
-    fx = await startControlFixture({ chat: { burst: 15, perMinute: 60 } });
+    fx = await startControlFixture({ chat: { burst: 15, perMinute: 60 } }, kind);
     room = `ops@${fx.server.mucJid}`;
     const start = (u: keyof typeof USERS) => startSlixClient(fx.server.port, `${u}@localhost/phone`, USERS[u]);
     [alice, bob, carol, eve] = await Promise.all([start("alice"), start("bob"), start("carol"), start("eve")]);

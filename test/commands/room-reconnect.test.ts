@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
+import { SERVER_KINDS, startServer, type XmppServer } from "../harness/servers.js";
 import { startSlixClient, type SlixClient } from "./client.js";
 import { startAccounts, startAgent, USERS, type RunningAgent } from "./fixture.js";
 
@@ -12,21 +12,21 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000): Pr
 }
 
 /** The agent rejoins its rooms after the server restarts, and room commands work again. */
-describe("rooms across a server restart", () => {
-  let prosody: ProsodyServer | undefined;
+describe.each(SERVER_KINDS)("rooms across a %s restart", (kind) => {
+  let server: XmppServer | undefined;
   let running: RunningAgent | undefined;
   let alice: SlixClient | undefined;
 
   afterAll(async () => {
     await alice?.stop();
     await running?.stop();
-    await prosody?.stop();
-    prosody?.remove();
+    await server?.stop();
+    server?.remove();
   });
 
   it("rejoins and answers in the room", async () => {
-    const first = await startAccounts();
-    prosody = first;
+    const first = await startAccounts(kind);
+    server = first;
     const room = `ops@${first.mucJid}`;
     running = await startAgent(first, {
       alerts: [],
@@ -37,10 +37,10 @@ describe("rooms across a server restart", () => {
     await until("first join", () => joins() === 1);
 
     await first.stop();
-    prosody = await startProsody({ pubsubAdmins: ["agent@localhost"], port: first.port, dir: first.dir });
+    server = await startServer(kind, { pubsubAdmins: ["agent@localhost"], port: first.port, dir: first.dir });
     await until("rejoin after the restart", () => joins() === 2);
 
-    alice = await startSlixClient(prosody.port, "alice@localhost/phone", USERS.alice);
+    alice = await startSlixClient(server.port, "alice@localhost/phone", USERS.alice);
     await alice.call({ op: "join", room, nick: "alice" });
     await alice.call({ op: "groupchat", room, body: "!read greenhouse/humidity" });
     const reply = await alice.call({ op: "wait_messages", type: "groupchat", from: "/greenhouse-pi", timeout: 10 });

@@ -2,7 +2,7 @@ import xml from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnection } from "../../src/xmpp/connection.js";
 import { createLogger } from "../../src/log.js";
-import { startProsody } from "../../src/prosody/server.js";
+import { SERVER_KINDS, startServer } from "../harness/servers.js";
 import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
 
 const NODE = "sensors/counter/n";
@@ -14,18 +14,18 @@ const until = async (condition: () => boolean, timeoutMs: number, what: string):
   }
 };
 
-describe("a server that goes away and comes back", () => {
+describe.each(SERVER_KINDS)("a %s that goes away and comes back", (kind) => {
   let bed: TestBed;
   beforeAll(async () => {
     bed = await startTestBed({
       xmpp: { reconnectMinMs: 200, reconnectMaxMs: 1000 },
       pubsub: { maxItems: 1000 },
       devices: [{ id: "counter", driver: "simulated", intervalMs: 100, channels: { n: { unit: "count", waveform: "sine", min: 0, max: 100 } } }],
-    });
-  });
+    }, { kind });
+  }, 60_000);
   afterAll(async () => { await bed?.stop(); });
 
-  it("queues readings while Prosody is down and publishes them after the reconnect", async () => {
+  it("queues readings while the server is down and publishes them after the reconnect", async () => {
     const pubsub = () => bed.agent.status().sinks.find((s) => s.name === "pubsub")!;
     await until(() => pubsub().delivered > 5, 10_000, "first deliveries");
     const { port, dir } = bed.server;
@@ -36,7 +36,7 @@ describe("a server that goes away and comes back", () => {
     expect(queued).toBeGreaterThan(5);
     expect(bed.agent.status().connected).toBe(false);
 
-    const restarted = await startProsody({ port, dir, pubsubAdmins: ["agent@localhost"] });
+    const restarted = await startServer(kind, { port, dir, pubsubAdmins: ["agent@localhost"] });
     try {
       await until(() => bed.agent.connection.isOnline(), 15_000, "reconnect");
       // Generous: on a loaded 2-core machine Prosody answers slowly (the stall bound is in test/faults/restart-in-flight.test.ts).
