@@ -100,12 +100,23 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
     return pending;
   }
 
+  /**
+   * While a publish carrying publish-options is out, later publishes of that node wait for it: if
+   * the service refuses an option, that item is sent again, and it must not land behind newer
+   * items (the node's last item would be stale). Costs one round trip per node when options ride.
+   */
+  const checking = new Map<string, Promise<void>>();
+
   /** One item: a single reading, or a batch of one node's readings whose id is its first reading's id. */
-  async function publish(readings: readonly Reading[], retried: boolean): Promise<void> {
+  async function publish(readings: readonly Reading[], retried: boolean, holdsGate = false): Promise<void> {
     const first = readings[0]!;
     const node = nodeName(options.nodePrefix, first);
     if (!nodes.isReady(node)) await ensureNode(node);
+    if (!holdsGate) for (let held = checking.get(node); held; held = checking.get(node)) await held;
     const withOptions = publishOptions.take(node);
+    let release: (() => void) | undefined;
+    if (withOptions && !holdsGate) checking.set(node, new Promise<void>((resolve) => { release = resolve; }));
+    const again = (retry: boolean): Promise<void> => publish(readings, retry, holdsGate || release !== undefined);
     const pubsub = element("pubsub", { xmlns: NS_PUBSUB },
       element("publish", { node }, element("item", { id: first.id }, encodeSenmlXml(connection.bareJid, readings))),
       withOptions);
@@ -117,18 +128,20 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
     } catch (error) {
       const condition = errorCondition(error);
       // A refused option is the service's answer about itself: learn it and send again at once.
-      if (withOptions && condition !== "precondition-not-met" && connection.isOnline() && publishOptions.learn(error, node)) return publish(readings, retried);
+      if (withOptions && condition !== "precondition-not-met" && connection.isOnline() && publishOptions.learn(error, node)) return await again(retried);
       if (retried || !connection.isOnline()) throw error;
       if (condition === "item-not-found") {
         nodes.forget(node); // deleted behind our back: create again and retry once
-        return publish(readings, true);
+        return await again(true);
       }
       if (condition === "precondition-not-met") {
         await nodes.configure(node, options.settings); // XEP-0060 section 7.1.5: reconfigure, retry once
         publishOptions.recheck(node);
-        return publish(readings, true);
+        return await again(true);
       }
       throw error;
+    } finally {
+      if (release) { checking.delete(node); release(); }
     }
   }
 

@@ -8,36 +8,36 @@ import pino from "pino";
 import { createAgent, type Agent } from "../../src/agent.js";
 import { parseConfig } from "../../src/config/load.js";
 import { createLogger } from "../../src/log.js";
-import { freeLoopbackPort, startProsody, type ProsodyServer } from "../../src/prosody/server.js";
+import { freeLoopbackPort } from "../../src/prosody/server.js";
 import type { Reading } from "../../src/reading.js";
 import { decodeSenmlXml } from "../../src/senml/xml.js";
 import type { ReadingSink } from "../../src/sinks/types.js";
 import { createConnection } from "../../src/xmpp/connection.js";
 import { NS_PUBSUB } from "../../src/xmpp/pubsub-nodes.js";
 import { ACCOUNTS } from "../harness/agent.js";
+import { startServer, startServerWith, type ServerKind, type XmppServer } from "../harness/servers.js";
 
 export { ACCOUNTS };
 
-/** A Prosody that can be stopped and started again on the same port and data directory. */
+/** A server (Prosody unless asked for ejabberd) that can be stopped and started again on the same port and data directory. */
 export interface RestartableProsody {
   readonly port: number;
   readonly dir: string;
-  current: ProsodyServer;
+  current: XmppServer;
   stop(): Promise<void>;
   start(): Promise<void>;
   remove(): Promise<void>;
 }
 
-export async function startRestartableProsody(): Promise<RestartableProsody> {
+export async function startRestartableProsody(kind: ServerKind = "prosody"): Promise<RestartableProsody> {
   const port = await freeLoopbackPort();
   const options = { pubsubAdmins: ["agent@localhost"], port };
-  const first = await startProsody(options);
-  for (const [user, password] of Object.entries(ACCOUNTS)) first.register(user, password);
+  const first = await startServerWith(kind, ACCOUNTS, options);
   let running = true;
   const bed: RestartableProsody = {
     port, dir: first.dir, current: first,
     async stop() { if (running) { running = false; await bed.current.stop(); } },
-    async start() { if (!running) { bed.current = await startProsody({ ...options, dir: first.dir }); running = true; } },
+    async start() { if (!running) { bed.current = await startServer(kind, { ...options, dir: first.dir }); running = true; } },
     async remove() { await bed.stop(); first.remove(); },
   };
   return bed;
