@@ -197,7 +197,7 @@ export function explain(error: unknown, node: string, service: string | undefine
   switch (condition) {
     case "forbidden":
       hint = service
-        ? `the agent is not allowed to create or configure "${node}" on ${service}: add the agent's JID to the component's admins in prosody.cfg.lua (Component "${service}" "pubsub" / admins = { "agent@..." }), or have the node's owner make the agent a publisher`
+        ? `the agent is not allowed to create or configure "${node}" on ${service}: add the agent's JID to the component's admins in prosody.cfg.lua (Component "${service}" "pubsub" / admins = { "agent@..." }), or on ejabberd to the ACL of mod_pubsub's access_createnode rule, or have the node's owner make the agent a publisher`
         : `the server refused "${node}" on the agent's PEP (is mod_pep enabled?)`;
       break;
     case "item-not-found":

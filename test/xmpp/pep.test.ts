@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
 import { runPython } from "../harness/python.js";
+import { SERVER_KINDS } from "../harness/servers.js";
 
 const NODE = "sensors/porch/light";
 
-describe("publishing to the agent's own PEP (no pubsub service configured)", () => {
+describe.each(SERVER_KINDS)("publishing to the agent's own PEP on %s (no pubsub service configured)", (kind) => {
   let bed: TestBed;
   beforeAll(async () => {
     bed = await startTestBed({
       pubsub: { service: undefined },
       devices: [{ id: "porch", driver: "simulated", intervalMs: 200, channels: { light: { unit: "lx", waveform: "sine", min: 100, max: 200 } } }],
-    });
-  });
+    }, { kind });
+  }, 60_000);
   afterAll(async () => { await bed?.stop(); });
 
   it("creates the node on PEP and an ACL reader with a presence subscription receives SenML items", async () => {
@@ -32,20 +33,21 @@ describe("publishing to the agent's own PEP (no pubsub service configured)", () 
   });
 });
 
-describe("a pubsub component that does not let the agent create nodes", () => {
+describe.each(SERVER_KINDS)("a pubsub service on %s that does not let the agent create nodes", (kind) => {
   let bed: TestBed;
   beforeAll(async () => {
     bed = await startTestBed({
       devices: [{ id: "g", driver: "simulated", intervalMs: 200, channels: { t: { unit: "Cel" } } }],
-    }, { pubsubAdmins: [] });
-  });
+    }, { pubsubAdmins: [], kind });
+  }, 60_000);
   afterAll(async () => { await bed?.stop(); });
 
-  it("logs a line that says what to put in the Prosody config, and keeps running", async () => {
+  it("logs a line that says what to put in the server config, and keeps running", async () => {
     const deadline = Date.now() + 10_000;
     while (!bed.logs.some((l) => l.includes("not allowed to create")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const line = bed.logs.find((l) => l.includes("not allowed to create"));
     expect(line).toContain(`Component \\"${bed.server.pubsubJid}\\" \\"pubsub\\"`);
+    expect(line).toContain("access_createnode");
     expect(bed.agent.connection.isOnline()).toBe(true);
     expect(bed.agent.status().sinks[0]!.delivered).toBe(0);
   });
