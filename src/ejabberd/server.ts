@@ -25,6 +25,8 @@ export interface EjabberdOptions {
   /** Reuse a directory (keeps accounts, nodes and rooms across a restart). */
   readonly dir?: string;
   readonly logLevel?: "debug" | "info" | "warning";
+  /** Start as a second node next to `peer` (its epmd and cookie), ready for `joinCluster(peer)`. */
+  readonly peer?: EjabberdServer;
 }
 
 /** The same handle as a private Prosody, so a test runs against either. */
@@ -34,9 +36,15 @@ export interface EjabberdServer extends ProsodyServer {
   readonly node: string;
   /** Registers many accounts with one ejabberd_ctl round (an Erlang VM start is ~1 s). */
   registerMany(accounts: Readonly<Record<string, string>>): void;
+  /** `ejabberdctl join_cluster`: this node joins `peer`'s cluster (mnesia replicated, routes shared). */
+  joinCluster(peer: EjabberdServer): void;
+  /** Erlang nodes in this node's cluster, as `ejabberdctl list_cluster` prints them. */
+  clusterNodes(): string[];
+  /** @internal the distribution environment a peer node shares (private epmd, cookie). */
+  readonly erlang: ErlangEnv;
 }
 
-interface ErlangEnv {
+export interface ErlangEnv {
   readonly env: NodeJS.ProcessEnv;
   readonly cookie: string;
 }
@@ -78,13 +86,13 @@ export async function startEjabberd(options: EjabberdOptions = {}): Promise<Ejab
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
   }));
 
-  const epmdPort = await freeLoopbackPort();
+  const epmdPort = options.peer ? Number(options.peer.erlang.env["ERL_EPMD_PORT"]) : await freeLoopbackPort();
   // mnesia's schema belongs to the node name: a restart on the same dir must reuse it.
   const nodeFile = join(dir, "node");
   const node = existsSync(nodeFile) ? readFileSync(nodeFile, "utf8").trim() : `xmppiot${process.pid}x${randomBytes(4).toString("hex")}@localhost`;
   writeFileSync(nodeFile, `${node}\n`);
   const erlang: ErlangEnv = {
-    cookie: randomBytes(16).toString("hex"),
+    cookie: options.peer?.erlang.cookie ?? randomBytes(16).toString("hex"),
     env: {
       ...process.env,
       HOME: dir, // erl writes ~/.erlang.cookie when none is given; keep it inside dir anyway
@@ -97,9 +105,10 @@ export async function startEjabberd(options: EjabberdOptions = {}): Promise<Ejab
       ERL_CRASH_DUMP_BYTES: "0",
     },
   };
-  const epmd = spawn("/usr/bin/epmd", ["-port", String(epmdPort), "-address", "127.0.0.1"], { env: erlang.env, cwd: dir, stdio: "ignore" });
-  const epmdExited = exitOf(epmd);
-  await waitForPort(epmdPort, 10_000, () => epmd.exitCode !== null, "epmd");
+  // A peer node registers with the first node's epmd; only the first one owns (and stops) it.
+  const epmd = options.peer ? undefined : spawn("/usr/bin/epmd", ["-port", String(epmdPort), "-address", "127.0.0.1"], { env: erlang.env, cwd: dir, stdio: "ignore" });
+  const epmdExited = epmd ? exitOf(epmd) : Promise.resolve();
+  if (epmd) await waitForPort(epmdPort, 10_000, () => epmd.exitCode !== null, "epmd");
 
   const beam = spawn("/usr/bin/erl", [
     "-sname", node, "-setcookie", erlang.cookie, "-noinput", "-start_epmd", "false",
@@ -118,7 +127,7 @@ export async function startEjabberd(options: EjabberdOptions = {}): Promise<Ejab
     await waitForPort(port, 60_000, () => beam.exitCode !== null, "ejabberd");
   } catch (error) {
     beam.kill("SIGKILL");
-    epmd.kill("SIGKILL");
+    epmd?.kill("SIGKILL");
     const log = readTail(join(dir, "log", "ejabberd.log"));
     throw new IotError("SERVICE_UNREACHABLE", `ejabberd did not start on 127.0.0.1:${port}: ${String(error)}\n${output}\n${log}`);
   }
@@ -136,12 +145,12 @@ export async function startEjabberd(options: EjabberdOptions = {}): Promise<Ejab
         end end, Wait(150).`, {}, "readiness check");
   } catch (error) {
     beam.kill("SIGKILL");
-    epmd.kill("SIGKILL");
+    epmd?.kill("SIGKILL");
     throw new IotError("SERVICE_UNREACHABLE", `ejabberd on 127.0.0.1:${port} did not become ready: ${String(error)}\n${readTail(join(dir, "log", "ejabberd.log"))}`);
   }
 
   const server: EjabberdServer = {
-    kind: "ejabberd", node, port, domain, dir,
+    kind: "ejabberd", node, port, domain, dir, erlang,
     pubsubJid: `pubsub.${domain}`,
     mucJid: `conference.${domain}`,
     service: `xmpp://127.0.0.1:${port}`,
@@ -152,10 +161,18 @@ export async function startEjabberd(options: EjabberdOptions = {}): Promise<Ejab
     registerMany(accounts) {
       ctl(erlang, node, domain, accounts);
     },
+    joinCluster(peer) {
+      erl(erlang, `case rpc:call('${node}', ejabberd_ctl, process, [["join_cluster", "${peer.node}"]], 120000) of 0 -> halt(0); R -> io:format("~p~n", [R]), halt(1) end.`, {}, `ejabberdctl join_cluster ${peer.node}`);
+    },
+    clusterNodes() {
+      const result = spawnSync("/usr/bin/erl", ["-sname", `ctl${process.pid}x${randomBytes(3).toString("hex")}@localhost`, "-setcookie", erlang.cookie, "-hidden", "-noinput", "-start_epmd", "false",
+        "-eval", `io:format("~s~n", [string:join([atom_to_list(N) || N <- rpc:call('${node}', ejabberd_cluster, get_nodes, [])], " ")]), halt(0).`], { env: { ...erlang.env, ERL_LIBS: "" }, encoding: "utf8", timeout: 60_000 });
+      return result.stdout.trim().split(/\s+/).filter(Boolean).sort();
+    },
     async stop() {
       // SIGTERM: the VM runs init:stop() (OTP 20+), ejabberd closes its sessions and mnesia.
       await stopChild(beam, beamExited, 15_000);
-      await stopChild(epmd, epmdExited, 5000);
+      if (epmd) await stopChild(epmd, epmdExited, 5000);
     },
     remove() {
       rmSync(dir, { recursive: true, force: true });
