@@ -13,6 +13,8 @@ export interface RunningAgent {
 
 export interface ControlFixture extends RunningAgent {
   readonly server: XmppServer;
+  /** The same server under the name tests written before ejabberd use. */
+  readonly prosody: XmppServer;
   readonly agentJid: string;
 }
 
@@ -62,7 +64,7 @@ export async function startControlFixture(extra: Record<string, unknown> = {}, k
   try {
     const running = await startAgent(server, extra);
     return {
-      ...running, server, agentJid: "agent@localhost/agent",
+      ...running, server, prosody: server, agentJid: "agent@localhost/agent",
       async stop() {
         await running.stop();
         await server.stop();

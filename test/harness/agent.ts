@@ -7,6 +7,8 @@ import { startServerWith, type ServerKind, type ServerOptions, type XmppServer }
 export interface TestBed {
   /** The private XMPP server (Prosody unless the test bed was asked for ejabberd). */
   readonly server: XmppServer;
+  /** The same server under the name tests written before ejabberd use. */
+  readonly prosody: XmppServer;
   readonly agent: Agent;
   /** Every log line the agent wrote (JSON), for assertions. */
   readonly logs: string[];
@@ -43,7 +45,7 @@ export async function startTestBed(config: Record<string, unknown>, serverOption
     throw error;
   }
   return {
-    server, agent, logs,
+    server, prosody: server, agent, logs,
     async stop() {
       await agent.stop();
       await server.stop();

@@ -5,7 +5,8 @@ import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
 export const SERVER_KINDS = ["prosody", "ejabberd"] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
-export type XmppServer = (ProsodyServer & { readonly kind: "prosody" }) | EjabberdServer;
+/** A plain ProsodyServer (no `kind`) is a Prosody too: tests that start one themselves pass it as is. */
+export type XmppServer = (ProsodyServer & { readonly kind?: "prosody" }) | EjabberdServer;
 
 export interface ServerOptions {
   readonly pubsubAdmins?: readonly string[];
