@@ -14,11 +14,17 @@ export interface ServerOptions {
   /** Restart on the same port and directory (accounts, nodes and rooms kept). */
   readonly port?: number;
   readonly dir?: string;
+  /** Prosody only (the dashboard tests): an RFC 7395 WebSocket listener too. */
+  readonly websocket?: boolean;
 }
 
 /** A private server of that kind; ejabberd missing fails loudly (CI installs it), never a skip. */
 export async function startServer(kind: ServerKind, options: ServerOptions = {}): Promise<XmppServer> {
-  if (kind === "ejabberd") return startEjabberd({ ...options, logLevel: "warning" });
+  if (kind === "ejabberd") {
+    const { websocket, ...rest } = options;
+    if (websocket) throw new Error("the private ejabberd has no WebSocket listener (only the Prosody one does)");
+    return startEjabberd({ ...rest, logLevel: "warning" });
+  }
   const prosody = await startProsody(options);
   return { ...prosody, kind: "prosody" };
 }
