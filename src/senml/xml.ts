@@ -13,6 +13,17 @@ export const SENML_VERSION = 10;
 /** RFC 8428 section 4.5.3: resolved times below 2**28 are relative to the time of reading the pack. */
 const RELATIVE_TIME_LIMIT = 2 ** 28;
 
+/**
+ * How a pack of one channel is written: "base" with base fields (see `pack`), "records" with one
+ * full record per reading as before base fields were allowed. The agent always uses "base";
+ * `npm run bench` switches its agent worker to "records" to measure both shapes in one run.
+ */
+export type PackForm = "base" | "records";
+let packForm: PackForm = "base";
+export function setPackForm(form: PackForm): void {
+  packForm = form;
+}
+
 /** `<agent-bare-jid>/<device>/`: the SenML base name of a device's records. */
 export function baseName(agentBareJid: string, device: string): string {
   return `${agentBareJid}/${device}/`;
@@ -106,7 +117,7 @@ function pack(agentBareJid: string, readings: readonly Reading[]): Element {
  * several readings of one channel (a batch of one pubsub node) use base fields, see `pack`.
  */
 export function encodeSenmlXml(agentBareJid: string, readings: readonly Reading[]): Element {
-  if (readings.length > 1 && oneChannel(readings)) return pack(agentBareJid, readings);
+  if (packForm === "base" && readings.length > 1 && oneChannel(readings)) return pack(agentBareJid, readings);
   const out = root(readings);
   let lastBase: string | undefined;
   for (let i = 0; i < readings.length; i++) {

@@ -3,6 +3,7 @@ import { agentConfig, drained, nodeSettings, nodesOf, simulatedDevice, startAgen
 import type { WorkerHandle } from "./ipc.js";
 import { sleep } from "./stats.js";
 import type { Meter } from "./xmpp-subscriber.js";
+import type { PackForm } from "../../src/senml/xml.js";
 
 const CHANNELS = 10;
 const channelNames = (): string[] => Array.from({ length: CHANNELS }, (_, i) => `c${i}`);
@@ -58,11 +59,11 @@ export async function xmppThroughput(ctx: BenchContext, count: number, trials: n
   }
 }
 
-/** The agent with batching on: `trials` bursts of `count` readings over 10 nodes. */
-export async function batchedThroughput(ctx: BenchContext, count: number, batch: { windowMs: number; maxReadings: number }, trials: number): Promise<Burst[]> {
-  const prefix = `bench/batched-${batch.windowMs}-${batch.maxReadings}/`;
+/** The agent with batching on: `trials` bursts of `count` readings over 10 nodes; `packForm` as in src/senml/xml.ts. */
+export async function batchedThroughput(ctx: BenchContext, count: number, batch: { windowMs: number; maxReadings: number }, trials: number, packForm: PackForm = "base"): Promise<Burst[]> {
+  const prefix = `bench/batched-${packForm}-${batch.windowMs}-${batch.maxReadings}/`;
   const nodes = nodesOf(prefix, "fast", CHANNELS);
-  const agent = await startAgentWorker(ctx, agentConfig(ctx, { nodePrefix: prefix, devices: [simulatedDevice("fast", CHANNELS, 86_400_000)], batch, maxPending: 1_000_000 }));
+  const agent = await startAgentWorker(ctx, agentConfig(ctx, { nodePrefix: prefix, devices: [simulatedDevice("fast", CHANNELS, 86_400_000)], batch, maxPending: 1_000_000 }), [], false, packForm);
   try {
     await ctx.sub.subscribe(nodes);
     await agent.call("feed", { device: "fast", channels: channelNames(), count: 2000, chunk: 1000 });
