@@ -31,7 +31,9 @@ export async function xmppThroughput(ctx: BenchContext, count: number, trials: n
   const agentPrefix = `bench/agent${tag}/`;
   const rawNodes = nodesOf(rawPrefix, "raw", CHANNELS);
   const agentNodes = nodesOf(agentPrefix, "fast", CHANNELS);
-  const raw = worker(ctx, "raw-xmpp-worker", ["--expose-gc", ...nodeFlags]);
+  // BENCH_CPU_PROF profiles the raw publisher too, so both sides pay the profiler's cost.
+  const profileDir = process.env["BENCH_CPU_PROF"];
+  const raw = worker(ctx, "raw-xmpp-worker", ["--expose-gc", ...nodeFlags, ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [])]);
   let agent: WorkerHandle | undefined;
   try {
     await raw.call("start", { service: ctx.prosody.service, domain: ctx.prosody.domain, username: "raw", password: BENCH_ACCOUNTS.raw, pubsub: ctx.prosody.pubsubJid, nodes: rawNodes, settings: nodeSettings(persistItems) });
