@@ -92,6 +92,8 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
     void loadMqtt().then(dial, (error: unknown) => log.error({ err: messageOf(error) }, "cannot load mqtt.js"));
   }
 
+  const noLog = (): void => undefined;
+
   function dial({ connect }: typeof import("mqtt")): void {
     if (stopped) return;
     const settings: IClientOptions = {
@@ -103,6 +105,14 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
       clean: true,
       resubscribe: false,
       queueQoSZero: false,
+      // With the default (true) mqtt.js re-arms its keepalive timer on every PUBACK, a new timer per
+      // reading; off, it pings once per keepalive whatever the traffic and a missing PINGRESP still
+      // closes the link after 1.5 keepalives (mqtt.js KeepaliveManager), so nothing is lost.
+      reschedulePings: false,
+      // mqtt.js calls its `debug` logger about ten times per publish and PUBACK; disabled, each call
+      // still gathers its arguments into an array, which without the optimizing compiler (the unit's
+      // --no-opt) is garbage per reading. DEBUG=mqttjs* keeps mqtt.js's own logging available.
+      ...(process.env["DEBUG"] ? {} : { log: noLog }),
       will: { topic: options.statusTopic, payload: Buffer.from("offline"), qos: 1, retain: true },
       ...(options.username !== undefined ? { username: options.username } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),

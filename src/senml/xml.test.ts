@@ -1,5 +1,7 @@
+import xml from "@xmpp/xml";
+import parse from "@xmpp/xml/lib/parse.js";
 import { describe, expect, it } from "vitest";
-import { decodeSenmlXml, encodeSenmlXml } from "./xml.js";
+import { decodeSenmlXml, encodeSenmlXml, NS_SENML, splitName } from "./xml.js";
 import type { Reading } from "../reading.js";
 
 const readings: Reading[] = [
@@ -8,19 +10,118 @@ const readings: Reading[] = [
   { device: "gps", channel: "fix", value: "3D", time: 1764000001, id: "c", quality: ["outOfRange"] },
 ];
 
+const JID = "agent@localhost";
+const one = (r: Reading) => decodeSenmlXml(encodeSenmlXml(JID, [r]));
+const series = (values: Array<Reading["value"]>, times: number[], extra: Partial<Reading> = {}): Reading[] =>
+  values.map((value, i) => ({ device: "meter", channel: "power", value, unit: "W", time: times[i]!, id: `m${i}`, ...extra }));
+
 describe("SenML XML (RFC 8428 section 7)", () => {
   it("encodes the DESIGN.md example exactly", () => {
-    expect(encodeSenmlXml("agent@localhost", [readings[0]!]).toString()).toBe(
+    expect(encodeSenmlXml(JID, [readings[0]!]).toString()).toBe(
       '<sensml xmlns="urn:ietf:params:xml:ns:senml"><senml bn="agent@localhost/greenhouse/" n="temperature" u="Cel" v="21.5" t="1764000000.123"/></sensml>',
     );
   });
-  it("round-trips a batch with vb, vs, base names and quality", () => {
-    const decoded = decodeSenmlXml(encodeSenmlXml("agent@localhost", readings));
-    expect(decoded).toEqual([
-      { baseName: "agent@localhost/greenhouse/", name: "temperature", unit: "Cel", value: 21.5, time: 1764000000.123 },
-      { baseName: "agent@localhost/greenhouse/", name: "lamp", value: true, time: 1764000000.5 },
-      { baseName: "agent@localhost/gps/", name: "fix", value: "3D", time: 1764000001, quality: ["outOfRange"] },
+
+  it("round-trips readings of several channels as full records, resolving names per section 4.6", () => {
+    expect(decodeSenmlXml(encodeSenmlXml(JID, readings))).toEqual([
+      { name: "agent@localhost/greenhouse/temperature", unit: "Cel", value: 21.5, time: 1764000000.123 },
+      { name: "agent@localhost/greenhouse/lamp", value: true, time: 1764000000.5 },
+      { name: "agent@localhost/gps/fix", value: "3D", time: 1764000001, quality: ["outOfRange"] },
     ]);
+  });
+
+  it("packs readings of one channel with bn, bt, bu on the first record and relative times after", () => {
+    const pack = series([230.5, 231, 229.75], [1764000000.123, 1764000000.623, 1764000001.123]);
+    expect(encodeSenmlXml(JID, pack).toString()).toBe(
+      '<sensml xmlns="urn:ietf:params:xml:ns:senml">'
+      + '<senml bn="agent@localhost/meter/power" bt="1764000000.123" bu="W" v="230.5"/>'
+      + '<senml v="231" t="0.5"/><senml v="229.75" t="1"/></sensml>',
+    );
+  });
+
+  it("resolves a pack to the same name, unit and absolute time as single-record items", () => {
+    // Times whose differences are not exact in binary: bt + t must still land on the same number.
+    const times = [1764000000.123, 1764000000.124, 1764000000.2, 1764000000.999, 1764000003.001, 1764000000.1];
+    const pack = series([1, 2, 3, 4, 5, 6], times);
+    const decoded = decodeSenmlXml(encodeSenmlXml(JID, pack));
+    expect(decoded).toEqual(pack.map((r) => one(r)[0]));
+    expect(decoded.map((r) => r.time)).toEqual(times);
+    expect(decoded.every((r) => r.name === "agent@localhost/meter/power" && r.unit === "W")).toBe(true);
+  });
+
+  it("keeps millisecond precision of relative times, including negative ones", () => {
+    const times = [1764000000.999, 1764000000.001, 1764000010.01, 1764000000.999];
+    const xmlText = encodeSenmlXml(JID, series([1, 2, 3, 4], times)).toString();
+    expect(xmlText).toContain('t="-0.998"');
+    expect(xmlText).toContain('t="9.011"');
+    expect(decodeSenmlXml(encodeSenmlXml(JID, series([1, 2, 3, 4], times))).map((r) => r.time)).toEqual(times);
+  });
+
+  it("sets u per record when a pack mixes units, or mixes a unit with none", () => {
+    const mixed: Reading[] = [
+      { device: "d", channel: "c", value: 1, unit: "W", time: 1764000000, id: "1" },
+      { device: "d", channel: "c", value: 2, unit: "kW", time: 1764000001, id: "2" },
+      { device: "d", channel: "c", value: 3, time: 1764000002, id: "3" },
+    ];
+    const text = encodeSenmlXml(JID, mixed).toString();
+    expect(text).not.toContain("bu=");
+    const decoded = decodeSenmlXml(encodeSenmlXml(JID, mixed));
+    expect(decoded).toEqual(mixed.map((r) => one(r)[0]));
+    expect(decoded.map((r) => r.unit)).toEqual(["W", "kW", undefined]);
+  });
+
+  it("packs booleans, strings and quality flags", () => {
+    const flags: Reading[] = [
+      { device: "gps", channel: "fix", value: "3D", time: 1764000000, id: "1" },
+      { device: "gps", channel: "fix", value: "<none> & \"2D\"", time: 1764000000.25, id: "2", quality: ["missing", "warning"] },
+      { device: "gps", channel: "fix", value: "3D", time: 1764000000, id: "3" },
+    ];
+    const el = encodeSenmlXml(JID, flags);
+    expect(el.toString()).toContain('xmlns:iot="urn:xmpp-iot:quality:0"');
+    expect(el.getChildren("senml")[2]!.attrs["t"]).toBeUndefined();
+    expect(decodeSenmlXml(el)).toEqual(flags.map((r) => one(r)[0]));
+    expect(decodeSenmlXml(el)[1]).toMatchObject({ value: "<none> & \"2D\"", quality: ["missing", "warning"] });
+    const lamp = [true, false, true].map((value, i): Reading => ({ device: "g", channel: "lamp", value, time: 1764000000 + i, id: `${i}` }));
+    expect(decodeSenmlXml(encodeSenmlXml(JID, lamp))).toEqual(lamp.map((r) => one(r)[0]));
+    expect(encodeSenmlXml(JID, lamp).toString()).not.toContain("bu=");
+  });
+
+  it("survives serialization: a pack parsed back from its XML text resolves the same", () => {
+    const pack = series([1.5, -2, 1e-7], [1764000000.5, 1764000000.75, 1764000001]);
+    const parsed = parse(encodeSenmlXml(JID, pack).toString());
+    expect(decodeSenmlXml(parsed)).toEqual(pack.map((r) => one(r)[0]));
+  });
+
+  it("resolves packs from other producers per section 4.6: bn + n, bt + t, bu default, bv, later base fields", () => {
+    const el = xml("sensml", { xmlns: NS_SENML },
+      xml("senml", { bn: "urn:dev:ow:10e2073a01080063/", bt: "1320067464", bu: "%RH", bver: "10", n: "humidity", v: "20" }),
+      xml("senml", { n: "temperature", u: "Cel", v: "23.1", t: "-1" }),
+      xml("senml", { n: "humidity", v: "21", t: "0.25" }),
+      xml("senml", { bn: "urn:dev:other/", bt: "1320067470", bv: "100", n: "x", v: "1.5" }),
+      xml("senml", { n: "no-value" }));
+    expect(decodeSenmlXml(el)).toEqual([
+      { name: "urn:dev:ow:10e2073a01080063/humidity", unit: "%RH", value: 20, time: 1320067464 },
+      { name: "urn:dev:ow:10e2073a01080063/temperature", unit: "Cel", value: 23.1, time: 1320067463 },
+      { name: "urn:dev:ow:10e2073a01080063/humidity", unit: "%RH", value: 21, time: 1320067464.25 },
+      { name: "urn:dev:other/x", unit: "%RH", value: 101.5, time: 1320067470 },
+    ]);
+  });
+
+  it("reads times below 2**28 as relative to now (section 4.5.3) and leaves timeless records without a time", () => {
+    const el = xml("sensml", { xmlns: NS_SENML }, xml("senml", { n: "a", v: "1", t: "-5" }), xml("senml", { n: "b", v: "2" }));
+    expect(decodeSenmlXml(el, () => 1_764_000_000_000)).toEqual([
+      { name: "a", value: 1, time: 1763999995 },
+      { name: "b", value: 2 },
+    ]);
+  });
+
+  it("refuses a pack of a SenML version it does not understand (section 4.4)", () => {
+    const el = xml("sensml", { xmlns: NS_SENML }, xml("senml", { bver: "11", n: "a", v: "1" }));
+    expect(() => decodeSenmlXml(el)).toThrow(/bver=11/);
+  });
+
+  it("splits a resolved name into device and channel", () => {
+    expect(splitName("agent@localhost/greenhouse/temperature")).toEqual({ device: "greenhouse", channel: "temperature" });
   });
 });
 

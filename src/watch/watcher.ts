@@ -2,7 +2,7 @@ import xml, { type Element } from "@xmpp/xml";
 import type { Logger } from "pino";
 import { createBackoff } from "../backoff.js";
 import { messageOf } from "../errors.js";
-import { decodeSenmlXml } from "../senml/xml.js";
+import { decodeSenmlXml, splitName, type DecodedRecord } from "../senml/xml.js";
 import { createConnection } from "../xmpp/connection.js";
 import { NS_PUBSUB, NS_PUBSUB_EVENT } from "../xmpp/pubsub-nodes.js";
 import { bare } from "../xmpp/presence.js";
@@ -111,10 +111,17 @@ export function createWatcher(deps: WatcherDeps, options: WatcherOptions) {
     for (const item of items.getChildren("item")) {
       const sensml = item.getChild("sensml");
       if (!sensml) continue;
-      for (const record of decodeSenmlXml(sensml)) {
-        const device = record.baseName.replace(/\/$/, "").split("/").pop() ?? "";
+      let records: DecodedRecord[];
+      try {
+        records = decodeSenmlXml(sensml);
+      } catch (error) {
+        deps.log.warn({ node, item: item.attrs["id"], err: messageOf(error) }, "SenML item skipped");
+        continue;
+      }
+      for (const record of records) {
+        const { device, channel } = splitName(record.name);
         deps.onReading({
-          node, itemId: item.attrs["id"] ?? "", device, channel: record.name, value: record.value,
+          node, itemId: item.attrs["id"] ?? "", device, channel, value: record.value,
           ...(record.unit !== undefined ? { unit: record.unit } : {}),
           ...(record.time !== undefined ? { time: record.time } : {}),
           ...(record.quality ? { quality: record.quality } : {}),

@@ -256,8 +256,9 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
       await entity.send(element);
     },
 
-    async request(element: Element, timeoutMs = 30_000): Promise<Element> {
-      if (!online) throw new IotError("SERVICE_UNREACHABLE", "xmpp is offline");
+    /** Not async: one promise per publish fewer on the hot path; offline is still a rejection, never a throw. */
+    request(element: Element, timeoutMs = 30_000): Promise<Element> {
+      if (!online) return Promise.reject(new IotError("SERVICE_UNREACHABLE", "xmpp is offline"));
       return requests.request(element, timeoutMs);
     },
 

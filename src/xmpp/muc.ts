@@ -109,6 +109,8 @@ export function createMuc(deps: { connection: Connection; acl: AclHandle; regist
   };
 
   const onStanza = (stanza: Element): void => {
+    // Every stanza passes here, each publish result too: no string work unless a room is configured.
+    if (rooms.size === 0) return;
     const from = (stanza.attrs["from"] as string | undefined) ?? "";
     const slash = from.indexOf("/");
     const room = (slash < 0 ? from : from.slice(0, slash)).toLowerCase();

@@ -8,6 +8,7 @@ import { writeHeapSnapshot } from "node:v8";
 import { createAgent, type Agent } from "../../src/agent.js";
 import { parseConfig } from "../../src/config/load.js";
 import { createLogger } from "../../src/log.js";
+import { setPackForm, type PackForm } from "../../src/senml/xml.js";
 import { processFootprint, serveWorker } from "./ipc.js";
 
 interface FeedArgs { device: string; channels: string[]; count: number; chunk: number }
@@ -16,7 +17,8 @@ let agent: Agent | undefined;
 let value = 0;
 
 serveWorker({
-  async start(args: { config: unknown }) {
+  async start(args: { config: unknown; packForm?: PackForm }) {
+    if (args.packForm) setPackForm(args.packForm);
     const loaded = parseConfig(args.config, {});
     agent = createAgent(loaded, createLogger({ level: loaded.config.log.level, name: "bench-agent" }));
     await agent.start();

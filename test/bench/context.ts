@@ -1,6 +1,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProsodyServer } from "../../src/prosody/server.js";
+import type { PackForm } from "../../src/senml/xml.js";
 import type { AgentStatus } from "../../src/status.js";
 import { startWorker, type WorkerHandle } from "./ipc.js";
 import type { Mosquitto } from "./servers.js";
@@ -80,13 +81,13 @@ export function nodesOf(prefix: string, device: string, channels: number): strin
  * `bundled`: the worker built into one module by scripts/build-bundle.mjs, as dist/xmpp-iot.mjs is
  * for the unit (`npm run bench` builds it).
  */
-export async function startAgentWorker(ctx: BenchContext, config: unknown, nodeFlags: readonly string[] = [], bundled = false): Promise<WorkerHandle> {
+export async function startAgentWorker(ctx: BenchContext, config: unknown, nodeFlags: readonly string[] = [], bundled = false, packForm: PackForm = "base"): Promise<WorkerHandle> {
   const profileDir = process.env["BENCH_CPU_PROF"];
   // --expose-gc only lets the footprint rows force a GC before the growth samples (the agent's heap
   // governor uses the same gc() it would otherwise expose itself).
   const w = worker(ctx, bundled ? "agent-worker.bundle.mjs" : "agent-worker", ["--expose-gc", ...nodeFlags, ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [])]);
   try {
-    await w.call("start", { config }, 30_000);
+    await w.call("start", { config, packForm }, 30_000);
   } catch (error) {
     await w.close();
     throw error;

@@ -2,6 +2,7 @@ import { agentConfig, nodeSettings, nodesOf, simulatedDevice, startAgentWorker, 
 import type { AgentStatus } from "../../src/status.js";
 import { BENCH_ACCOUNTS, cpuSeconds } from "./servers.js";
 import { sleep } from "./stats.js";
+import type { PackForm } from "../../src/senml/xml.js";
 
 export interface LatencyResult {
   readonly offeredPerS: number;
@@ -12,6 +13,8 @@ export interface LatencyResult {
   readonly samples: number;
   /** Prosody's CPU over the timed window, % of one core: near 100 the server, not the agent, is the limit. */
   readonly serverCpuPercent: number;
+  /** Prosody's CPU in the timed window per record delivered, us. */
+  readonly serverCpuUsPerRecord: number;
 }
 
 /**
@@ -28,11 +31,11 @@ function deviceFor(id: string, ratePerS: number, tickMs: number): { device: unkn
  * Latency from a reading's time (SenML `t`, set when the simulated driver sampled it) to its
  * receipt by the independent subscriber, at a steady rate; the first second is not timed.
  */
-export async function agentLatency(ctx: BenchContext, label: string, ratePerS: number, durationMs: number, options: { tickMs?: number; batch?: { windowMs: number; maxReadings: number } } = {}): Promise<LatencyResult> {
+export async function agentLatency(ctx: BenchContext, label: string, ratePerS: number, durationMs: number, options: { tickMs?: number; batch?: { windowMs: number; maxReadings: number }; packForm?: PackForm } = {}): Promise<LatencyResult> {
   const prefix = `bench/lat-${label}/`;
   const { batch } = options;
   const { device, channels } = deviceFor("lat", ratePerS, options.tickMs ?? 10);
-  const agent = await startAgentWorker(ctx, agentConfig(ctx, { nodePrefix: prefix, devices: [device], ...(batch ? { batch } : {}), maxPending: 1_000_000 }));
+  const agent = await startAgentWorker(ctx, agentConfig(ctx, { nodePrefix: prefix, devices: [device], ...(batch ? { batch } : {}), maxPending: 1_000_000 }), [], false, options.packForm);
   try {
     await ctx.sub.subscribe(nodesOf(prefix, "lat", channels));
     const accepted = async (): Promise<number> => (await agent.call<AgentStatus>("status")).pipeline.accepted;
@@ -79,5 +82,6 @@ async function timed(ctx: BenchContext, prefix: string, durationMs: number, prod
     max: meter.latency.percentile(100),
     samples: meter.latency.count,
     serverCpuPercent: (100 * serverSeconds) / seconds,
+    serverCpuUsPerRecord: (serverSeconds * 1e6) / meter.latency.count,
   };
 }

@@ -31,8 +31,8 @@ export interface MqttThroughput {
 
 export async function mqttThroughput(ctx: BenchContext, count: number, trials: number, nodeFlags: readonly string[] = []): Promise<MqttThroughput> {
   const sub = await startMqttSubscriber(ctx.mosquitto.url);
-  const raw = worker(ctx, "raw-mqtt-worker", ["--expose-gc", ...nodeFlags]);
   const profileDir = process.env["BENCH_CPU_PROF"];
+  const raw = worker(ctx, "raw-mqtt-worker", ["--expose-gc", ...nodeFlags, ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [])]);
   const bridge = worker(ctx, "bridge-worker", ["--expose-gc", ...nodeFlags, ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [])]);
   let agent: WorkerHandle | undefined;
   try {

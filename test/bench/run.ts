@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick]`: starts a private Prosody and Mosquitto on loopback, measures the
  * agent against the raw libraries on them in the same run, prints a table, and ends with exactly
- * one summary line (`bench: xmpp_ratio=... batched_ratio=... p99_ms=... mqtt_ratio=... rss_mb=...`).
+ * one summary line (`bench: xmpp_ratio=... batched_ratio=... p99_ms=... mqtt_ratio=... rss_mb=... cpu_ratio=...`).
  * Everything that needs a decision (what is compared with what, and why) is said in the notes
  * column, so the table can be quoted as it is.
  */
@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ProsodyServer } from "../../src/prosody/server.js";
+import type { PackForm } from "../../src/senml/xml.js";
 import type { BenchContext, Row } from "./context.js";
 import { footprint, scale } from "./footprint.js";
 import { agentLatency, rawLatency } from "./latency.js";
@@ -22,7 +23,7 @@ const quick = process.argv.includes("--quick");
 /** `--only batched,mqtt`: run just these scenarios (for working on one; the others print "skipped"). */
 const ONLY_ARG = process.argv.indexOf("--only");
 const only = ONLY_ARG >= 0 ? new Set((process.argv[ONLY_ARG + 1] ?? "").split(",")) : undefined;
-const SCENARIOS = ["unbatched", "batched", "latency", "mqtt", "flags", "footprint", "scale", "persistent", "nagle", "luagc"] as const;
+const SCENARIOS = ["unbatched", "batched", "packs", "latency", "mqtt", "flags", "footprint", "scale", "persistent", "nagle", "luagc"] as const;
 if (only) for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) {
   console.error(`--only: unknown scenario "${name}"; known: ${SCENARIOS.join(", ")}`);
   process.exit(64);
@@ -40,8 +41,8 @@ const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(0)}s`;
 
 /** Sizes: quick fits in 2 minutes on 2 cores including the build; full is what docs/performance.md quotes. */
 const SIZE = quick
-  ? { burst: 1000, trials: 5, batched: 20_000, batchedTrials: 3, latencyMs: 3000, mqtt: 10_000, footWarmMs: 2000, footMs: 10_000, scaleMs: 3000, scaleBurst: 4000, scaleBacklogMs: 5000 }
-  : { burst: 5000, trials: 5, batched: 100_000, batchedTrials: 3, latencyMs: 30_000, mqtt: 50_000, footWarmMs: 10_000, footMs: 120_000, scaleMs: 60_000, scaleBurst: 20_000, scaleBacklogMs: 60_000 };
+  ? { burst: 1000, trials: 5, batched: 20_000, batchedTrials: 3, latencyMs: 3000, mqtt: 10_000, flagsTrials: 3, footWarmMs: 2000, footMs: 10_000, scaleMs: 3000, scaleBurst: 4000, scaleBacklogMs: 5000 }
+  : { burst: 5000, trials: 5, batched: 100_000, batchedTrials: 3, latencyMs: 30_000, mqtt: 50_000, flagsTrials: 5, footWarmMs: 10_000, footMs: 120_000, scaleMs: 60_000, scaleBurst: 20_000, scaleBacklogMs: 60_000 };
 /** Quick mode must end within 2 minutes including the build: later scenarios are skipped (NA) past this. */
 const QUICK_BUDGET_MS = 95_000;
 const overBudget = (): boolean => quick && Date.now() - started > QUICK_BUDGET_MS;
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     rows.push({ scenario, agent, raw, ratio: r, notes });
     process.stderr.write(`[${elapsed()}] ${scenario}: agent ${agent} | raw ${raw} | ${r}\n`);
   };
-  const summary = { xmpp: Number.NaN, batched: Number.NaN, p99: Number.NaN, mqtt: Number.NaN, rss: Number.NaN };
+  const summary = { xmpp: Number.NaN, batched: Number.NaN, p99: Number.NaN, mqtt: Number.NaN, rss: Number.NaN, cpu: Number.NaN };
   const load0 = loadavg()[0] ?? 0;
   /** A failing scenario becomes a row saying why; the others still run and the summary says NA for it. */
   const attempt = async (key: (typeof SCENARIOS)[number], name: string, run: () => Promise<void>): Promise<void> => {
@@ -98,26 +99,41 @@ async function main(): Promise<void> {
           `raw ${fmt(median(t.raw.map((b) => b.publisherCpuMsPer1k)), 0)}, Prosody ${fmt(median(t.raw.map((b) => b.serverCpuMsPer1k)), 0)}`, "", "where the time goes: the server's CPU per publish bounds both");
       });
 
-      // 2. Batched burst and a sustained batched rate with its latency.
-      await attempt("batched", "XMPP batched", async () => {
-        const bursts = await batchedThroughput(ctx, SIZE.batched, BATCH, SIZE.batchedTrials);
+      // 2. Batched burst and a sustained batched rate with its latency; packs use SenML base fields.
+      const sustainedRate = (): number => (Number.isFinite(rawRate) ? Math.max(1000, Math.round(10 * rawRate)) : 10_000);
+      const prosodyPerRecord: Partial<Record<PackForm, { burst: number; steady: number }>> = {};
+      const batchedRows = async (form: PackForm, shape: string): Promise<void> => {
+        const bursts = await batchedThroughput(ctx, SIZE.batched, BATCH, SIZE.batchedTrials, form);
         const b = [...bursts].sort((x, y) => x.rate - y.rate)[Math.floor(bursts.length / 2)]!;
-        batchedRate = b.rate;
-        summary.batched = ratio(b.rate, rawRate);
-        row("XMPP batched, readings/s (burst)", fmt(b.rate, 0), `${fmt(rawRate, 0)} unbatched`, `${fmt(summary.batched, 1)}x (target >= 10x)`,
-          `${SIZE.batched} readings, batch windowMs ${BATCH.windowMs} maxReadings ${BATCH.maxReadings}, median of ${bursts.length} (${bursts.map((x) => fmt(x.rate, 0)).join("/")}): ${b.items} items; CPU ms/1000: agent ${fmt(b.publisherCpuMsPer1k, 0)}, Prosody ${fmt(b.serverCpuMsPer1k, 0)}, subscriber ${fmt(b.subscriberCpuMsPer1k, 0)}`);
-      });
-      await attempt("batched", "XMPP batched, steady", async () => {
-        const sustainedRate = Number.isFinite(rawRate) ? Math.max(1000, Math.round(10 * rawRate)) : 10_000;
+        if (form === "base") {
+          batchedRate = b.rate;
+          summary.batched = ratio(b.rate, rawRate);
+        }
+        row(`XMPP batched, ${shape}, readings/s (burst)`, fmt(b.rate, 0), `${fmt(rawRate, 0)} unbatched`, `${fmt(ratio(b.rate, rawRate), 1)}x${form === "base" ? " (target >= 10x)" : ""}`,
+          `${SIZE.batched} readings, batch windowMs ${BATCH.windowMs} maxReadings ${BATCH.maxReadings}, median of ${bursts.length} (${bursts.map((x) => fmt(x.rate, 0)).join("/")}): ${b.items} items; CPU ms/1000 (= us per record): agent ${fmt(b.publisherCpuMsPer1k, 0)}, Prosody ${fmt(b.serverCpuMsPer1k, 0)}, subscriber ${fmt(b.subscriberCpuMsPer1k, 0)}`);
         // 5 ms ticks: setInterval falls ~10 % behind at that period, so a little more is asked for.
-        const bl = await agentLatency(ctx, "batched", Math.round(sustainedRate * 1.1), SIZE.latencyMs, { tickMs: 5, batch: BATCH });
-        row("XMPP batched, steady 10x raw rate: p50 / p99 ms", `${fmt(bl.p50)} / ${fmt(bl.p99)}`, "", `p99 target <= 250`,
-          `offered ${fmt(bl.offeredPerS, 0)}/s (asked ${sustainedRate}), delivered ${fmt(bl.deliveredPerS, 0)}/s, max ${fmt(bl.max)} ms; Prosody CPU ${fmt(bl.serverCpuPercent, 0)} % of a core`);
+        const bl = await agentLatency(ctx, `batched-${form}`, Math.round(sustainedRate() * 1.1), SIZE.latencyMs, { tickMs: 5, batch: BATCH, packForm: form });
+        row(`XMPP batched, ${shape}, steady 10x raw rate: p50 / p99 ms`, `${fmt(bl.p50)} / ${fmt(bl.p99)}`, "", form === "base" ? "p99 target <= 250" : "",
+          `offered ${fmt(bl.offeredPerS, 0)}/s (asked ${sustainedRate()}), delivered ${fmt(bl.deliveredPerS, 0)}/s, max ${fmt(bl.max)} ms; Prosody CPU ${fmt(bl.serverCpuPercent, 0)} % of a core, ${fmt(bl.serverCpuUsPerRecord, 0)} us per record`);
+        prosodyPerRecord[form] = { burst: b.serverCpuMsPer1k, steady: bl.serverCpuUsPerRecord };
+      };
+      await attempt("batched", "XMPP batched", async () => {
+        await batchedRows("base", "base fields");
         if (!quick && Number.isFinite(batchedRate)) {
           const at = Math.round(0.8 * batchedRate);
           const b80 = await agentLatency(ctx, "batched80", Math.round(at * 1.1), SIZE.latencyMs, { tickMs: 5, batch: BATCH });
-          row("XMPP batched, steady 80 % of batched max: p50 / p99 ms", `${fmt(b80.p50)} / ${fmt(b80.p99)}`, "", "",
+          row("XMPP batched, base fields, steady 80 % of batched max: p50 / p99 ms", `${fmt(b80.p50)} / ${fmt(b80.p99)}`, "", "",
             `offered ${fmt(b80.offeredPerS, 0)}/s (asked ${at}), delivered ${fmt(b80.deliveredPerS, 0)}/s, max ${fmt(b80.max)} ms; Prosody CPU ${fmt(b80.serverCpuPercent, 0)} % of a core`);
+        }
+      });
+      // The same with one full record per reading (the pack shape before base fields), same run, same server.
+      if (!quick) await attempt("packs", "XMPP batched, full records", async () => {
+        await batchedRows("records", "full records (before base fields)");
+        const base = prosodyPerRecord.base;
+        const records = prosodyPerRecord.records;
+        if (base && records) {
+          row("Prosody CPU per record, us: base fields / full records", `burst ${fmt(base.burst, 0)} / ${fmt(records.burst, 0)}`, "", `${fmt(base.burst / records.burst, 2)}x`,
+            `steady 10x raw rate ${fmt(base.steady, 0)} / ${fmt(records.steady, 0)} (${fmt(base.steady / records.steady, 2)}x); from the two batched rows above each`);
         }
       });
 
@@ -144,16 +160,25 @@ async function main(): Promise<void> {
           `the agent also publishes every reading to XMPP (batched); Prosody's work on them shares the 2 cores; trials ${m.agent.map((x) => fmt(x, 0)).join("/")}`);
       });
 
-      // What the unit's small-box flags cost in throughput: agent and raw library both run with them.
-      if (!quick) await attempt("flags", "Unit flags", async () => {
-        const t = await xmppThroughput(ctx, SIZE.burst, SIZE.trials, false, SHIPPED_NODE_FLAGS);
+      // The unit's flags (no optimizing compiler, as on a Pi): agent and raw library both run with them.
+      // CPU per 1000 readings is the Pi-class budget; the rates say what the flags cost here.
+      await attempt("flags", "Unit flags", async () => {
+        const t = await xmppThroughput(ctx, SIZE.burst, SIZE.flagsTrials, false, SHIPPED_NODE_FLAGS);
         const a = median(t.agent.map((b) => b.rate));
         const r = median(t.raw.map((b) => b.rate));
+        const agentCpu = median(t.agent.map((b) => b.publisherCpuMsPer1k));
+        const rawCpu = median(t.raw.map((b) => b.publisherCpuMsPer1k));
+        summary.cpu = agentCpu / rawCpu;
         row(`XMPP unbatched, node ${SHIPPED_NODE_FLAGS.join(" ")}, readings/s`, fmt(a, 0), fmt(r, 0), `${fmt(a / r, 2)}x`,
-          `the unit's flags on both processes; agent CPU ms/1000 ${fmt(median(t.agent.map((b) => b.publisherCpuMsPer1k)), 0)}, raw ${fmt(median(t.raw.map((b) => b.publisherCpuMsPer1k)), 0)}`);
-        const m = await mqttThroughput(ctx, SIZE.mqtt, SIZE.trials, SHIPPED_NODE_FLAGS);
-        row(`MQTT QoS 1 bridge, node ${SHIPPED_NODE_FLAGS.join(" ")}, readings/s`, fmt(median(m.bridge), 0), fmt(median(m.raw), 0), `${fmt(median(m.bridge) / median(m.raw), 2)}x`,
+          `the unit's flags on both processes, median of ${SIZE.flagsTrials}; trials agent ${t.agent.map((b) => fmt(b.rate, 0)).join("/")}, raw ${t.raw.map((b) => fmt(b.rate, 0)).join("/")}`);
+        row("  CPU ms per 1000 readings, unit's flags", `agent ${fmt(agentCpu, 0)}, Prosody ${fmt(median(t.agent.map((b) => b.serverCpuMsPer1k)), 0)}`,
+          `raw ${fmt(rawCpu, 0)}, Prosody ${fmt(median(t.raw.map((b) => b.serverCpuMsPer1k)), 0)}`, `${fmt(summary.cpu, 2)}x (target <= 1.1x)`,
+          `agent trials ${t.agent.map((b) => fmt(b.publisherCpuMsPer1k, 0)).join("/")}, raw ${t.raw.map((b) => fmt(b.publisherCpuMsPer1k, 0)).join("/")}`);
+        const m = await mqttThroughput(ctx, SIZE.mqtt, SIZE.flagsTrials, SHIPPED_NODE_FLAGS);
+        row(`MQTT QoS 1 bridge, node ${SHIPPED_NODE_FLAGS.join(" ")}, readings/s`, fmt(median(m.bridge), 0), fmt(median(m.raw), 0), `${fmt(median(m.bridge) / median(m.raw), 2)}x (target >= 0.9x)`,
           `the unit's flags on both processes; trials bridge ${m.bridge.map((x) => fmt(x, 0)).join("/")}, raw ${m.raw.map((x) => fmt(x, 0)).join("/")}`);
+        row("  CPU ms per 1000 readings, unit's flags", `bridge ${fmt(median(m.cpuMsPer1k.bridge), 0)}, whole agent ${fmt(median(m.cpuMsPer1k.agent), 0)}`, `raw ${fmt(median(m.cpuMsPer1k.raw), 0)}`,
+          `${fmt(median(m.cpuMsPer1k.bridge) / median(m.cpuMsPer1k.raw), 2)}x`, "the whole agent also packs every reading for XMPP");
       });
 
       // 5. Footprint: 50 devices x 4 channels at 1 Hz.
@@ -225,12 +250,12 @@ async function main(): Promise<void> {
   console.log("|---|---|---|---|---|");
   for (const r of rows) console.log(`| ${r.scenario} | ${r.agent} | ${r.raw} | ${r.ratio} | ${r.notes} |`);
   console.log("");
-  console.log(`bench: xmpp_ratio=${fmt(summary.xmpp, 2)} batched_ratio=${fmt(summary.batched, 1)} p99_ms=${fmt(summary.p99, 1)} mqtt_ratio=${fmt(summary.mqtt, 2)} rss_mb=${fmt(summary.rss, 1)}`);
+  console.log(`bench: xmpp_ratio=${fmt(summary.xmpp, 2)} batched_ratio=${fmt(summary.batched, 1)} p99_ms=${fmt(summary.p99, 1)} mqtt_ratio=${fmt(summary.mqtt, 2)} rss_mb=${fmt(summary.rss, 1)} cpu_ratio=${fmt(summary.cpu, 2)}`);
 }
 
 main().then(() => process.exit(0), (error: unknown) => {
   console.error(error);
   // The summary line is promised even when a scenario fails: NA says what could not be measured.
-  console.log("bench: xmpp_ratio=NA batched_ratio=NA p99_ms=NA mqtt_ratio=NA rss_mb=NA");
+  console.log("bench: xmpp_ratio=NA batched_ratio=NA p99_ms=NA mqtt_ratio=NA rss_mb=NA cpu_ratio=NA");
   process.exit(1);
 });

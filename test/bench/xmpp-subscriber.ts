@@ -22,7 +22,8 @@ const now = (): number => performance.timeOrigin + performance.now();
 
 /**
  * The independent subscriber: a second XMPP session (xmpp.js, TCP_NODELAY like the agent) that
- * subscribes to pubsub nodes and times every SenML record from its `t` (reading time) to receipt.
+ * subscribes to pubsub nodes and times every SenML record from its resolved time (`bt` + `t`,
+ * the reading time) to receipt.
  */
 export async function startXmppSubscriber(options: { service: string; domain: string; username: string; password: string; pubsub: string }) {
   const { entity, iqCaller } = createEntity({ ...options, resource: "bench", tlsRequired: false });
@@ -44,9 +45,12 @@ export async function startXmppSubscriber(options: { service: string; domain: st
         meter.items++;
         for (const pack of item.children) {
           if (typeof pack === "string") continue;
+          let bt = 0; // RFC 8428 section 4.6: a record's time is bt (of it or an earlier record) + t
           for (const record of pack.children) {
             if (typeof record === "string") continue;
-            const t = Number(record.attrs["t"]) * 1000;
+            const attrs = record.attrs;
+            if (attrs["bt"] !== undefined) bt = Number(attrs["bt"]);
+            const t = (bt + Number(attrs["t"] ?? 0)) * 1000;
             meter.records++;
             if (Number.isNaN(meter.firstAt)) meter.firstAt = at;
             meter.lastAt = at;

@@ -3,6 +3,7 @@ import { agentConfig, drained, nodeSettings, nodesOf, simulatedDevice, startAgen
 import type { WorkerHandle } from "./ipc.js";
 import { sleep } from "./stats.js";
 import type { Meter } from "./xmpp-subscriber.js";
+import type { PackForm } from "../../src/senml/xml.js";
 
 const CHANNELS = 10;
 const channelNames = (): string[] => Array.from({ length: CHANNELS }, (_, i) => `c${i}`);
@@ -30,7 +31,9 @@ export async function xmppThroughput(ctx: BenchContext, count: number, trials: n
   const agentPrefix = `bench/agent${tag}/`;
   const rawNodes = nodesOf(rawPrefix, "raw", CHANNELS);
   const agentNodes = nodesOf(agentPrefix, "fast", CHANNELS);
-  const raw = worker(ctx, "raw-xmpp-worker", ["--expose-gc", ...nodeFlags]);
+  // BENCH_CPU_PROF profiles the raw publisher too, so both sides pay the profiler's cost.
+  const profileDir = process.env["BENCH_CPU_PROF"];
+  const raw = worker(ctx, "raw-xmpp-worker", ["--expose-gc", ...nodeFlags, ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [])]);
   let agent: WorkerHandle | undefined;
   try {
     await raw.call("start", { service: ctx.prosody.service, domain: ctx.prosody.domain, username: "raw", password: BENCH_ACCOUNTS.raw, pubsub: ctx.prosody.pubsubJid, nodes: rawNodes, settings: nodeSettings(persistItems) });
@@ -58,11 +61,11 @@ export async function xmppThroughput(ctx: BenchContext, count: number, trials: n
   }
 }
 
-/** The agent with batching on: `trials` bursts of `count` readings over 10 nodes. */
-export async function batchedThroughput(ctx: BenchContext, count: number, batch: { windowMs: number; maxReadings: number }, trials: number): Promise<Burst[]> {
-  const prefix = `bench/batched-${batch.windowMs}-${batch.maxReadings}/`;
+/** The agent with batching on: `trials` bursts of `count` readings over 10 nodes; `packForm` as in src/senml/xml.ts. */
+export async function batchedThroughput(ctx: BenchContext, count: number, batch: { windowMs: number; maxReadings: number }, trials: number, packForm: PackForm = "base"): Promise<Burst[]> {
+  const prefix = `bench/batched-${packForm}-${batch.windowMs}-${batch.maxReadings}/`;
   const nodes = nodesOf(prefix, "fast", CHANNELS);
-  const agent = await startAgentWorker(ctx, agentConfig(ctx, { nodePrefix: prefix, devices: [simulatedDevice("fast", CHANNELS, 86_400_000)], batch, maxPending: 1_000_000 }));
+  const agent = await startAgentWorker(ctx, agentConfig(ctx, { nodePrefix: prefix, devices: [simulatedDevice("fast", CHANNELS, 86_400_000)], batch, maxPending: 1_000_000 }), [], false, packForm);
   try {
     await ctx.sub.subscribe(nodes);
     await agent.call("feed", { device: "fast", channels: channelNames(), count: 2000, chunk: 1000 });

@@ -4,9 +4,13 @@ Usage: /usr/bin/python3 slixmpp_subscriber.py --jid J --password-env VAR --host 
         --service pubsub.localhost --node N [--node N ...] [--count K] [--timeout S] [--no-tls] [--ca FILE]
         [--presence-subscribe AGENT_BARE_JID] [--stored]
 
-Subscribes to every --node, prints one JSON line per SenML record received
-({"node", "id", "bn", "n", "u", "v"|"vb"|"vs", "t"}), a line {"subscribed": [...]} once ready,
-and exits after --count records or --timeout seconds. With --stored it does not subscribe: it
+Subscribes to every --node, prints one JSON line per SenML record received, resolved per
+RFC 8428 section 4.6 (base name + name, base time + time, base unit when the record has none,
+base value + value): {"node", "id", "name", "bn", "n", "u", "v"|"vb"|"vs", "t", "q"}, where
+"name" is the resolved name, "n" its last segment (the channel) and "bn" the rest, so a single
+record and a pack print the same; "t" is absolute; "q" lists quality flags. With --raw each line
+also holds "raw": the record's attributes as sent. A line {"subscribed": [...]} is printed once
+ready; it exits after --count records or --timeout seconds. With --stored it does not subscribe: it
 fetches the items each node stores (XEP-0060 section 6.5), prints them the same way
 (with "stored": true) and a line {"fetched": N}, and exits. Errors go to stderr with exit code 2.
 """
@@ -16,11 +20,64 @@ import json
 import os
 import ssl
 import sys
+import time
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
 
 SENML = "urn:ietf:params:xml:ns:senml"
+QUALITY = "urn:xmpp-iot:quality:0"
+SENML_VERSION = 10
+# RFC 8428 section 4.5.3: resolved times below 2**28 are relative to now.
+RELATIVE_TIME_LIMIT = 2 ** 28
+
+
+def decimals(text):
+    if text is None or "." not in text or "e" in text.lower():
+        return 0
+    return len(text) - text.index(".") - 1
+
+
+def resolve(records, now):
+    """RFC 8428 section 4.6: yields (resolved dict, raw attributes) for each record with a value."""
+    bn, bt, bu, bv = "", None, None, 0.0
+    for record in records:
+        a = dict(record.attrib)
+        if a.get("bver") is not None and not float(a["bver"]) <= SENML_VERSION:
+            raise ValueError("SenML bver=%s not understood" % a["bver"])
+        bn = a.get("bn", bn)
+        bt = a.get("bt", bt)
+        bu = a.get("bu", bu)
+        if a.get("bv") is not None:
+            bv = float(a["bv"])
+        out = {}
+        if a.get("v") is not None:
+            out["v"] = float(a["v"]) + bv
+        elif a.get("vb") is not None:
+            out["vb"] = a["vb"] == "true"
+        elif a.get("vs") is not None:
+            out["vs"] = a["vs"]
+        else:
+            continue
+        name = bn + a.get("n", "")
+        out["name"] = name
+        out["bn"], _, out["n"] = name.rpartition("/")
+        if out["bn"]:
+            out["bn"] += "/"
+        unit = a.get("u", bu)
+        if unit is not None:
+            out["u"] = unit
+        t = a.get("t")
+        if bt is not None or t is not None:
+            total = float(bt or 0) + float(t or 0)
+            places = min(6, max(decimals(bt), decimals(t)))
+            if bt is not None and places:
+                total = round(total, places)
+            out["t"] = now + total if total < RELATIVE_TIME_LIMIT else total
+        q = a.get("{%s}q" % QUALITY)
+        if q:
+            out["q"] = q.split()
+        yield out, a
 
 
 class Subscriber(slixmpp.ClientXMPP):
@@ -93,20 +150,16 @@ class Subscriber(slixmpp.ClientXMPP):
         payload = item.xml.find("{%s}sensml" % SENML)
         if payload is None:
             return 0
-        bn = ""
+        try:
+            resolved = list(resolve(payload.findall("{%s}senml" % SENML), time.time()))
+        except ValueError as error:
+            print(json.dumps({"bad_item": item["id"], "node": node, "error": str(error)}), flush=True)
+            return 0
         records = 0
-        for record in payload.findall("{%s}senml" % SENML):
-            bn = record.get("bn", bn)
-            out = {"node": node, "id": item["id"], "bn": bn, "n": record.get("n"), **extra}
-            for key in ("u", "t"):
-                if record.get(key) is not None:
-                    out[key] = record.get(key) if key == "u" else float(record.get(key))
-            if record.get("v") is not None:
-                out["v"] = float(record.get("v"))
-            elif record.get("vb") is not None:
-                out["vb"] = record.get("vb") == "true"
-            elif record.get("vs") is not None:
-                out["vs"] = record.get("vs")
+        for record, raw in resolved:
+            out = {"node": node, "id": item["id"], **record, **extra}
+            if self.args.raw:
+                out["raw"] = raw
             print(json.dumps(out), flush=True)
             records += 1
         return records
@@ -124,6 +177,7 @@ async def main():
     parser.add_argument("--timeout", type=float, default=30)
     parser.add_argument("--no-tls", action="store_true")
     parser.add_argument("--ca")
+    parser.add_argument("--raw", action="store_true", help="add each record's attributes as sent")
     parser.add_argument("--presence-subscribe", help="bare JID to subscribe to (presence) before the nodes")
     parser.add_argument("--stored", action="store_true", help="fetch the stored items instead of subscribing")
     args = parser.parse_args()

@@ -27,7 +27,7 @@ describe("pubsub.batch: readings of a node packed into one SenML item", () => {
     expect(ready()).toBe(true);
     const subscriber = runPython("slixmpp_subscriber.py", [
       "--jid", "bob@localhost", "--port", String(bed.server.port), "--service", bed.server.pubsubJid,
-      ...[...FAST, SLOW].flatMap((n) => ["--node", n]), "--count", "250", "--timeout", "30", "--no-tls",
+      ...[...FAST, SLOW].flatMap((n) => ["--node", n]), "--count", "250", "--timeout", "30", "--no-tls", "--raw",
     ], { SUBSCRIBER_PASSWORD: ACCOUNTS.bob });
     expect((await subscriber.waitFor((l) => "subscribed" in l, 20_000))["subscribed"]).toEqual([...FAST, SLOW]);
     const { code, stderr } = await subscriber.exited;
@@ -44,18 +44,41 @@ describe("pubsub.batch: readings of a node packed into one SenML item", () => {
     expect(fastItems.length).toBeGreaterThan(3);
     // Subscribed mid-stream, the first item may be partial; every other fast item is full.
     expect(fastItems.filter((rs) => rs.length === 5).length).toBeGreaterThanOrEqual(fastItems.length - 2);
+    const range: Record<string, [number, number, string]> = { a: [10, 20, "Cel"], b: [40, 60, "%RH"] };
+    const now = Date.now() / 1000;
     for (const rs of fastItems) {
       expect(rs.length).toBeLessThanOrEqual(5);
       expect(new Set(rs.map((r) => r["n"])).size).toBe(1); // one node, one channel per item
-      expect(rs.every((r) => r["bn"] === "agent@localhost/fast/")).toBe(true);
+      const channel = rs[0]!["n"] as string;
+      const [min, max, unit] = range[channel]!;
+      // Resolved per RFC 8428 section 4.6, every record of a pack reads like a single record.
+      for (const r of rs) {
+        expect(r).toMatchObject({ node: `sensors/fast/${channel}`, name: `agent@localhost/fast/${channel}`, bn: "agent@localhost/fast/", u: unit });
+        expect(r["v"]).toBeGreaterThanOrEqual(min);
+        expect(r["v"]).toBeLessThanOrEqual(max);
+        expect(Math.abs((r["t"] as number) - now)).toBeLessThan(120);
+      }
       const times = rs.map((r) => r["t"] as number);
       expect([...times].sort((x, y) => x - y)).toEqual(times);
       expect(times.at(-1)! - times[0]!).toBeLessThan(0.3 + 0.1); // within one window (+ timer slack)
+      // On the wire: base fields on the first record, then only the value and a relative time.
+      const raw = rs.map((r) => r["raw"] as Record<string, string>);
+      if (rs.length > 1) {
+        expect(raw[0]).toMatchObject({ bn: `agent@localhost/fast/${channel}`, bu: unit, bt: expect.stringMatching(/^\d+(\.\d{1,3})?$/) });
+        expect(raw[0]!["n"]).toBeUndefined();
+        expect(Number(raw[0]!["bt"])).toBeCloseTo(times[0]!, 3);
+        for (const later of raw.slice(1)) {
+          expect(Object.keys(later).filter((k) => k !== "t").sort()).toEqual(["v"]);
+          if (later["t"] !== undefined) expect(later["t"]).toMatch(/^-?\d+(\.\d{1,3})?$/);
+        }
+      }
     }
     expect(slowItems.length).toBeGreaterThanOrEqual(1);
     for (const rs of slowItems) {
       expect(rs).toHaveLength(1); // 1 reading/s never fills 5: the 300 ms window sends it alone
-      expect(rs[0]!["u"]).toBe("Cel");
+      expect(rs[0]).toMatchObject({ name: "agent@localhost/slow/t", bn: "agent@localhost/slow/", n: "t", u: "Cel" });
+      // A single-reading item keeps the full record form.
+      expect(Object.keys(rs[0]!["raw"] as object).sort()).toEqual(["bn", "n", "t", "u", "v"]);
     }
     const status = bed.agent.status().sinks.find((s) => s.name === "pubsub")!;
     expect(status.delivered).toBeGreaterThan(records.length);
