@@ -45,6 +45,10 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   if (!controller.signal.aborted) await notify.ready(systemdStatusLine(agent.status()));
   const statusTimer = setInterval(() => void notify.status(systemdStatusLine(agent.status())), 15_000);
   statusTimer.unref();
+  // READY=1 comes once the devices run (the connection may still be coming up, e.g. before the
+  // network); `systemctl status` learns of the connection as soon as it is there.
+  const onOnline = (): void => void notify.status(systemdStatusLine(agent.status()));
+  agent.connection.events.on("online", onOnline);
   // A signal during start (or during READY) has already aborted: an abort listener added now
   // would never fire, the loop would drain and the process would exit 0 mid-shutdown.
   // A wrong password is the one connect failure that does not fix itself: stop and exit 69.
@@ -53,6 +57,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   void agent.failed.then((error) => { refused = error; shutdown("login refused"); });
   if (!controller.signal.aborted) await new Promise<void>((resolve) => controller.signal.addEventListener("abort", () => resolve(), { once: true }));
   await stopping;
+  agent.connection.events.off("online", onOnline);
   if (refused) {
     clearInterval(statusTimer);
     await notify.stop();

@@ -40,7 +40,10 @@ export async function watchCommand(args: ParsedArgs): Promise<number> {
   await watcher.start(controller.signal).catch((error: unknown) => {
     const failure = error instanceof IotError ? error : new IotError("SERVICE_UNREACHABLE", messageOf(error));
     // The agent's hint names its config key; here the flag is what the person can change.
-    throw failure.message.includes("xmpp.caFile") ? new IotError(failure.code, failure.message.replace("set xmpp.caFile to trust a private CA", "pass --ca FILE to trust a private CA or a self-signed certificate")) : failure;
+    // The connection's TLS hint speaks of the agent's config key; watch's option is --ca.
+    throw failure.message.includes("xmpp.caFile")
+      ? new IotError(failure.code, failure.message.replace(/set xmpp\.caFile to [^;)]*/, "pass --ca FILE to trust a private CA or a self-signed certificate").replaceAll("xmpp.caFile", "--ca"))
+      : failure;
   });
   const count = watcher.subscribed().length;
   process.stderr.write(`watching ${count} node${count === 1 ? "" : "s"} under ${prefix} on ${pubsub ?? pep}${watcher.awaitingApproval() ? ` (waiting for ${pep} to approve)` : count === 0 ? " (more are picked up as they appear)" : ""}; Ctrl-C to stop\n`);

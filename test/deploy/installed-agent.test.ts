@@ -154,6 +154,8 @@ describe.skipIf(!isRoot || !prosodyInstalled())("installed agent, started as the
       await listener.waitFor((m) => m.some((x) => x.data.includes("READY=1")), 60_000).catch((error: unknown) => {
         throw new Error(`${String(error)}\nagent output:\n${agent.output().slice(-3000)}`);
       });
+      // READY=1 comes once the devices run; the connection follows in the background.
+      await listener.waitFor((m) => m.some((x) => x.data.includes("STATUS=online")), 60_000);
       expect(agent.output()).toContain('"xmpp online"');
       expect(agent.output()).not.toContain("agent-pw-9");
 
