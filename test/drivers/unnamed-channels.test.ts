@@ -60,9 +60,13 @@ describe("channels not named in the config are bounded per device", () => {
 
     const nodes = await nodesOf("noisy");
     const unnamed = nodes.filter((n) => n !== "t");
-    console.log(JSON.stringify({ keysSent: 3000, nodes: nodes.length, unnamed: unnamed.length, rejected: bed.agent.pipeline.stats().rejected - rejectedBefore }));
+    console.log(JSON.stringify({ keysSent: 3000, nodes: nodes.length, unnamed: unnamed.length, setAside: published().setAside ?? 0, rejected: bed.agent.pipeline.stats().rejected - rejectedBefore }));
     expect(nodes).toContain("t");
-    expect(unnamed.length).toBe(32); // 3,000 keys fill the bound exactly, whatever the noise took of it
+    // 3,000 keys fill the bound exactly, whatever the noise took of it; a noise key whose publish
+    // the server refused (set aside) holds its place in the bound without a node.
+    const setAside = published().setAside ?? 0;
+    expect(unnamed.length).toBeLessThanOrEqual(32);
+    expect(unnamed.length + setAside).toBeGreaterThanOrEqual(32);
     // Every key past the bound was refused and counted.
     expect(bed.agent.pipeline.stats().rejected - rejectedBefore).toBeGreaterThanOrEqual(3000 - 32);
     expect(bed.agent.devices.list().find((d) => d.id === "noisy")!.channels.length).toBeLessThanOrEqual(33);
