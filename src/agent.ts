@@ -60,7 +60,7 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
       if (Date.now() - (rejectLogAt.get(device) ?? 0) > 1000) { rejectLogAt.set(device, Date.now()); log.warn({ device, channel, reason }, "sample rejected"); }
     },
   });
-  // MQTT bridge (issue 5): the broker connection exists before the devices so `mqtt` gateway devices share it.
+  // MQTT bridge : the broker connection exists before the devices so `mqtt` gateway devices share it.
   const mqttClient = config.mqtt ? createMqttClientFromConfig(config, config.mqtt, log.child({ part: "mqtt" })) : undefined;
   const devices = createDeviceManager({ devices: config.devices, pipeline, log: log.child({ part: "devices" }), ...(mqttClient ? { mqtt: mqttClient.link } : {}) });
   const connection = createConnection({ log: log.child({ part: "xmpp" }) }, {
@@ -80,7 +80,7 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
   disco.addFeature("http://jabber.org/protocol/commands");
   const presence = createPresence({ connection, devices, disco, acl, log: log.child({ part: "presence" }), problems: () => sinkProblems(sinks) });
   const pubsubConfig = config.pubsub ?? { nodePrefix: "sensors/", access: "acl" as const, maxItems: 10, persistItems: true, maxPending: 10_000 };
-  // Durable under outbox.path when configured (issue 6), else the in-memory bound pubsub.maxPending.
+  // Durable under outbox.path when configured, else the in-memory bound pubsub.maxPending.
   const pubsubOutbox = openOutbox({ log: log.child({ part: "outbox" }) }, "pubsub", config.outbox, pubsubConfig.maxPending);
   const pubsub = createPubsubSink({ connection, log: log.child({ part: "pubsub" }), outbox: pubsubOutbox }, {
     service: config.pubsub?.service,
@@ -101,7 +101,7 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
     name: config.name, jid: connection.jid, connected: connection.isOnline(), startedAt, devices, pipeline, sinks,
   });
 
-  // Control (issue 4): one registry for ad-hoc, chat, rooms (and MQTT); alerts as a sink.
+  // Control: one registry for ad-hoc, chat, rooms (and MQTT); alerts as a sink.
   const commands = createCommandRegistry({ devices, pipeline, status, history });
   const adhoc = createAdhoc({ connection, disco, acl, registry: commands, log: log.child({ part: "adhoc" }) },
     { sessionTtlMs: config.commands.sessionTimeoutS * 1000, maxSessions: config.commands.maxSessions, maxSessionsPerJid: config.commands.maxSessionsPerJid });
