@@ -60,7 +60,7 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
       if (Date.now() - (rejectLogAt.get(device) ?? 0) > 1000) { rejectLogAt.set(device, Date.now()); log.warn({ device, channel, reason }, "sample rejected"); }
     },
   });
-  // MQTT bridge : the broker connection exists before the devices so `mqtt` gateway devices share it.
+  // MQTT bridge: the broker connection exists before the devices so `mqtt` gateway devices share it.
   const mqttClient = config.mqtt ? createMqttClientFromConfig(config, config.mqtt, log.child({ part: "mqtt" })) : undefined;
   const devices = createDeviceManager({ devices: config.devices, pipeline, log: log.child({ part: "devices" }), ...(mqttClient ? { mqtt: mqttClient.link } : {}) });
   const connection = createConnection({ log: log.child({ part: "xmpp" }) }, {
