@@ -2,7 +2,7 @@
 
 Usage: /usr/bin/python3 slixmpp_subscriber.py --jid J --password-env VAR --host 127.0.0.1 --port P
         --service pubsub.localhost --node N [--node N ...] [--count K] [--timeout S] [--no-tls] [--ca FILE]
-        [--presence-subscribe AGENT_BARE_JID] [--stored]
+        [--presence-subscribe AGENT_BARE_JID] [--stored] [--with-last]
 
 Subscribes to every --node, prints one JSON line per SenML record received, resolved per
 RFC 8428 section 4.6 (base name + name, base time + time, base unit when the record has none,
@@ -13,6 +13,8 @@ also holds "raw": the record's attributes as sent. A line {"subscribed": [...]} 
 ready; it exits after --count records or --timeout seconds. With --stored it does not subscribe: it
 fetches the items each node stores (XEP-0060 section 6.5), prints them the same way
 (with "stored": true) and a line {"fetched": N}, and exits. Errors go to stderr with exit code 2.
+The agent's nodes send their last item on subscription (pubsub#send_last_published_item =
+on_sub): that copy of an item published before the subscription is not printed unless --with-last.
 """
 import argparse
 import asyncio
@@ -85,6 +87,8 @@ class Subscriber(slixmpp.ClientXMPP):
         super().__init__(args.jid, password)
         self.args = args
         self.received = 0
+        # node -> id of its last item before subscribing: the on_sub copy of it is skipped once
+        self.last_before = {}
         self.done = asyncio.get_event_loop().create_future()
         self.register_plugin("xep_0030")
         self.register_plugin("xep_0060")
@@ -127,6 +131,13 @@ class Subscriber(slixmpp.ClientXMPP):
                 print(json.dumps({"presence_subscription": "not approved"}), flush=True)
         subscribed = []
         for node in self.args.node:
+            if not self.args.with_last:
+                try:
+                    result = await self["xep_0060"].get_items(self.args.service, node, max_items=1, timeout=10)
+                    for item in result["pubsub"]["items"]:
+                        self.last_before[node] = item["id"]
+                except (IqError, IqTimeout):
+                    pass  # no items yet, or not allowed: the subscription says which
             try:
                 await self["xep_0060"].subscribe(self.args.service, node, timeout=10)
                 subscribed.append(node)
@@ -141,6 +152,9 @@ class Subscriber(slixmpp.ClientXMPP):
     def on_publish(self, msg):
         item = msg["pubsub_event"]["items"]["item"]
         node = msg["pubsub_event"]["items"]["node"]
+        if self.last_before.get(node) == item["id"]:
+            del self.last_before[node]  # the on_sub copy of an item published before we subscribed
+            return
         self.received += self.emit_item(node, item, {})
         if self.args.count and self.received >= self.args.count and not self.done.done():
             self.done.set_result(0)
@@ -179,6 +193,7 @@ async def main():
     parser.add_argument("--ca")
     parser.add_argument("--raw", action="store_true", help="add each record's attributes as sent")
     parser.add_argument("--presence-subscribe", help="bare JID to subscribe to (presence) before the nodes")
+    parser.add_argument("--with-last", action="store_true", help="also print the last item the node sends on subscription")
     parser.add_argument("--stored", action="store_true", help="fetch the stored items instead of subscribing")
     args = parser.parse_args()
     xmpp = Subscriber(args, os.environ[args.password_env])
