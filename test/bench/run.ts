@@ -15,6 +15,8 @@ import { footprint, scale } from "./footprint.js";
 import { agentLatency, rawLatency } from "./latency.js";
 import { mqttThroughput } from "./mqtt.js";
 import { BENCH_ACCOUNTS, findPid, startBenchProsody, startMosquitto, type Mosquitto } from "./servers.js";
+import { fleet, fleetRow, FLEET_KNEE_RULE, knee, type FleetPoint } from "./fleet.js";
+import type { FleetServerKind } from "./fleet-servers.js";
 import { fmt } from "./stats.js";
 import { startXmppSubscriber, type XmppSubscriber } from "./xmpp-subscriber.js";
 import { batchedThroughput, xmppThroughput } from "./xmpp-throughput.js";
@@ -23,12 +25,18 @@ const quick = process.argv.includes("--quick");
 /** `--only batched,mqtt`: run just these scenarios (for working on one; the others print "skipped"). */
 const ONLY_ARG = process.argv.indexOf("--only");
 const only = ONLY_ARG >= 0 ? new Set((process.argv[ONLY_ARG + 1] ?? "").split(",")) : undefined;
-const SCENARIOS = ["unbatched", "batched", "packs", "latency", "mqtt", "flags", "footprint", "scale", "persistent", "nagle", "luagc"] as const;
+const SCENARIOS = ["unbatched", "batched", "packs", "latency", "mqtt", "flags", "footprint", "scale", "persistent", "nagle", "luagc", "fleet"] as const;
 if (only) for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) {
   console.error(`--only: unknown scenario "${name}"; known: ${SCENARIOS.join(", ")}`);
   process.exit(64);
 }
 const selected = (name: (typeof SCENARIOS)[number]): boolean => only === undefined || only.has(name);
+/** `--fleet-n 10,50` and `--fleet-servers ejabberd`: a shorter fleet run (default: 10,50,100,200 on both). */
+const argOf = (name: string): string | undefined => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1] : undefined; };
+const FLEET_SIZES = (argOf("--fleet-n") ?? (quick ? "10,50" : "10,50,100,200")).split(",").map(Number);
+const FLEET_SERVERS = (argOf("--fleet-servers") ?? "prosody,ejabberd").split(",");
+if (FLEET_SIZES.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) { console.error("--fleet-n: agent counts between 1 and 1000, comma-separated"); process.exit(64); }
+if (FLEET_SERVERS.some((k) => k !== "prosody" && k !== "ejabberd")) { console.error("--fleet-servers: prosody, ejabberd or both, comma-separated"); process.exit(64); }
 const median = (xs: readonly number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? Number.NaN; };
 const ratio = (a: number, b: number): number => a / b;
 const BATCH = { windowMs: 50, maxReadings: 250 };
@@ -43,6 +51,8 @@ const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(0)}s`;
 const SIZE = quick
   ? { burst: 1000, trials: 5, batched: 20_000, batchedTrials: 3, latencyMs: 3000, mqtt: 10_000, flagsTrials: 3, footWarmMs: 2000, footMs: 10_000, scaleMs: 3000, scaleBurst: 4000, scaleBacklogMs: 5000 }
   : { burst: 5000, trials: 5, batched: 100_000, batchedTrials: 3, latencyMs: 30_000, mqtt: 50_000, flagsTrials: 5, footWarmMs: 10_000, footMs: 120_000, scaleMs: 60_000, scaleBurst: 20_000, scaleBacklogMs: 60_000 };
+/** Per fleet point: warm-up after every agent is up and subscribed, then the measured window. */
+const FLEET_TIME = quick ? { warmMs: 3000, measureMs: 8000 } : { warmMs: 5000, measureMs: 20_000 };
 /** Quick mode must end within 2 minutes including the build: later scenarios are skipped (NA) past this. */
 const QUICK_BUDGET_MS = 95_000;
 const overBudget = (): boolean => quick && Date.now() - started > QUICK_BUDGET_MS;
@@ -70,6 +80,7 @@ async function main(): Promise<void> {
     rows.push({ scenario, agent, raw, ratio: r, notes });
     process.stderr.write(`[${elapsed()}] ${scenario}: agent ${agent} | raw ${raw} | ${r}\n`);
   };
+  const fleetPoints: FleetPoint[] = [];
   const summary = { xmpp: Number.NaN, batched: Number.NaN, p99: Number.NaN, mqtt: Number.NaN, rss: Number.NaN, cpu: Number.NaN };
   const load0 = loadavg()[0] ?? 0;
   /** A failing scenario becomes a row saying why; the others still run and the summary says NA for it. */
@@ -82,7 +93,8 @@ async function main(): Promise<void> {
     }
   };
   try {
-    await withProsody(false, tmp, mosquitto, async (ctx) => {
+    const prosodyScenarios = SCENARIOS.filter((name) => name !== "fleet" && name !== "nagle" && name !== "luagc");
+    if (prosodyScenarios.some(selected)) await withProsody(false, tmp, mosquitto, async (ctx) => {
       let rawRate = Number.NaN;
       let agentRate = Number.NaN;
       let batchedRate = Number.NaN;
@@ -237,6 +249,10 @@ async function main(): Promise<void> {
           `same batch settings, median of ${bursts.length} (${bursts.map((x) => fmt(x.rate, 0)).join("/")}); CPU ms/1000: agent ${fmt(b.publisherCpuMsPer1k, 0)}, Prosody ${fmt(b.serverCpuMsPer1k, 0)}, subscriber ${fmt(b.subscriberCpuMsPer1k, 0)}`);
       }), "generational");
     }
+    if (selected("fleet")) await attempt("fleet", "Fleet", async () => {
+      fleetPoints.push(...await fleet({ servers: FLEET_SERVERS as FleetServerKind[], sizes: FLEET_SIZES, tmp, note: (l) => process.stderr.write(`${l}\n`), ...FLEET_TIME }, (p) => fleetRow(row, p)));
+      for (const kind of FLEET_SERVERS) row(`Fleet, ${kind}: knee`, knee(fleetPoints.filter((p) => p.server === kind)), "", "", FLEET_KNEE_RULE);
+    });
   } finally {
     await mosquitto.stop();
     rmSync(tmp, { recursive: true, force: true });
@@ -250,6 +266,10 @@ async function main(): Promise<void> {
   console.log("|---|---|---|---|---|");
   for (const r of rows) console.log(`| ${r.scenario} | ${r.agent} | ${r.raw} | ${r.ratio} | ${r.notes} |`);
   console.log("");
+  for (const kind of FLEET_SERVERS) {
+    const points = fleetPoints.filter((p) => p.server === kind);
+    if (points.length > 0) console.log(`fleet ${kind}: ${points.map((p) => `N=${p.agents} offered ${fmt(p.offeredPerS, 1)}/s acked ${fmt(p.ackedPerS, 1)}/s p99 ${fmt(p.p99, 0)} ms server CPU ${fmt(p.serverCpuPercent, 0)} %`).join("; ")}; knee ${knee(points)}`);
+  }
   console.log(`bench: xmpp_ratio=${fmt(summary.xmpp, 2)} batched_ratio=${fmt(summary.batched, 1)} p99_ms=${fmt(summary.p99, 1)} mqtt_ratio=${fmt(summary.mqtt, 2)} rss_mb=${fmt(summary.rss, 1)} cpu_ratio=${fmt(summary.cpu, 2)}`);
 }
 

@@ -1,0 +1,73 @@
+/**
+ * Many agents in one process: each is the same createAgent the CLI's `run` uses (its own XMPP
+ * connection, pubsub sink, outbox and simulated devices), so a fleet of N sessions needs a few
+ * processes, not N. Their logs go to one counting stream: the bench reads how often a session was
+ * lost or declared half-open, which is what an overloaded server does to a fleet.
+ */
+import { Writable } from "node:stream";
+import { createAgent, type Agent } from "../../src/agent.js";
+import { parseConfig } from "../../src/config/load.js";
+import { createLogger } from "../../src/log.js";
+import { serveWorker } from "./ipc.js";
+
+const agents: Agent[] = [];
+/** Log lines by what they say, summed over every agent of this process. */
+const counts = { lost: 0, halfOpen: 0, slow: 0, logins: 0, errors: 0 };
+const COUNTED: ReadonlyArray<[keyof typeof counts, string]> = [
+  ["lost", "xmpp connection lost"], ["halfOpen", "half-open"], ["slow", "server is slow"], ["logins", "\"xmpp online\""],
+];
+const lines = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    const text = chunk.toString();
+    for (const [key, needle] of COUNTED) if (text.includes(needle)) counts[key]++;
+    if (text.includes("\"level\":50")) counts.errors++;
+    if (process.env["FLEET_LOG"]) process.stderr.write(text);
+    done();
+  },
+});
+
+serveWorker({
+  /** Starts every agent, `concurrency` logins at once (a fleet that boots together, but not all in one instant). */
+  async start(args: { configs: unknown[]; concurrency: number }) {
+    const cpu0 = process.cpuUsage();
+    const t0 = Date.now();
+    const queue = [...args.configs];
+    const failures: string[] = [];
+    await Promise.all(Array.from({ length: Math.max(1, args.concurrency) }, async () => {
+      for (let config = queue.shift(); config !== undefined; config = queue.shift()) {
+        const loaded = parseConfig(config, {});
+        const agent = createAgent(loaded, createLogger({ level: "info", name: loaded.config.name }, lines));
+        try {
+          await agent.start();
+          agents.push(agent);
+        } catch (error) {
+          failures.push(`${loaded.config.name}: ${error instanceof Error ? error.message : String(error)}`);
+          await agent.stop().catch(() => undefined);
+        }
+      }
+    }));
+    const cpu = process.cpuUsage(cpu0);
+    return { started: agents.length, failures, ms: Date.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+  },
+
+  /** Sums over this process's agents, and its CPU time so far. */
+  status() {
+    let accepted = 0, delivered = 0, pending = 0, dropped = 0, online = 0;
+    for (const agent of agents) {
+      const s = agent.status();
+      accepted += s.pipeline.accepted;
+      const pubsub = s.sinks.find((x) => x.name === "pubsub");
+      delivered += pubsub?.delivered ?? 0;
+      pending += pubsub?.pending ?? 0;
+      dropped += pubsub?.dropped ?? 0;
+      if (s.connected) online++;
+    }
+    const cpu = process.cpuUsage();
+    return { agents: agents.length, accepted, delivered, pending, dropped, online, ...counts, cpuMs: (cpu.user + cpu.system) / 1000, rssMb: process.memoryUsage().rss / 1048576 };
+  },
+
+  async stop() {
+    // Devices first everywhere, so no agent waits for the others' readings while flushing.
+    await Promise.all(agents.map((agent) => agent.stop("bench done").catch(() => undefined)));
+  },
+});
