@@ -8,6 +8,7 @@ import { createEntity, type EntityOptions, type XmppEntity } from "./entity.js";
 import { createRequestTracker } from "./requests.js";
 import { guardOutgoingXml } from "./xml-guard.js";
 import { pick, SOCKET_CLOSED, waitForSession, withTimeout } from "./session-wait.js";
+import { createLiveness } from "./liveness.js";
 
 export interface ConnectionOptions extends EntityOptions {
   readonly reconnectMinMs: number;
@@ -61,6 +62,10 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
   let reconnectTimer: NodeJS.Timeout | undefined;
   let pingTimer: NodeJS.Timeout | undefined;
   let stableTimer: NodeJS.Timeout | undefined;
+  let probing = false;
+  let sessions = 0;
+  const liveness = createLiveness({ log }, { timeoutMs: options.pingTimeoutMs, maxWaitMs: Math.max(options.pingIntervalMs, 4 * options.pingTimeoutMs) });
+  entity.on("element", () => liveness.inbound());
 
   guardOutgoingXml(entity, (char) => {
     if (replacedLogged) return;
@@ -99,6 +104,8 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
     clearTimeout(stableTimer);
     stableTimer = setTimeout(() => backoff.reset(), options.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS);
     stableTimer.unref();
+    sessions++;
+    liveness.newSession();
     log.info({ jid: String(entity.jid), resumed }, "xmpp online");
     clearInterval(pingTimer);
     pingTimer = setInterval(() => void keepalive(), options.pingIntervalMs);
@@ -173,18 +180,19 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
     if (entity.socket) entity._detachSocket();
   }
 
-  /** XEP-0199 section 4.2: client-to-server ping; no answer in time = the link is dead. */
+  /** XEP-0199 section 4.2: client-to-server ping; dead only when nothing at all arrives in time (liveness.ts). */
   async function keepalive(): Promise<void> {
-    if (!online) return;
+    if (!online || probing) return;
+    probing = true;
+    const session = sessions;
     try {
-      await requests.request(xml("iq", { type: "get", to: options.domain }, xml("ping", { xmlns: "urn:xmpp:ping" })), options.pingTimeoutMs);
-    } catch (error) {
-      if (!online || stopping) return;
-      // xmpp.js rejects with a TimeoutError whose message is empty: match the name.
-      if ((error as { name?: string }).name === "TimeoutError" || messageOf(error).toLowerCase().includes("timeout")) {
-        log.warn({ timeoutMs: options.pingTimeoutMs }, "no answer to ping: the link is half-open; reconnecting");
+      const verdict = await liveness.probe((timeoutMs) => requests.request(xml("iq", { type: "get", to: options.domain }, xml("ping", { xmlns: "urn:xmpp:ping" })), timeoutMs));
+      if (verdict === "dead" && online && !stopping && session === sessions) {
+        log.warn({ timeoutMs: options.pingTimeoutMs }, "no answer to ping and nothing else from the server: the link is half-open; reconnecting");
         rawSocket(entity)?.destroy?.();
       }
+    } finally {
+      probing = false;
     }
   }
 

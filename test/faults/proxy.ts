@@ -14,6 +14,11 @@ export interface FaultProxy {
   readonly open: number;
   cut(): void;
   silence(): void;
+  /**
+   * Holds every server-to-agent byte `ms` before passing it on, in order (an overloaded server
+   * answers late but answers); 0 passes at once again. Agent-to-server bytes are not held.
+   */
+  delay(ms: number): void;
   /** Cut, and refuse every new connection until `unblock()` (the server is unreachable). */
   block(): void;
   unblock(): void;
@@ -24,6 +29,7 @@ export async function startProxy(targetPort: number): Promise<FaultProxy> {
   const pairs = new Set<{ client: Socket; upstream: Socket; silent: boolean }>();
   let accepted = 0;
   let blocked = false;
+  let delayMs = 0;
   const server = createServer((client) => {
     accepted++;
     if (blocked) { client.resetAndDestroy(); return; }
@@ -34,7 +40,24 @@ export async function startProxy(targetPort: number): Promise<FaultProxy> {
       from.on("data", (chunk: Buffer) => { if (!pair.silent && !to.destroyed) to.write(chunk); });
     };
     forward(client, upstream);
-    forward(upstream, client);
+    // Server to agent through one FIFO: a shorter delay later cannot reorder bytes.
+    const held: Array<{ dueAt: number; chunk: Buffer }> = [];
+    let timer: NodeJS.Timeout | undefined;
+    const release = (): void => {
+      timer = undefined;
+      while (held.length > 0 && held[0]!.dueAt <= Date.now()) {
+        const { chunk } = held.shift()!;
+        if (!pair.silent && !client.destroyed) client.write(chunk);
+      }
+      if (held.length > 0) timer = setTimeout(release, held[0]!.dueAt - Date.now());
+    };
+    upstream.on("data", (chunk: Buffer) => {
+      if (pair.silent || client.destroyed) return;
+      if (delayMs === 0 && held.length === 0) { client.write(chunk); return; }
+      held.push({ dueAt: Date.now() + delayMs, chunk });
+      timer ??= setTimeout(release, held[0]!.dueAt - Date.now());
+    });
+    client.on("close", () => clearTimeout(timer));
     const end = (): void => {
       pairs.delete(pair);
       if (pair.silent) return; // a half-open link tells neither side
@@ -60,6 +83,9 @@ export async function startProxy(targetPort: number): Promise<FaultProxy> {
     cut,
     silence() {
       for (const pair of pairs) pair.silent = true;
+    },
+    delay(ms: number) {
+      delayMs = ms;
     },
     block() {
       blocked = true;

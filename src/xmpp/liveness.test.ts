@@ -1,0 +1,79 @@
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createLiveness } from "./liveness.js";
+
+const log = pino({ level: "silent" });
+const timeout = (): Error => Object.assign(new Error(""), { name: "TimeoutError" });
+
+/** A ping the test answers (or never answers) by hand; `timeoutMs` rejects it like xmpp.js does. */
+function manualPing() {
+  let answer: (() => void) | undefined;
+  const ping = (timeoutMs: number) => new Promise<void>((resolve, reject) => {
+    answer = resolve;
+    setTimeout(() => reject(timeout()), timeoutMs);
+  });
+  return { ping, answer: () => answer?.() };
+}
+
+describe("liveness: a late ping is not a dead link while other traffic arrives", { timeout: 10_000 }, () => {
+  beforeEach(() => { vi.useFakeTimers(); });
+  afterEach(() => { vi.useRealTimers(); });
+
+  it("an answer in time is answered", async () => {
+    const watch = createLiveness({ log }, { timeoutMs: 1000, maxWaitMs: 10_000 });
+    const p = manualPing();
+    const verdict = watch.probe(p.ping);
+    await vi.advanceTimersByTimeAsync(300);
+    p.answer();
+    expect(await verdict).toBe("answered");
+  });
+
+  it("silence for the timeout after the ping is dead, whatever arrived before it", async () => {
+    const watch = createLiveness({ log }, { timeoutMs: 1000, maxWaitMs: 10_000 });
+    watch.inbound(); // before the ping: proves nothing about the link now
+    const verdict = watch.probe(manualPing().ping);
+    await vi.advanceTimersByTimeAsync(999);
+    let done = false;
+    void verdict.then(() => { done = true; });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(await verdict).toBe("dead");
+  });
+
+  it("traffic during the wait keeps the link alive; a late answer then is slow", async () => {
+    const watch = createLiveness({ log }, { timeoutMs: 1000, maxWaitMs: 10_000 });
+    const p = manualPing();
+    const verdict = watch.probe(p.ping);
+    // Other answers arrive every 600 ms for 4 s: never 1000 ms of silence.
+    for (let t = 0; t < 4000; t += 600) { await vi.advanceTimersByTimeAsync(600); watch.inbound(); }
+    p.answer();
+    expect(await verdict).toBe("slow");
+  });
+
+  it("traffic that stops while the ping waits is dead one timeout after the last element", async () => {
+    const watch = createLiveness({ log }, { timeoutMs: 1000, maxWaitMs: 10_000 });
+    const start = Date.now();
+    const verdict = watch.probe(manualPing().ping);
+    await vi.advanceTimersByTimeAsync(800);
+    watch.inbound();
+    await vi.advanceTimersByTimeAsync(800);
+    watch.inbound(); // last sign of life at 1600 ms
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(await verdict).toBe("dead");
+    expect(Date.now() - start).toBeGreaterThanOrEqual(2600);
+  });
+
+  it("a ping never answered while traffic flows ends after maxWaitMs as slow, not dead", async () => {
+    const watch = createLiveness({ log }, { timeoutMs: 1000, maxWaitMs: 5000 });
+    const verdict = watch.probe(manualPing().ping);
+    for (let t = 0; t < 6000; t += 500) { await vi.advanceTimersByTimeAsync(500); watch.inbound(); }
+    expect(await verdict).toBe("slow");
+  });
+
+  it("an error reply is an answer (the server is there)", async () => {
+    const watch = createLiveness({ log }, { timeoutMs: 1000, maxWaitMs: 10_000 });
+    const verdict = watch.probe(() => Promise.reject(Object.assign(new Error("service-unavailable"), { name: "StanzaError" })));
+    expect(await verdict).toBe("answered");
+  });
+});

@@ -1,0 +1,68 @@
+import type { Logger } from "pino";
+
+/** What a ping found: an answer in time, an answer (or none) while other traffic kept arriving, or silence. */
+export type Liveness = "answered" | "slow" | "dead";
+
+export interface LivenessOptions {
+  /** Silence, with a ping waiting, after which the link counts as dead. */
+  readonly timeoutMs: number;
+  /** The longest one ping is waited for while other traffic arrives; then the next ping takes over. */
+  readonly maxWaitMs: number;
+}
+
+/**
+ * The half-open link rule. XEP-0199 section 4.2 pings the server to find a dead link, but a late
+ * answer alone is not one: an overloaded server answers everything late, and a fleet that
+ * reconnects because of it adds a login and a resend of everything in flight per agent to the load
+ * that made it slow. So every inbound element counts as a sign of life (stanzas, XEP-0198 `<a/>`
+ * and `<r/>`), and the link is dead only when nothing at all arrived for `timeoutMs` while a ping
+ * was waiting. The clock starts when the ping is sent: traffic from before proves nothing.
+ */
+export function createLiveness(deps: { readonly log: Logger; readonly now?: () => number }, options: LivenessOptions) {
+  const now = deps.now ?? Date.now;
+  let lastInboundAt = Number.NEGATIVE_INFINITY;
+
+  return {
+    /** Called for every element the server sends. */
+    inbound(): void {
+      lastInboundAt = now();
+    },
+
+    /**
+     * Sends one ping (`ping(timeoutMs)` resolves or rejects with the server's answer, or rejects
+     * after timeoutMs) and waits until it is answered, the link is silent for `timeoutMs`, or
+     * `maxWaitMs` passed with traffic still arriving.
+     */
+    async probe(ping: (timeoutMs: number) => Promise<unknown>): Promise<Liveness> {
+      const sentAt = now();
+      let settled = false;
+      // An error reply is an answer too: the server is there (XEP-0199 section 4.2, service-unavailable).
+      const answer = ping(options.maxWaitMs).then(() => "answer" as const, (error: unknown) => (isTimeout(error) ? "timeout" as const : "answer" as const))
+        .finally(() => { settled = true; });
+      let silentFrom = sentAt;
+      let late = false;
+      for (;;) {
+        const waitMs = Math.max(0, silentFrom + options.timeoutMs - now());
+        let timer: NodeJS.Timeout | undefined;
+        const outcome = await Promise.race([answer, new Promise<"wait">((resolve) => { timer = setTimeout(() => resolve("wait"), waitMs); })]);
+        clearTimeout(timer);
+        if (outcome === "answer") return late ? "slow" : "answered";
+        if (lastInboundAt <= silentFrom) return "dead";
+        if (outcome === "timeout" || settled || now() - sentAt >= options.maxWaitMs) return "slow";
+        if (!late) {
+          late = true;
+          deps.log.info({ waitedMs: now() - sentAt, lastInboundMsAgo: now() - lastInboundAt }, "ping answer late but other traffic arrives: the server is slow, the link is not dead");
+        }
+        silentFrom = lastInboundAt;
+      }
+    },
+  };
+}
+
+export type LivenessWatch = ReturnType<typeof createLiveness>;
+
+/** xmpp.js rejects a request it stopped waiting for with a TimeoutError whose message is empty. */
+export function isTimeout(error: unknown): boolean {
+  const e = error as { name?: string; message?: string } | undefined;
+  return e?.name === "TimeoutError" || String(e?.message ?? "").toLowerCase().includes("timeout");
+}
