@@ -13,6 +13,7 @@ import { createNodeManager, errorCondition, NS_PUBSUB, type NodeSettings } from 
 import { createPoisonFinder } from "./poison.js";
 import { createPublishOptions } from "./publish-options.js";
 import { createSetAside, type SetAsideReading } from "./set-aside.js";
+import { createPublishWindow } from "./publish-window.js";
 
 export interface PubsubSinkOptions {
   /** Pubsub service JID; undefined = the agent's PEP. */
@@ -48,7 +49,9 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
   const request = (element: Parameters<Connection["request"]>[0], timeoutMs?: number) => connection.request(element, timeoutMs);
   const nodes = createNodeManager({ request, log, service: options.service });
   const outbox = deps.outbox ?? createOutbox({ name: "pubsub", maxReadings: options.maxPending, log });
-  const window = options.window ?? 32;
+  const maxWindow = options.window ?? 32;
+  // Publishes in flight: the window shrinks while the server's answers are slow (publish-window.ts).
+  const window = createPublishWindow({ max: maxWindow });
   const ensuring = new Map<string, Promise<void>>();
   const poison = createPoisonFinder();
   const setAside = createSetAside({ log });
@@ -120,13 +123,16 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
     const pubsub = element("pubsub", { xmlns: NS_PUBSUB },
       element("publish", { node }, element("item", { id: first.id }, encodeSenmlXml(connection.bareJid, readings))),
       withOptions);
+    const sentAt = Date.now();
     try {
       // Long on purpose: a dead link is found by the ping and a new session resends everything in
       // flight; a resumed one (XEP-0198) gets its answers late, and an early timeout would resend a
       // publish the server is about to answer (a duplicate notification).
       await connection.request(element("iq", options.service === undefined ? { type: "set" } : { type: "set", to: options.service }, pubsub), PUBLISH_TIMEOUT_MS);
+      answered(Date.now() - sentAt);
     } catch (error) {
       const condition = errorCondition(error);
+      if (condition !== undefined) answered(Date.now() - sentAt);
       // A refused option is the service's answer about itself: learn it and send again at once.
       if (withOptions && condition !== "precondition-not-met" && connection.isOnline() && publishOptions.learn(error, node)) return await again(retried);
       if (retried || !connection.isOnline()) throw error;
@@ -162,6 +168,7 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
         const condition = errorCondition(error);
         if (!connection.isOnline() || condition === undefined || TRANSIENT.has(condition)) {
           for (const entry of entries) outbox.retry(entry); // kept: sent again with the same item id
+          if (condition !== undefined && TRANSIENT.has(condition)) shrink(() => window.refused(), condition);
           if (connection.isOnline()) pause();
         } else if (entries.length > 1) {
           // A batch refused as bad: send its readings one by one, so only the bad one is set aside.
@@ -199,7 +206,7 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
     if (Date.now() < pausedUntil) return;
     if (poison.probing) return pumpOne();
     if (batcher) return pumpBatches(batcher);
-    while (running && connection.isOnline() && outbox.inflight < window) {
+    while (running && connection.isOnline() && outbox.inflight < window.size) {
       const entry = outbox.next();
       if (!entry) break;
       send([entry], false);
@@ -220,25 +227,38 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
    */
   function pumpBatches(b: Batcher<OutboxEntry>): void {
     if (!running || !connection.isOnline()) return;
-    const hold = window * options.batch!.maxReadings;
+    const hold = maxWindow * options.batch!.maxReadings;
     while (b.size < hold) {
       const entry = outbox.next();
       if (!entry) break;
       b.add(nodeName(options.nodePrefix, entry.reading), entry);
     }
-    while (batchesInflight < window) {
+    while (batchesInflight < window.size) {
       const batch = b.take();
       if (!batch) break;
       batchesInflight++;
       send(batch.items, true);
     }
     // One timer for the oldest open group; re-armed only when that changes (pump runs per reading).
-    const due = batchesInflight >= window ? undefined : b.nextDueAt();
+    const due = batchesInflight >= window.size ? undefined : b.nextDueAt();
     if (due === batchTimerAt && batchTimer) return;
     clearTimeout(batchTimer);
     batchTimer = undefined;
     batchTimerAt = due ?? 0;
     if (due !== undefined) batchTimer = setTimeout(() => { batchTimer = undefined; pump(); }, Math.max(0, due - Date.now()));
+  }
+
+  function answered(rttMs: number): void {
+    const before = window.size;
+    window.answered(rttMs);
+    if (window.size < before) log.info({ rttMs, window: window.size }, "publish answers are slow: fewer publishes in flight");
+    else if (window.size === maxWindow && before < maxWindow) log.info({ window: window.size }, "publish answers are quick again: full window");
+  }
+
+  function shrink(cut: () => void, condition: string): void {
+    const before = window.size;
+    cut();
+    if (window.size < before) log.info({ condition, window: window.size }, "the server refused a publish as overloaded: one publish in flight");
   }
 
   function pause(): void {
@@ -281,9 +301,9 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
         drainWaiters.add(done);
       });
     },
-    status(): SinkStatus & { rejected: number; recovered: number; durable: boolean; setAside: number; lastSetAside?: SetAsideReading } {
+    status(): SinkStatus & { rejected: number; recovered: number; durable: boolean; setAside: number; lastSetAside?: SetAsideReading; window: number } {
       const last = setAside.recent().at(-1);
-      return { ...sinkStatus("pubsub", connection.isOnline(), outbox.stats()), setAside: setAside.count, ...(last ? { lastSetAside: last } : {}) };
+      return { ...sinkStatus("pubsub", connection.isOnline(), outbox.stats()), setAside: setAside.count, ...(last ? { lastSetAside: last } : {}), window: window.size };
     },
   };
 }
