@@ -76,4 +76,26 @@ describe("liveness: a late ping is not a dead link while other traffic arrives",
     const verdict = watch.probe(() => Promise.reject(Object.assign(new Error("service-unavailable"), { name: "StanzaError" })));
     expect(await verdict).toBe("answered");
   });
+
+  it("after late answers, a longer silence is allowed (3x the slowest recent round trip, at most 6x the timeout)", async () => {
+    const watch = createLiveness({ log }, { timeoutMs: 1000, maxWaitMs: 20_000 });
+    const p = manualPing();
+    const first = watch.probe(p.ping);
+    for (let t = 0; t < 2500; t += 500) { await vi.advanceTimersByTimeAsync(500); watch.inbound(); }
+    p.answer(); // 2.5 s late, with traffic meanwhile
+    expect(await first).toBe("slow");
+    expect(watch.allowedSilenceMs).toBe(6000);
+    const start = Date.now();
+    const second = watch.probe(manualPing().ping);
+    await vi.advanceTimersByTimeAsync(7000);
+    expect(await second).toBe("dead");
+    expect(Date.now() - start).toBeGreaterThanOrEqual(6000);
+    const q = manualPing();
+    const third = watch.probe(q.ping);
+    await vi.advanceTimersByTimeAsync(100);
+    q.answer();
+    expect(await third).toBe("answered");
+    // A quick answer alone does not shrink it while a slow one is among the last five.
+    expect(watch.allowedSilenceMs).toBe(6000);
+  });
 });

@@ -10,22 +10,43 @@ export interface LivenessOptions {
   readonly maxWaitMs: number;
 }
 
+/** Round trips of the last pings (answered, or given up on while traffic flowed) that set the allowance. */
+const RECENT_PINGS = 5;
+/** Silence allowed: this many times the slowest recent ping round trip... */
+const SLOW_FACTOR = 3;
+/** ...but at least timeoutMs and at most this many times it: a dead link is still found in bounded time. */
+const MAX_FACTOR = 6;
+
 /**
  * The half-open link rule. XEP-0199 section 4.2 pings the server to find a dead link, but a late
  * answer alone is not one: an overloaded server answers everything late, and a fleet that
  * reconnects because of it adds a login and a resend of everything in flight per agent to the load
  * that made it slow. So every inbound element counts as a sign of life (stanzas, XEP-0198 `<a/>`
  * and `<r/>`), and the link is dead only when nothing at all arrived for `timeoutMs` while a ping
- * was waiting. The clock starts when the ping is sent: traffic from before proves nothing.
+ * was waiting. The clock starts when the ping is sent: traffic from before proves nothing. A server
+ * that was slow lately may fall silent for longer before it answers again (it works through its
+ * queue), so the silence allowed grows to 3x the slowest of the last pings' round trips, bounded
+ * by 6 x timeoutMs.
  */
 export function createLiveness(deps: { readonly log: Logger; readonly now?: () => number }, options: LivenessOptions) {
   const now = deps.now ?? Date.now;
   let lastInboundAt = Number.NEGATIVE_INFINITY;
+  const recent: number[] = [];
+  const record = (ms: number): void => {
+    recent.push(ms);
+    if (recent.length > RECENT_PINGS) recent.shift();
+  };
+  const allowedSilenceMs = (): number => Math.min(MAX_FACTOR * options.timeoutMs, Math.max(options.timeoutMs, SLOW_FACTOR * Math.max(0, ...recent)));
 
   return {
     /** Called for every element the server sends. */
     inbound(): void {
       lastInboundAt = now();
+    },
+
+    /** How long the link may be silent, with a ping waiting, before it counts as dead. */
+    get allowedSilenceMs(): number {
+      return allowedSilenceMs();
     },
 
     /**
@@ -41,14 +62,21 @@ export function createLiveness(deps: { readonly log: Logger; readonly now?: () =
         .finally(() => { settled = true; });
       let silentFrom = sentAt;
       let late = false;
+      const silenceMs = allowedSilenceMs();
       for (;;) {
-        const waitMs = Math.max(0, silentFrom + options.timeoutMs - now());
+        const waitMs = Math.max(0, silentFrom + silenceMs - now());
         let timer: NodeJS.Timeout | undefined;
         const outcome = await Promise.race([answer, new Promise<"wait">((resolve) => { timer = setTimeout(() => resolve("wait"), waitMs); })]);
         clearTimeout(timer);
-        if (outcome === "answer") return late ? "slow" : "answered";
+        if (outcome === "answer") {
+          record(now() - sentAt);
+          return late ? "slow" : "answered";
+        }
         if (lastInboundAt <= silentFrom) return "dead";
-        if (outcome === "timeout" || settled || now() - sentAt >= options.maxWaitMs) return "slow";
+        if (outcome === "timeout" || settled || now() - sentAt >= options.maxWaitMs) {
+          record(now() - sentAt);
+          return "slow";
+        }
         if (!late) {
           late = true;
           deps.log.info({ waitedMs: now() - sentAt, lastInboundMsAgo: now() - lastInboundAt }, "ping answer late but other traffic arrives: the server is slow, the link is not dead");

@@ -58,6 +58,8 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
   /** Entries whose publish was started on this session and has not settled. */
   let sending = new Set<OutboxEntry>();
   let session = 0;
+  /** Answers to publishes sent before this (a resumed session's) measured the outage, not the server. */
+  let onlineAt = 0;
   let running = false;
   let pausedUntil = 0;
   let pauseTimer: NodeJS.Timeout | undefined;
@@ -69,6 +71,7 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
   let batchTimerAt = 0;
 
   const onOnline = ({ resumed }: { resumed: boolean } = { resumed: false }): void => {
+    onlineAt = Date.now();
     if (resumed) return pump();
     session++;
     batcher?.clear(); // held entries are in flight for the outbox: retryAll hands them back
@@ -129,10 +132,10 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
       // flight; a resumed one (XEP-0198) gets its answers late, and an early timeout would resend a
       // publish the server is about to answer (a duplicate notification).
       await connection.request(element("iq", options.service === undefined ? { type: "set" } : { type: "set", to: options.service }, pubsub), PUBLISH_TIMEOUT_MS);
-      answered(Date.now() - sentAt);
+      answered(sentAt);
     } catch (error) {
       const condition = errorCondition(error);
-      if (condition !== undefined) answered(Date.now() - sentAt);
+      if (condition !== undefined) answered(sentAt);
       // A refused option is the service's answer about itself: learn it and send again at once.
       if (withOptions && condition !== "precondition-not-met" && connection.isOnline() && publishOptions.learn(error, node)) return await again(retried);
       if (retried || !connection.isOnline()) throw error;
@@ -248,10 +251,13 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
     if (due !== undefined) batchTimer = setTimeout(() => { batchTimer = undefined; pump(); }, Math.max(0, due - Date.now()));
   }
 
-  function answered(rttMs: number): void {
+  function answered(sentAt: number): void {
+    if (sentAt < onlineAt) return;
+    const rttMs = Date.now() - sentAt;
     const before = window.size;
     window.answered(rttMs);
-    if (window.size < before) log.info({ rttMs, window: window.size }, "publish answers are slow: fewer publishes in flight");
+    // Logged when backing off starts and when it ends, not for every halving in between.
+    if (window.size < before && before === maxWindow) log.info({ rttMs, window: window.size }, "publish answers are slow: fewer publishes in flight");
     else if (window.size === maxWindow && before < maxWindow) log.info({ window: window.size }, "publish answers are quick again: full window");
   }
 

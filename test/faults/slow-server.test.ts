@@ -67,16 +67,17 @@ describe("fault: a slow server is not a dead link", () => {
       expect(wentOffline).toBe(false);
       expect(proxy.accepted).toBe(connections);
       expect(logged("half-open")).toBe(0);
-      expect(logged("the server is slow")).toBeGreaterThanOrEqual(1);
       // The answers were late, not missing: publishing went on through the slow phase, with fewer
       // publishes in flight (publish-window.ts), and the full window is back once answers are quick.
       expect(deliveredWhileSlow).toBeGreaterThan(5);
       expect(smallestWindow).toBeLessThanOrEqual(8);
-      expect(logged("publish answers are slow")).toBeGreaterThanOrEqual(2);
+      expect(logged("publish answers are slow")).toBeGreaterThanOrEqual(1);
       await eventually(() => pubsub().window === 32 && pubsub().pending < 10, "full window and the backlog drained", 30_000);
     } finally {
       clearInterval(watch);
     }
+    // Quick pings again: the slow ones leave the last five, and the silence allowed is back to the timeout.
+    await sleep(6 * PING_INTERVAL_MS + 500);
 
     const silencedAt = Date.now();
     proxy.silence();
