@@ -264,6 +264,14 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
       await entity.send(element);
     },
 
+    /**
+     * How long the server took to answer a request of this session (the pubsub sink reports its
+     * publishes): after slow answers a longer silence is not yet a dead link (liveness.ts).
+     */
+    answeredIn(ms: number): void {
+      liveness.observe(ms);
+    },
+
     /** Not async: one promise per publish fewer on the hot path; offline is still a rejection, never a throw. */
     request(element: Element, timeoutMs = 30_000): Promise<Element> {
       if (!online) return Promise.reject(new IotError("SERVICE_UNREACHABLE", "xmpp is offline"));

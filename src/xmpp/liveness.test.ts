@@ -98,4 +98,17 @@ describe("liveness: a late ping is not a dead link while other traffic arrives",
     // A quick answer alone does not shrink it while a slow one is among the last five.
     expect(watch.allowedSilenceMs).toBe(6000);
   });
+
+  it("any answered request counts: a publish answered 1.5 s late allows 4.5 s of silence; a timeout or a lost session does not count", async () => {
+    const watch = createLiveness({ log }, { timeoutMs: 1000, maxWaitMs: 20_000 });
+    expect(watch.allowedSilenceMs).toBe(1000);
+    const answered = watch.timed(new Promise((resolve) => setTimeout(resolve, 1500)));
+    await vi.advanceTimersByTimeAsync(1500);
+    await answered;
+    expect(watch.allowedSilenceMs).toBe(4500);
+    const refused = watch.timed(new Promise((_, reject) => setTimeout(() => reject(Object.assign(new Error("offline"), { name: "IotError" })), 5000)));
+    await vi.advanceTimersByTimeAsync(5000);
+    await refused.catch(() => undefined);
+    expect(watch.allowedSilenceMs).toBe(4500);
+  });
 });

@@ -10,9 +10,9 @@ export interface LivenessOptions {
   readonly maxWaitMs: number;
 }
 
-/** Round trips of the last pings (answered, or given up on while traffic flowed) that set the allowance. */
-const RECENT_PINGS = 5;
-/** Silence allowed: this many times the slowest recent ping round trip... */
+/** Round trips of the last answered requests (pings included) that set the allowance. */
+const RECENT = 5;
+/** Silence allowed: this many times the slowest recent round trip... */
 const SLOW_FACTOR = 3;
 /** ...but at least timeoutMs and at most this many times it: a dead link is still found in bounded time. */
 const MAX_FACTOR = 6;
@@ -25,23 +25,45 @@ const MAX_FACTOR = 6;
  * and `<r/>`), and the link is dead only when nothing at all arrived for `timeoutMs` while a ping
  * was waiting. The clock starts when the ping is sent: traffic from before proves nothing. A server
  * that was slow lately may fall silent for longer before it answers again (it works through its
- * queue), so the silence allowed grows to 3x the slowest of the last pings' round trips, bounded
- * by 6 x timeoutMs.
+ * queue; a server that serves its sessions in turns leaves each one silent for a whole turn), so the
+ * silence allowed grows to 3x the slowest of the last five answered requests (pings, publishes,
+ * node configuration), bounded by 6 x timeoutMs.
  */
 export function createLiveness(deps: { readonly log: Logger; readonly now?: () => number }, options: LivenessOptions) {
   const now = deps.now ?? Date.now;
   let lastInboundAt = Number.NEGATIVE_INFINITY;
   const recent: number[] = [];
+  let generation = 0;
   const record = (ms: number): void => {
     recent.push(ms);
-    if (recent.length > RECENT_PINGS) recent.shift();
+    if (recent.length > RECENT) recent.shift();
   };
   const allowedSilenceMs = (): number => Math.min(MAX_FACTOR * options.timeoutMs, Math.max(options.timeoutMs, SLOW_FACTOR * Math.max(0, ...recent)));
 
   return {
+    /** A session started or resumed: requests sent before it say nothing about the server's speed. */
+    newSession(): void {
+      generation++;
+    },
+
     /** Called for every element the server sends. */
     inbound(): void {
       lastInboundAt = now();
+    },
+
+    /** A request of the current session was answered after `ms`. */
+    observe(ms: number): void {
+      record(ms);
+    },
+
+    /** Passes a request's outcome through, noting how long the server took to answer it. */
+    timed<T>(request: Promise<T>): Promise<T> {
+      const sentAt = now();
+      const sentIn = generation;
+      // An answer that waited for a reconnect measured the outage, not the server.
+      const done = (): void => { if (sentIn === generation) record(now() - sentAt); };
+      request.then(done, (error: unknown) => { if ((error as { name?: string } | undefined)?.name === "StanzaError") done(); });
+      return request;
     },
 
     /** How long the link may be silent, with a ping waiting, before it counts as dead. */

@@ -7,6 +7,13 @@ function clock() {
 }
 
 describe("publish window: fewer publishes in flight while the server answers slowly", () => {
+  it("starts at 4 and grows by one per quick answer (slow start) to the maximum", () => {
+    const w = createPublishWindow({ max: 32 });
+    expect(w.size).toBe(4);
+    for (let i = 0; i < 28; i++) w.answered(2);
+    expect(w.size).toBe(32);
+  });
+
   it("stays full while answers come at the base round trip", () => {
     const c = clock();
     const w = createPublishWindow({ max: 32, now: c.now });
@@ -18,7 +25,7 @@ describe("publish window: fewer publishes in flight while the server answers slo
   it("halves once per round trip when the queueing delay passes the target, down to 1", () => {
     const c = clock();
     const w = createPublishWindow({ max: 32, now: c.now, targetDelayMs: 1000 });
-    w.answered(10); // base
+    for (let i = 0; i < 28; i++) w.answered(10); // slow start from 4 to 32
     // 32 answers of one slow burst arrive within the same round trip: one halving.
     for (let i = 0; i < 32; i++) w.answered(2500);
     expect(w.size).toBe(16);

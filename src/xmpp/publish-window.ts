@@ -3,7 +3,8 @@
  * LEDBAT's (RFC 6817 section 2): the round trip above the lowest one seen is queueing in the
  * server; when it passes a target the sender halves its window (at most once per round trip),
  * below it the window grows by one per window of answers (RFC 5681 section 3.1 congestion
- * avoidance). A fleet on an overloaded server thus sends less instead of filling the server's
+ * avoidance). It starts at 4 and grows by one per answer up to the maximum (slow start, RFC 5681
+ * section 3.1), so a fleet that boots together does not open with 32 publishes per agent. A fleet on an overloaded server thus sends less instead of filling the server's
  * queues further: at a window of 1 each agent is clocked by the server's own answers. Readings
  * meanwhile wait in the agent's bounded outbox (and, with pubsub.batch, leave in larger items).
  */
@@ -16,13 +17,16 @@ export interface PublishWindowOptions {
 
 /** 1 s of queueing: far above a loopback or LAN round trip plus a burst of 32 persistent publishes (~130 ms measured on Prosody). */
 export const TARGET_DELAY_MS = 1000;
+const INITIAL_WINDOW = 4;
 /** The base round trip is the lowest of the current and the previous minute (RFC 6817 section 3.4.2 keeps minute minima). */
 const BASE_BUCKET_MS = 60_000;
 
 export function createPublishWindow(options: PublishWindowOptions) {
   const now = options.now ?? Date.now;
   const target = options.targetDelayMs ?? TARGET_DELAY_MS;
-  let size = options.max;
+  let size = Math.min(options.max, INITIAL_WINDOW);
+  /** Below it the window grows by one per answer (slow start), above it by one per window of answers. */
+  let threshold = options.max;
   let growth = 0;
   let lastDecreaseAt = Number.NEGATIVE_INFINITY;
   let bucketStart = now();
@@ -35,6 +39,7 @@ export function createPublishWindow(options: PublishWindowOptions) {
     if (now() - lastDecreaseAt < rttMs) return; // one cut per round trip: the answers of one burst are one signal
     lastDecreaseAt = now();
     size = Math.max(1, Math.floor(size / 2));
+    threshold = size;
     growth = 0;
     decreases++;
   };
@@ -58,6 +63,10 @@ export function createPublishWindow(options: PublishWindowOptions) {
       currentMin = Math.min(currentMin, rttMs);
       if (rttMs - base() > target) return decrease(rttMs);
       if (size >= options.max) return;
+      if (size < threshold) {
+        size++;
+        return;
+      }
       growth++; // answers at this size: one more slot after a full window of them
       if (growth >= size) {
         growth = 0;
@@ -68,6 +77,7 @@ export function createPublishWindow(options: PublishWindowOptions) {
     refused(): void {
       if (size > 1) decreases++;
       size = 1;
+      threshold = 1;
       growth = 0;
       lastDecreaseAt = now();
     },

@@ -254,6 +254,7 @@ export function createPubsubSink(deps: { connection: Connection; log: Logger; ou
   function answered(sentAt: number): void {
     if (sentAt < onlineAt) return;
     const rttMs = Date.now() - sentAt;
+    connection.answeredIn?.(rttMs);
     const before = window.size;
     window.answered(rttMs);
     // Logged when backing off starts and when it ends, not for every halving in between.

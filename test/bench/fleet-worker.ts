@@ -12,7 +12,10 @@ import { serveWorker } from "./ipc.js";
 
 const agents: Agent[] = [];
 /** Log lines by what they say, summed over every agent of this process. */
-const counts = { lost: 0, halfOpen: 0, slow: 0, logins: 0, errors: 0 };
+const counts = { lost: 0, halfOpen: 0, slow: 0, logins: 0, errors: 0, startRetries: 0 };
+/** A failed start is tried again after a pause, as systemd restarts a unit that exited (Restart=on-failure). */
+const START_ATTEMPTS = 3;
+const START_RETRY_MS = 3000;
 const COUNTED: ReadonlyArray<[keyof typeof counts, string]> = [
   ["lost", "xmpp connection lost"], ["halfOpen", "half-open"], ["slow", "server is slow"], ["logins", "\"xmpp online\""],
 ];
@@ -36,18 +39,26 @@ serveWorker({
     await Promise.all(Array.from({ length: Math.max(1, args.concurrency) }, async () => {
       for (let config = queue.shift(); config !== undefined; config = queue.shift()) {
         const loaded = parseConfig(config, {});
-        const agent = createAgent(loaded, createLogger({ level: "info", name: loaded.config.name }, lines));
-        try {
-          await agent.start();
-          agents.push(agent);
-        } catch (error) {
-          failures.push(`${loaded.config.name}: ${error instanceof Error ? error.message : String(error)}`);
-          await agent.stop().catch(() => undefined);
+        for (let attempt = 1; ; attempt++) {
+          const agent = createAgent(loaded, createLogger({ level: "info", name: loaded.config.name }, lines));
+          try {
+            await agent.start();
+            agents.push(agent);
+            break;
+          } catch (error) {
+            await agent.stop().catch(() => undefined);
+            if (attempt >= START_ATTEMPTS) {
+              failures.push(`${loaded.config.name}: ${error instanceof Error ? error.message : String(error)}`);
+              break;
+            }
+            counts.startRetries++;
+            await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
+          }
         }
       }
     }));
     const cpu = process.cpuUsage(cpu0);
-    return { started: agents.length, failures, ms: Date.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+    return { started: agents.length, names: agents.map((a) => a.config.name), failures, ms: Date.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
   },
 
   /** Sums over this process's agents, and its CPU time so far. */

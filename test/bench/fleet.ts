@@ -44,12 +44,13 @@ export interface FleetPoint {
   readonly lost: number;
   readonly halfOpen: number;
   readonly slow: number;
+  readonly startRetries: number;
   readonly pendingEnd: number;
   readonly onlineEnd: number;
   readonly failure?: string;
 }
 
-type WorkerStatus = { agents: number; accepted: number; delivered: number; pending: number; online: number; lost: number; halfOpen: number; slow: number; cpuMs: number };
+type WorkerStatus = { agents: number; accepted: number; delivered: number; pending: number; online: number; lost: number; halfOpen: number; slow: number; startRetries: number; cpuMs: number };
 
 /** A point is past the knee when the server does not keep up, latency explodes or sessions drop. */
 export function broken(p: FleetPoint): boolean {
@@ -94,7 +95,7 @@ export async function fleetPoint(kind: FleetServerKind, n: number, options: Flee
       workers.push(w);
       const configs: unknown[] = [];
       for (let i = g; i < n; i += groups) configs.push(agentConfig(i, server.service, server.pubsubJid));
-      return w.call<{ started: number; failures: string[]; cpuMs: number }>("start", { configs, concurrency: 10 }, 300_000);
+      return w.call<{ started: number; names: string[]; failures: string[]; cpuMs: number }>("start", { configs, concurrency: 10 }, 300_000);
     }));
     const started = starts.reduce((s, x) => s + x.started, 0);
     const startS = (Date.now() - t0) / 1000;
@@ -102,14 +103,16 @@ export async function fleetPoint(kind: FleetServerKind, n: number, options: Flee
     const failures = starts.flatMap((x) => x.failures);
     options.note(`fleet ${kind} N=${n}: ${started} agents up in ${startS.toFixed(1)} s${failures.length ? `; ${failures.length} failed, first: ${failures[0]}` : ""}`);
 
-    // One channel of every agent at the subscriber: the node exists once the agent published to it.
-    await sub.subscribe(Array.from({ length: n }, (_, i) => `fleet/${i}/d0/c0`), 120_000);
+    // One channel of every agent that started at the subscriber: the node exists once the agent published to it.
+    const subscribed = starts.flatMap((x) => x.names).map((name) => `fleet/${name.slice("fleet".length)}/d0/c0`);
+    let subscribeFailure: string | undefined;
+    await sub.subscribe(subscribed, 120_000).catch((error: unknown) => { subscribeFailure = error instanceof Error ? error.message : String(error); });
     await sleep(options.warmMs);
 
     const status = async (): Promise<WorkerStatus> => {
       const all = await Promise.all(workers.map((w) => w.call<WorkerStatus>("status", undefined, 60_000)));
       return all.reduce((s, x) => ({ agents: s.agents + x.agents, accepted: s.accepted + x.accepted, delivered: s.delivered + x.delivered, pending: s.pending + x.pending,
-        online: s.online + x.online, lost: s.lost + x.lost, halfOpen: s.halfOpen + x.halfOpen, slow: s.slow + x.slow, cpuMs: s.cpuMs + x.cpuMs }));
+        online: s.online + x.online, lost: s.lost + x.lost, halfOpen: s.halfOpen + x.halfOpen, slow: s.slow + x.slow, startRetries: s.startRetries + x.startRetries, cpuMs: s.cpuMs + x.cpuMs }));
     };
     const from = Date.now();
     const meter = sub.meter("fleet/", from);
@@ -130,14 +133,14 @@ export async function fleetPoint(kind: FleetServerKind, n: number, options: Flee
       serverCpuPercent: (100 * serverSeconds) / seconds,
       agentsCpuPercent: (after.cpuMs - before.cpuMs) / 10 / seconds,
       // Over the whole point, start included: a fleet that reconnects during its boot adds load too.
-      lost: after.lost, halfOpen: after.halfOpen, slow: after.slow,
+      lost: after.lost, halfOpen: after.halfOpen, slow: after.slow, startRetries: after.startRetries,
       pendingEnd: after.pending, onlineEnd: after.online,
-      ...(failures.length ? { failure: `${failures.length} agents failed to start: ${failures[0]}` } : {}),
+      ...(failures.length || subscribeFailure ? { failure: [failures.length ? `${failures.length} agents failed to start: ${failures[0]}` : "", subscribeFailure ?? ""].filter(Boolean).join("; ") } : {}),
     };
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
     return { ...base, started: 0, startS: Number.NaN, startCpuSPerAgent: Number.NaN, offeredPerS: Number.NaN, ackedPerS: Number.NaN, p50: Number.NaN, p99: Number.NaN,
-      samples: 0, serverCpuPercent: Number.NaN, agentsCpuPercent: Number.NaN, lost: 0, halfOpen: 0, slow: 0, pendingEnd: 0, onlineEnd: 0, failure: message };
+      samples: 0, serverCpuPercent: Number.NaN, agentsCpuPercent: Number.NaN, lost: 0, halfOpen: 0, slow: 0, startRetries: 0, pendingEnd: 0, onlineEnd: 0, failure: message };
   } finally {
     await Promise.all(workers.map((w) => w.close()));
     await sub.stop();
@@ -169,5 +172,5 @@ export function fleetRow(row: (scenario: string, agent: string, raw: string, rat
   }
   row(`Fleet, ${p.server}, N=${p.agents}: readings/s offered / acknowledged`, `${f(p.offeredPerS)} / ${f(p.ackedPerS)}`, `${READINGS_PER_AGENT_PER_S * p.agents} nominal`,
     `p50 ${f(p.p50, 0)} / p99 ${f(p.p99, 0)} ms`,
-    `server CPU ${f(p.serverCpuPercent, 0)} % of a core, agents ${f(p.agentsCpuPercent, 0)} %; ${p.started}/${p.agents} up in ${f(p.startS)} s (${f(p.startCpuSPerAgent, 2)} CPU s each); sessions lost ${p.lost}, half-open ${p.halfOpen}, slow-not-dead ${p.slow}; at the end ${p.onlineEnd} online, ${p.pendingEnd} pending; ${p.samples} timed at the subscriber${p.failure ? `; ${p.failure.replaceAll("|", "/")}` : ""}${broken(p) ? "; BROKEN" : ""}`);
+    `server CPU ${f(p.serverCpuPercent, 0)} % of a core, agents ${f(p.agentsCpuPercent, 0)} %; ${p.started}/${p.agents} up in ${f(p.startS)} s (${f(p.startCpuSPerAgent, 2)} CPU s each, ${p.startRetries} start retries); sessions lost ${p.lost}, half-open ${p.halfOpen}, slow-not-dead ${p.slow}; at the end ${p.onlineEnd} online, ${p.pendingEnd} pending; ${p.samples} timed at the subscriber${p.failure ? `; ${p.failure.replaceAll("|", "/")}` : ""}${broken(p) ? "; BROKEN" : ""}`);
 }
