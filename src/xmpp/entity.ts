@@ -42,6 +42,7 @@ export interface EntityOptions {
 export function createEntity(options: EntityOptions) {
   const entity = new Client({ service: options.service, domain: options.domain });
   entity.jid = jid(options.username, options.domain);
+  ignoreBytesAfterStreamClose(entity);
   _tcp({ entity });
   _tls({ entity });
   const middleware = _middleware({ entity });
@@ -94,6 +95,20 @@ export function createEntity(options: EntityOptions) {
 }
 
 export type XmppEntity = ReturnType<typeof createEntity>;
+
+/**
+ * xmpp.js 0.14 drops its XML parser when the server closes the stream (`</stream:stream>`, RFC 6120
+ * section 4.4) or sends unparsable XML, but keeps the socket's data listener until the socket
+ * closes: bytes arriving in between make `parser.write` throw a TypeError inside the socket's data
+ * event, an uncaught exception that ends the process (seen with a subscriber on an overloaded
+ * Prosody). Nothing after the close is meaningful on that stream: drop it.
+ */
+export function ignoreBytesAfterStreamClose(entity: any): void {
+  const onData = entity._onData as (data: Buffer) => void;
+  entity._onData = function (this: { parser: unknown }, data: Buffer): void {
+    if (this.parser) onData.call(this, data);
+  };
+}
 
 const NS_SM = "urn:xmpp:sm:3";
 
