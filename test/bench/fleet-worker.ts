@@ -12,7 +12,13 @@ import { serveWorker } from "./ipc.js";
 
 const agents: Agent[] = [];
 /** Log lines by what they say, summed over every agent of this process. */
-const counts = { lost: 0, halfOpen: 0, slow: 0, logins: 0, errors: 0, startRetries: 0 };
+const counts = { lost: 0, halfOpen: 0, slow: 0, logins: 0, errors: 0, startRetries: 0, unhandled: 0 };
+// A hundred agents share this process: one agent's stray rejection (seen: ECONNRESET from an agent
+// whose start had failed, on an overloaded Prosody) is counted and reported, not fatal to the rest.
+process.on("unhandledRejection", (reason) => {
+  counts.unhandled++;
+  process.stderr.write(`unhandled rejection: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}\n`);
+});
 /** A failed start is tried again after a pause, as systemd restarts a unit that exited (Restart=on-failure). */
 const START_ATTEMPTS = 3;
 const START_RETRY_MS = 3000;

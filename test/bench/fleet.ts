@@ -45,12 +45,13 @@ export interface FleetPoint {
   readonly halfOpen: number;
   readonly slow: number;
   readonly startRetries: number;
+  readonly unhandled: number;
   readonly pendingEnd: number;
   readonly onlineEnd: number;
   readonly failure?: string;
 }
 
-type WorkerStatus = { agents: number; accepted: number; delivered: number; pending: number; online: number; lost: number; halfOpen: number; slow: number; startRetries: number; cpuMs: number };
+type WorkerStatus = { agents: number; accepted: number; delivered: number; pending: number; online: number; lost: number; halfOpen: number; slow: number; startRetries: number; unhandled: number; cpuMs: number };
 
 /** A point is past the knee when the server does not keep up, latency explodes or sessions drop. */
 export function broken(p: FleetPoint): boolean {
@@ -112,7 +113,7 @@ export async function fleetPoint(kind: FleetServerKind, n: number, options: Flee
     const status = async (): Promise<WorkerStatus> => {
       const all = await Promise.all(workers.map((w) => w.call<WorkerStatus>("status", undefined, 60_000)));
       return all.reduce((s, x) => ({ agents: s.agents + x.agents, accepted: s.accepted + x.accepted, delivered: s.delivered + x.delivered, pending: s.pending + x.pending,
-        online: s.online + x.online, lost: s.lost + x.lost, halfOpen: s.halfOpen + x.halfOpen, slow: s.slow + x.slow, startRetries: s.startRetries + x.startRetries, cpuMs: s.cpuMs + x.cpuMs }));
+        online: s.online + x.online, lost: s.lost + x.lost, halfOpen: s.halfOpen + x.halfOpen, slow: s.slow + x.slow, startRetries: s.startRetries + x.startRetries, unhandled: s.unhandled + x.unhandled, cpuMs: s.cpuMs + x.cpuMs }));
     };
     const from = Date.now();
     const meter = sub.meter("fleet/", from);
@@ -133,14 +134,14 @@ export async function fleetPoint(kind: FleetServerKind, n: number, options: Flee
       serverCpuPercent: (100 * serverSeconds) / seconds,
       agentsCpuPercent: (after.cpuMs - before.cpuMs) / 10 / seconds,
       // Over the whole point, start included: a fleet that reconnects during its boot adds load too.
-      lost: after.lost, halfOpen: after.halfOpen, slow: after.slow, startRetries: after.startRetries,
+      lost: after.lost, halfOpen: after.halfOpen, slow: after.slow, startRetries: after.startRetries, unhandled: after.unhandled,
       pendingEnd: after.pending, onlineEnd: after.online,
       ...(failures.length || subscribeFailure ? { failure: [failures.length ? `${failures.length} agents failed to start: ${failures[0]}` : "", subscribeFailure ?? ""].filter(Boolean).join("; ") } : {}),
     };
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
     return { ...base, started: 0, startS: Number.NaN, startCpuSPerAgent: Number.NaN, offeredPerS: Number.NaN, ackedPerS: Number.NaN, p50: Number.NaN, p99: Number.NaN,
-      samples: 0, serverCpuPercent: Number.NaN, agentsCpuPercent: Number.NaN, lost: 0, halfOpen: 0, slow: 0, startRetries: 0, pendingEnd: 0, onlineEnd: 0, failure: message };
+      samples: 0, serverCpuPercent: Number.NaN, agentsCpuPercent: Number.NaN, lost: 0, halfOpen: 0, slow: 0, startRetries: 0, unhandled: 0, pendingEnd: 0, onlineEnd: 0, failure: message };
   } finally {
     await Promise.all(workers.map((w) => w.close()));
     await sub.stop();
@@ -172,5 +173,5 @@ export function fleetRow(row: (scenario: string, agent: string, raw: string, rat
   }
   row(`Fleet, ${p.server}, N=${p.agents}: readings/s offered / acknowledged`, `${f(p.offeredPerS)} / ${f(p.ackedPerS)}`, `${READINGS_PER_AGENT_PER_S * p.agents} nominal`,
     `p50 ${f(p.p50, 0)} / p99 ${f(p.p99, 0)} ms`,
-    `server CPU ${f(p.serverCpuPercent, 0)} % of a core, agents ${f(p.agentsCpuPercent, 0)} %; ${p.started}/${p.agents} up in ${f(p.startS)} s (${f(p.startCpuSPerAgent, 2)} CPU s each, ${p.startRetries} start retries); sessions lost ${p.lost}, half-open ${p.halfOpen}, slow-not-dead ${p.slow}; at the end ${p.onlineEnd} online, ${p.pendingEnd} pending; ${p.samples} timed at the subscriber${p.failure ? `; ${p.failure.replaceAll("|", "/")}` : ""}${broken(p) ? "; BROKEN" : ""}`);
+    `server CPU ${f(p.serverCpuPercent, 0)} % of a core, agents ${f(p.agentsCpuPercent, 0)} %; ${p.started}/${p.agents} up in ${f(p.startS)} s (${f(p.startCpuSPerAgent, 2)} CPU s each, ${p.startRetries} start retries); sessions lost ${p.lost}, half-open ${p.halfOpen}, slow-not-dead ${p.slow}, unhandled rejections ${p.unhandled}; at the end ${p.onlineEnd} online, ${p.pendingEnd} pending; ${p.samples} timed at the subscriber${p.failure ? `; ${p.failure.replaceAll("|", "/")}` : ""}${broken(p) ? "; BROKEN" : ""}`);
 }
