@@ -37,7 +37,7 @@ const lines = new Writable({
 
 serveWorker({
   /** Starts every agent, `concurrency` logins at once (a fleet that boots together, but not all in one instant). */
-  async start(args: { configs: unknown[]; concurrency: number }) {
+  async start(args: { configs: unknown[]; concurrency: number; startBudgetMs: number }) {
     const cpu0 = process.cpuUsage();
     const t0 = Date.now();
     const queue = [...args.configs];
@@ -45,6 +45,10 @@ serveWorker({
     await Promise.all(Array.from({ length: Math.max(1, args.concurrency) }, async () => {
       for (let config = queue.shift(); config !== undefined; config = queue.shift()) {
         const loaded = parseConfig(config, {});
+        if (Date.now() - t0 > args.startBudgetMs) {
+          failures.push(`${loaded.config.name}: not started, the fleet's start took over ${args.startBudgetMs / 1000} s`);
+          continue;
+        }
         for (let attempt = 1; ; attempt++) {
           const agent = createAgent(loaded, createLogger({ level: "info", name: loaded.config.name }, lines));
           try {
@@ -53,7 +57,7 @@ serveWorker({
             break;
           } catch (error) {
             await agent.stop().catch(() => undefined);
-            if (attempt >= START_ATTEMPTS) {
+            if (attempt >= START_ATTEMPTS || Date.now() - t0 > args.startBudgetMs) {
               failures.push(`${loaded.config.name}: ${error instanceof Error ? error.message : String(error)}`);
               break;
             }

@@ -18,6 +18,8 @@ const READINGS_PER_AGENT_PER_S = 4;
 /** Agents per worker process (many sessions from few processes). */
 const AGENTS_PER_WORKER = 100;
 const SUB_PASSWORD = "fleet-sub-pw";
+/** Agents not up this long after the first login are counted as failed: a run stays bounded on a server that cannot take them. */
+const START_BUDGET_MS = 90_000;
 
 export interface FleetOptions {
   readonly servers: readonly FleetServerKind[];
@@ -96,7 +98,7 @@ export async function fleetPoint(kind: FleetServerKind, n: number, options: Flee
       workers.push(w);
       const configs: unknown[] = [];
       for (let i = g; i < n; i += groups) configs.push(agentConfig(i, server.service, server.pubsubJid));
-      return w.call<{ started: number; names: string[]; failures: string[]; cpuMs: number }>("start", { configs, concurrency: 10 }, 300_000);
+      return w.call<{ started: number; names: string[]; failures: string[]; cpuMs: number }>("start", { configs, concurrency: 10, startBudgetMs: START_BUDGET_MS }, 300_000);
     }));
     const started = starts.reduce((s, x) => s + x.started, 0);
     const startS = (Date.now() - t0) / 1000;
