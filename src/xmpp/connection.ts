@@ -105,7 +105,6 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
     stableTimer = setTimeout(() => backoff.reset(), options.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS);
     stableTimer.unref();
     sessions++;
-    liveness.newSession();
     log.info({ jid: String(entity.jid), resumed }, "xmpp online");
     clearInterval(pingTimer);
     pingTimer = setInterval(() => void keepalive(), options.pingIntervalMs);

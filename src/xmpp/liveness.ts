@@ -33,7 +33,6 @@ export function createLiveness(deps: { readonly log: Logger; readonly now?: () =
   const now = deps.now ?? Date.now;
   let lastInboundAt = Number.NEGATIVE_INFINITY;
   const recent: number[] = [];
-  let generation = 0;
   const record = (ms: number): void => {
     recent.push(ms);
     if (recent.length > RECENT) recent.shift();
@@ -41,29 +40,14 @@ export function createLiveness(deps: { readonly log: Logger; readonly now?: () =
   const allowedSilenceMs = (): number => Math.min(MAX_FACTOR * options.timeoutMs, Math.max(options.timeoutMs, SLOW_FACTOR * Math.max(0, ...recent)));
 
   return {
-    /** A session started or resumed: requests sent before it say nothing about the server's speed. */
-    newSession(): void {
-      generation++;
-    },
-
     /** Called for every element the server sends. */
     inbound(): void {
       lastInboundAt = now();
     },
 
-    /** A request of the current session was answered after `ms`. */
+    /** A request of the current session was answered after `ms` (the caller leaves out answers that waited for a reconnect). */
     observe(ms: number): void {
       record(ms);
-    },
-
-    /** Passes a request's outcome through, noting how long the server took to answer it. */
-    timed<T>(request: Promise<T>): Promise<T> {
-      const sentAt = now();
-      const sentIn = generation;
-      // An answer that waited for a reconnect measured the outage, not the server.
-      const done = (): void => { if (sentIn === generation) record(now() - sentAt); };
-      request.then(done, (error: unknown) => { if ((error as { name?: string } | undefined)?.name === "StanzaError") done(); });
-      return request;
     },
 
     /** How long the link may be silent, with a ping waiting, before it counts as dead. */
