@@ -71,6 +71,14 @@ describe("liveness: a late ping is not a dead link while other traffic arrives",
     expect(await verdict).toBe("slow");
   });
 
+  it("a session that ends under the ping ends the probe, with no round trip recorded", async () => {
+    const watch = createLiveness({ log }, { timeoutMs: 1000, maxWaitMs: 10_000 });
+    const verdict = watch.probe(() => new Promise((_, reject) => setTimeout(() => reject(Object.assign(new Error("the XMPP session ended"), { name: "IotError" })), 800)));
+    await vi.advanceTimersByTimeAsync(800);
+    expect(await verdict).toBe("ended");
+    expect(watch.allowedSilenceMs).toBe(1000);
+  });
+
   it("an error reply is an answer (the server is there)", async () => {
     const watch = createLiveness({ log }, { timeoutMs: 1000, maxWaitMs: 10_000 });
     const verdict = watch.probe(() => Promise.reject(Object.assign(new Error("service-unavailable"), { name: "StanzaError" })));

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 
-/** What a ping found: an answer in time, an answer (or none) while other traffic kept arriving, or silence. */
-export type Liveness = "answered" | "slow" | "dead";
+/** What a ping found: an answer in time, an answer (or none) while other traffic kept arriving, silence, or its session ended first. */
+export type Liveness = "answered" | "slow" | "dead" | "ended";
 
 export interface LivenessOptions {
   /** Silence, with a ping waiting, after which the link counts as dead. */
@@ -64,7 +64,8 @@ export function createLiveness(deps: { readonly log: Logger; readonly now?: () =
       const sentAt = now();
       let settled = false;
       // An error reply is an answer too: the server is there (XEP-0199 section 4.2, service-unavailable).
-      const answer = ping(options.maxWaitMs).then(() => "answer" as const, (error: unknown) => (isTimeout(error) ? "timeout" as const : "answer" as const))
+      // A rejection that is neither (the session ended under it) ends the probe: the caller sees the link is gone.
+      const answer = ping(options.maxWaitMs).then(() => "answer" as const, (error: unknown) => (isTimeout(error) ? "timeout" as const : isStanzaError(error) ? "answer" as const : "ended" as const))
         .finally(() => { settled = true; });
       let silentFrom = sentAt;
       let late = false;
@@ -78,6 +79,7 @@ export function createLiveness(deps: { readonly log: Logger; readonly now?: () =
           record(now() - sentAt);
           return late ? "slow" : "answered";
         }
+        if (outcome === "ended") return "ended";
         if (lastInboundAt <= silentFrom) return "dead";
         if (outcome === "timeout" || settled || now() - sentAt >= options.maxWaitMs) {
           record(now() - sentAt);
@@ -94,6 +96,10 @@ export function createLiveness(deps: { readonly log: Logger; readonly now?: () =
 }
 
 export type LivenessWatch = ReturnType<typeof createLiveness>;
+
+function isStanzaError(error: unknown): boolean {
+  return (error as { name?: string } | undefined)?.name === "StanzaError";
+}
 
 /** xmpp.js rejects a request it stopped waiting for with a TimeoutError whose message is empty. */
 export function isTimeout(error: unknown): boolean {
