@@ -40,6 +40,7 @@ describe("createPipeline", () => {
       onRejected: (d, c, reason) => rejected.push(`${d}/${c}: ${reason}`),
     });
     for (let i = 0; i < 100; i++) pipeline.process("noisy", { channel: `k${i}`, value: i });
+    pipeline.process("small", { channel: "bad", value: "a\u0001b" }); // refused: takes no place in the bound
     for (let i = 0; i < 5; i++) pipeline.process("small", { channel: `k${i}`, value: i });
     pipeline.process("small", { channel: "k0", value: 1 }); // a channel it already has stays
     pipeline.process("small", { channel: "t", value: 20 }); // named channels never count
@@ -49,7 +50,7 @@ describe("createPipeline", () => {
     expect(byDevice("noisy")).toEqual(Array.from({ length: 32 }, (_, i) => `k${i}`));
     expect(byDevice("small")).toEqual(["k0", "k1", "k2", "k0", "t"]);
     expect(byDevice("strict")).toEqual(["t"]);
-    expect(pipeline.stats()).toMatchObject({ accepted: 32 + 5 + 1, rejected: 68 + 2 + 1 });
+    expect(pipeline.stats()).toMatchObject({ accepted: 32 + 5 + 1, rejected: 68 + 1 + 2 + 1 });
     expect(rejected).toContain('small/k3: "k3" would be unnamed channel 4; the bound is maxUnnamedChannels = 3 (name the channel in channels or raise the bound)');
     expect(rejected).toContain('strict/junk: "junk" is not named in channels (maxUnnamedChannels is 0)');
   });

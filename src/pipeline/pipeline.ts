@@ -49,7 +49,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (!entry) devices.set(device, (entry = { published: new Map(), latest: new Map(), unnamed: new Set() }));
     return entry;
   };
-  /** A reason when this unnamed channel is one too many for the device, else undefined (and it is counted). */
+  /** A reason when this unnamed channel would be one too many for the device, else undefined. */
   const overUnnamedBound = (device: string, channel: string): string | undefined => {
     const { unnamed } = channelsOf(device);
     if (unnamed.has(channel)) return undefined;
@@ -58,7 +58,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       return bound === 0 ? `"${channel}" is not named in channels (maxUnnamedChannels is 0)`
         : `"${channel}" would be unnamed channel ${bound + 1}; the bound is maxUnnamedChannels = ${bound} (name the channel in channels or raise the bound)`;
     }
-    unnamed.add(channel);
     return undefined;
   };
   let sequence = 0;
@@ -94,6 +93,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }
       const unsafeValue = typeof normalized.value === "string" ? forbiddenXmlChar(normalized.value) : undefined;
       if (unsafeValue !== undefined) return unsafeSample(device, sample.channel, unsafeValue);
+      // Only a sample that is published takes a place in the bound: a noise key with a bad value
+      // must not use one up without ever making a node.
+      if (config === undefined) channelsOf(device).unnamed.add(sample.channel);
       const timeMs = sample.time !== undefined ? Math.round(sample.time * 1000) : now();
       // Every sample passes here: no spread, join or key string unless there are flags to carry.
       const sampleFlags = sample.quality ?? [];
