@@ -1,10 +1,10 @@
 import { quoteInput } from "../../src/echo.js";
 import { IotError } from "../../src/errors.js";
-import { createBackoff } from "../../src/backoff.js";
+import { createReconnectBackoff } from "../../src/reconnect/backoff.js";
 import type { DeviceDriver, DriverContext } from "../types.js";
 import { driveOutput, watchInput, type LineHandle } from "./lines.js";
 import { runOnce } from "./process.js";
-import type { GpioChannelConfig, GpioDeviceConfig } from "./schema.js";
+import { gpioReconnectRange, type GpioChannelConfig, type GpioDeviceConfig } from "./schema.js";
 import { parseGpiofind, parseToolsVersion, type LineRef, type ToolsVersion } from "./tools.js";
 
 export { gpioDeviceSchema } from "./schema.js";
@@ -26,7 +26,9 @@ export function createGpioDevice(context: DriverContext, options: GpioDeviceConf
   const problems = new Map<string, string>();
   const handles = new Map<string, LineHandle>();
   const outputs = Object.entries(options.channels).filter(([, c]) => c.direction === "output").map(([name]) => name);
-  const backoff = createBackoff({ minMs: options.restartMinMs, maxMs: options.restartMaxMs });
+  const reconnect = gpioReconnectRange(options);
+  // Retries the tools' detection until it succeeds (the tools can be installed while running).
+  const backoff = createReconnectBackoff(reconnect);
   let version: ToolsVersion | undefined;
   let retry: NodeJS.Timeout | undefined;
   let stopped = true;
@@ -83,8 +85,7 @@ export function createGpioDevice(context: DriverContext, options: GpioDeviceConf
         log: context.log,
         emit: context.emit,
         setProblem: (reason: string | undefined) => setProblem(name, reason),
-        restartMinMs: options.restartMinMs,
-        restartMaxMs: options.restartMaxMs,
+        reconnect,
         settleMs: options.settleMs,
       };
       handles.set(name, config.direction === "input" ? watchInput(deps, counters) : driveOutput(deps));

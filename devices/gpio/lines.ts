@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { RawSample } from "../types.js";
-import { createBackoff } from "../../src/backoff.js";
+import { createReconnectBackoff, type ReconnectRange } from "../../src/reconnect/backoff.js";
 import { runOnce, spawnTool, type ToolProcess } from "./process.js";
 import { EDGES_SUFFIX, type GpioChannelConfig } from "./schema.js";
 import { describeToolError, getArgs, monitorArgs, parseGetOutput, parseMonitorLine, setArgs, type LineRef, type ToolsVersion } from "./tools.js";
@@ -15,8 +15,8 @@ export interface LineDeps {
   readonly emit: (sample: RawSample) => void;
   /** undefined clears this line's problem. */
   readonly setProblem: (reason: string | undefined) => void;
-  readonly restartMinMs: number;
-  readonly restartMaxMs: number;
+  /** Restart backoff of a tool process that died: a process that ran long enough starts it over. */
+  readonly reconnect: ReconnectRange;
   /** libgpiod v1: how long a new gpioset must keep running to count as holding the line. */
   readonly settleMs: number;
 }
@@ -28,8 +28,6 @@ export interface LineHandle {
 }
 
 const settings = (c: GpioChannelConfig) => ({ activeLow: c.activeLow, ...(c.bias !== undefined ? { bias: c.bias } : {}) });
-/** A process that lived this long counts as a success: the next failure starts the backoff over. */
-const HEALTHY_RUN_MS = 5000;
 
 /**
  * An input: one gpioget for the initial level, then gpiomon for edges. Levels are debounced in
@@ -38,7 +36,7 @@ const HEALTHY_RUN_MS = 5000;
  */
 export function watchInput(deps: LineDeps, counters: { events: number; badEvents: number }): LineHandle {
   const { config, name } = deps;
-  const backoff = createBackoff({ minMs: deps.restartMinMs, maxMs: deps.restartMaxMs });
+  const backoff = createReconnectBackoff(deps.reconnect);
   let level: boolean | undefined;
   let edges = 0;
   let debounce: NodeJS.Timeout | undefined;
@@ -89,11 +87,11 @@ export function watchInput(deps: LineDeps, counters: { events: number; badEvents
       onLevel(event.level);
     });
     monitor = current;
+    backoff.up();
     deps.setProblem(undefined);
     const end = await current.exited;
     if (stopped || monitor !== current) return;
     monitor = undefined;
-    if (Date.now() - current.startedAt > HEALTHY_RUN_MS) backoff.reset();
     fail(end.spawnError ?? describeToolError("gpiomon", current.stderr(), String(config.line)));
   };
 
@@ -114,7 +112,7 @@ export function watchInput(deps: LineDeps, counters: { events: number; badEvents
  */
 export function driveOutput(deps: LineDeps): LineHandle {
   const { config, name } = deps;
-  const backoff = createBackoff({ minMs: deps.restartMinMs, maxMs: deps.restartMaxMs });
+  const backoff = createReconnectBackoff(deps.reconnect);
   let holder: ToolProcess | undefined;
   let restart: NodeJS.Timeout | undefined;
   let queue: Promise<void> = Promise.resolve();
@@ -141,12 +139,12 @@ export function driveOutput(deps: LineDeps): LineHandle {
       throw new Error(reason);
     }
     holder = current;
+    backoff.up();
     deps.setProblem(undefined);
     deps.emit({ channel: name, value, time: Date.now() / 1000 });
     void current.exited.then((end) => {
       if (stopped || holder !== current) return;
       holder = undefined;
-      if (Date.now() - current.startedAt > HEALTHY_RUN_MS) backoff.reset();
       const reason = end.spawnError ?? describeToolError("gpioset", current.stderr(), String(config.line));
       deps.setProblem(`${reason} (the line is no longer driven)`);
       // Re-apply the last value: whoever killed gpioset should not leave the relay floating.

@@ -23,7 +23,6 @@ export function runOnce(command: string, args: readonly string[], env: NodeJS.Pr
 export interface ToolProcess {
   /** Resolves when the process is gone, however it ended. */
   readonly exited: Promise<{ readonly code: number | null; readonly spawnError?: string }>;
-  readonly startedAt: number;
   running(): boolean;
   /** The last few kB of stderr, for the error message. */
   stderr(): string;
@@ -55,7 +54,6 @@ export function spawnTool(command: string, args: readonly string[], env: NodeJS.
   });
   return {
     exited,
-    startedAt: Date.now(),
     running: () => !done,
     stderr: () => stderr,
     async kill() {

@@ -1,7 +1,16 @@
 import { z } from "zod";
 import { channelShape, deviceShape, identifierSchema } from "../../src/config/channel.js";
+import type { ReconnectRange } from "../../src/reconnect/backoff.js";
+import { reconnectMaxSchema, reconnectMinSchema, type ReconnectLimits } from "../../src/reconnect/config.js";
 
 export const EDGES_SUFFIX = "_edges";
+
+/** Restart backoff of a gpiomon/gpioset that died, when the config names none. */
+export const GPIO_RECONNECT: ReconnectRange = { reconnectMinMs: 1000, reconnectMaxMs: 60_000 };
+const GPIO_RECONNECT_LIMITS: ReconnectLimits = { floorMs: 10, ceilingMs: 3_600_000 };
+
+/** Old names of the reconnect keys: still read, and `check` names the new one. */
+export const DEPRECATED_GPIO_KEYS = [["restartMinMs", "reconnectMinMs"], ["restartMaxMs", "reconnectMaxMs"]] as const;
 
 export const gpioChannelSchema = z.strictObject({
   ...channelShape,
@@ -29,14 +38,22 @@ export const gpioDeviceSchema = z
     chip: z.string().min(1).default("gpiochip0"),
     /** libgpiod tools syntax; `auto` asks `gpioget --version`. */
     tools: z.enum(["auto", "v1", "v2"]).default("auto"),
-    /** Restart backoff for a gpiomon/gpioset that died. */
-    restartMinMs: z.number().int().min(10).default(1000),
-    restartMaxMs: z.number().int().min(10).max(3_600_000).default(60_000),
+    /**
+     * Restart backoff of a gpiomon/gpioset that died (src/reconnect/backoff.ts); GPIO_RECONNECT when
+     * absent. No zod default: a config with only the old names must keep their values.
+     */
+    reconnectMinMs: reconnectMinSchema(GPIO_RECONNECT_LIMITS).optional(),
+    reconnectMaxMs: reconnectMaxSchema(GPIO_RECONNECT_LIMITS).optional(),
+    restartMinMs: reconnectMinSchema(GPIO_RECONNECT_LIMITS).optional(),
+    restartMaxMs: reconnectMaxSchema(GPIO_RECONNECT_LIMITS).optional(),
     /** libgpiod v1 only: a new gpioset still running after this long is holding its line. */
     settleMs: z.number().int().min(10).max(10_000).default(150),
     channels: z.record(identifierSchema, gpioChannelSchema).refine((c) => Object.keys(c).length > 0, "at least one line"),
   })
   .superRefine((config, ctx) => {
+    for (const [old, now] of DEPRECATED_GPIO_KEYS) {
+      if (config[old] !== undefined && config[now] !== undefined) ctx.addIssue({ code: "custom", path: [old], message: `the old name of ${now}, which is also given; keep only ${now}` });
+    }
     for (const [name, channel] of Object.entries(config.channels)) {
       const at = (key: string): PropertyKey[] => ["channels", name, key];
       if (channel.type !== undefined && channel.type !== "boolean") ctx.addIssue({ code: "custom", path: at("type"), message: "GPIO lines are boolean" });
@@ -59,3 +76,11 @@ export const gpioDeviceSchema = z
 
 export type GpioChannelConfig = z.infer<typeof gpioChannelSchema>;
 export type GpioDeviceConfig = z.infer<typeof gpioDeviceSchema>;
+
+/** The reconnect range of a GPIO device: its reconnect keys, else their old names, else GPIO_RECONNECT. */
+export function gpioReconnectRange(config: Pick<GpioDeviceConfig, "reconnectMinMs" | "reconnectMaxMs" | "restartMinMs" | "restartMaxMs">): ReconnectRange {
+  return {
+    reconnectMinMs: config.reconnectMinMs ?? config.restartMinMs ?? GPIO_RECONNECT.reconnectMinMs,
+    reconnectMaxMs: config.reconnectMaxMs ?? config.restartMaxMs ?? GPIO_RECONNECT.reconnectMaxMs,
+  };
+}

@@ -5,7 +5,7 @@ export type SerialBinding = typeof SerialPort.binding | typeof SerialPortMock.bi
 import type { Logger } from "pino";
 import { IotError, messageOf } from "../../src/errors.js";
 import type { DeviceHealth } from "../types.js";
-import { createBackoff } from "../../src/backoff.js";
+import { createReconnectBackoff } from "../../src/reconnect/backoff.js";
 
 export interface PortOptions {
   readonly path: string;
@@ -44,8 +44,6 @@ export interface ReopeningPort {
   stats(): PortStats;
 }
 
-const STABLE_OPEN_MS = 10_000;
-
 /** Turn an open/read error into a reason a user can act on. */
 export function describePortError(path: string, error: unknown): string {
   const message = messageOf(error);
@@ -59,11 +57,12 @@ export function describePortError(path: string, error: unknown): string {
 
 /**
  * A serial port that reopens itself. An open failure or a disconnect (USB unplugged, socat gone)
- * marks the device failing and retries with exponential backoff + jitter, bounded by
- * reconnectMaxMs; the first good open marks it ok again. The device manager never sees a throw.
+ * marks the device failing and reopens by the one reconnect rule (src/reconnect: exponential from
+ * reconnectMinMs to reconnectMaxMs, equal jitter, starting over only after a port that stayed open);
+ * the first good open marks it ok again. The device manager never sees a throw.
  */
 export function createReopeningPort(deps: PortDeps, options: PortOptions): ReopeningPort {
-  const backoff = createBackoff({ minMs: options.reconnectMinMs, maxMs: options.reconnectMaxMs, ...(deps.random ? { random: deps.random } : {}) });
+  const backoff = createReconnectBackoff(options, deps.random ? { random: deps.random } : {});
   let port: SerialPort | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = true;
@@ -72,7 +71,6 @@ export function createReopeningPort(deps: PortDeps, options: PortOptions): Reope
   let disconnects = 0;
   let bytesIn = 0;
   let bytesOut = 0;
-  let openedAt = 0;
 
   const scheduleReopen = (reason: string): void => {
     if (stopped || timer) return;
@@ -126,9 +124,6 @@ export function createReopeningPort(deps: PortDeps, options: PortOptions): Reope
       port = undefined;
       if (stopped) return;
       disconnects++;
-      // Only a port that stayed open a while starts the backoff over: a flapping cable must not
-      // turn into a reopen loop at the minimum delay.
-      if (Date.now() - openedAt >= STABLE_OPEN_MS) backoff.reset();
       scheduleReopen(`${options.path} disconnected (unplugged?), reopening: ${messageOf(error ?? "port closed")}`);
     });
     candidate.open((error) => {
@@ -143,7 +138,9 @@ export function createReopeningPort(deps: PortDeps, options: PortOptions): Reope
         return;
       }
       opens++;
-      openedAt = Date.now();
+      // A flapping cable must not turn into a reopen loop at the minimum delay: only a port that
+      // stays open starts the backoff over.
+      backoff.up();
       deps.onOpen?.();
       deps.setHealth({ state: "ok" });
       deps.log.info({ path: options.path }, "serial port open");

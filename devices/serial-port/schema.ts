@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { reconnectShape } from "../../src/reconnect/config.js";
 
 /** Port settings shared by every driver that reads a serial line (serial, nmea). */
 export const serialPortShape = {
@@ -7,9 +8,8 @@ export const serialPortShape = {
   dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]).default(8),
   parity: z.enum(["none", "even", "odd"]).default("none"),
   stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
-  /** Reopen backoff after an unplug: exponential from min to max, with jitter. */
-  reconnectMinMs: z.number().int().min(10).default(500),
-  reconnectMaxMs: z.number().int().min(10).max(3_600_000).default(30_000),
+  /** Reopen backoff after an unplug (src/reconnect/backoff.ts). */
+  ...reconnectShape({ reconnectMinMs: 500, reconnectMaxMs: 30_000 }, { floorMs: 10, ceilingMs: 3_600_000 }),
   /** Bytes a line may hold before it is dropped as garbage: no device can grow memory. */
   maxLineLength: z.number().int().min(16).max(1_048_576).default(4096),
 } as const;

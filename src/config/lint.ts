@@ -1,6 +1,6 @@
 import { isAbsolute } from "node:path";
 import type { DeviceConfig } from "../../devices/index.js";
-import { EDGES_SUFFIX } from "../../devices/gpio/schema.js";
+import { DEPRECATED_GPIO_KEYS, EDGES_SUFFIX } from "../../devices/gpio/schema.js";
 import { NMEA_CHANNELS } from "../../devices/nmea/parse.js";
 import { namedGroups } from "../../devices/serial/formats.js";
 import { parseRule } from "../alerts/rules.js";
@@ -82,6 +82,11 @@ export function lintConfig(config: LintInput): Finding[] {
     const at = (...rest: PropertyKey[]): PropertyKey[] => ["devices", index, ...rest];
     if ((device.driver === "serial" || device.driver === "nmea") && !isAbsolute(device.path)) {
       error(at("path"), `"${device.path}" is not an absolute path; a serial port is a path like "/dev/${device.path.replace(/^\.?\/?(dev\/)?/, "")}" or /dev/serial/by-id/...`);
+    }
+    if (device.driver === "gpio") {
+      for (const [old, now] of DEPRECATED_GPIO_KEYS) {
+        if (device[old] !== undefined) warn(at(old), `deprecated, still read: rename it to "${now}"`);
+      }
     }
     const produced = producedChannels(device);
     for (const [name, channel] of Object.entries(device.channels ?? {}) as Array<[string, ChannelConfig]>) {

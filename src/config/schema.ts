@@ -4,6 +4,7 @@ import { deviceSchema } from "../../devices/index.js";
 import { identifierSchema } from "./channel.js";
 import { alertRuleSchema, parseRule, ruleDevice } from "../alerts/rules.js";
 import { deviceClassProblem } from "../mqtt/ha-classes.js";
+import { reconnectShape } from "../reconnect/config.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -12,6 +13,9 @@ const bareJid = z
   .regex(/^[^@/\s]+@[^@/\s]+$/, "a bare JID like alice@example.org");
 
 export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "::1", "[::1]", "localhost"]);
+
+/** Reconnect backoff to the XMPP server and to the MQTT broker (src/reconnect/backoff.ts). */
+const serverReconnect = reconnectShape({ reconnectMinMs: 1000, reconnectMaxMs: 60_000 }, { floorMs: 100 });
 
 const xmppSchema = z
   .strictObject({
@@ -24,9 +28,7 @@ const xmppSchema = z
     tls: z.enum(["required", "off"]).default("required"),
     /** PEM file of a private CA or a self-signed server certificate to trust (no "ignore TLS errors"). */
     caFile: z.string().min(1).optional(),
-    /** Reconnect backoff: exponential from min to max, with full jitter. */
-    reconnectMinMs: z.number().int().min(100).default(1000),
-    reconnectMaxMs: z.number().int().min(100).default(60_000),
+    ...serverReconnect,
     /** XEP-0199 ping to the server to notice a half-open link. */
     pingIntervalMs: z.number().int().min(1000).default(30_000),
     pingTimeoutMs: z.number().int().min(500).default(10_000),
@@ -82,8 +84,7 @@ const mqttSchema = z
     readOnly: z.boolean().default(false),
     protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
     keepaliveS: z.number().int().min(5).max(3600).default(30),
-    reconnectMinMs: z.number().int().min(100).default(1000),
-    reconnectMaxMs: z.number().int().min(100).default(60_000),
+    ...serverReconnect,
     /** Readings kept in memory while the broker is down; at the bound the oldest are dropped and counted. */
     maxPending: z.number().int().min(1).max(1_000_000).default(10_000),
     homeAssistant: z

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { IClientOptions, MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import type { MqttLink } from "../../devices/types.js";
-import { createBackoff } from "../backoff.js";
+import { createReconnectBackoff } from "../reconnect/backoff.js";
 import { IotError, messageOf } from "../errors.js";
 import { filterProblem, topicMatches } from "./topics.js";
 
@@ -45,13 +45,10 @@ interface Subscription {
 
 export type MqttClientHandle = ReturnType<typeof createMqttClient>;
 
-/** A connection that lasted this long counts as a success for the backoff. */
-const STABLE_MS = 10_000;
-
 /**
  * One broker connection shared by the bridge and the `mqtt` gateway driver. mqtt.js reconnects
  * after a fixed period and silently queues publishes while offline (unbounded), so each attempt
- * here is a fresh mqtt.js client with reconnect off: we own the backoff (src/backoff.ts), refuse
+ * here is a fresh mqtt.js client with reconnect off: we own the backoff (src/reconnect), refuse
  * publishes while disconnected (callers keep their own bounded queues) and resubscribe ourselves.
  */
 export function createMqttClient(deps: { log: Logger }, options: MqttClientOptions) {
@@ -59,7 +56,7 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
   const shownUrl = withoutCredentials(options.url);
   const events = new EventEmitter<{ online: []; offline: [] }>();
   const subscriptions = new Set<Subscription>();
-  const backoff = createBackoff({ minMs: options.reconnectMinMs, maxMs: options.reconnectMaxMs });
+  const backoff = createReconnectBackoff(options);
   /** Publishes awaiting their PUBACK on the current connection; failed when it closes. */
   const pending = new Set<(error: Error) => void>();
   let client: MqttClient | undefined;
@@ -69,7 +66,6 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
   let lastError: string | undefined;
   let connects = 0;
   let failures = 0;
-  let connectedAt = 0;
 
   function subscribeOnBroker(c: MqttClient, filters: ReadonlyMap<string, Qos>): void {
     for (const [filter, qos] of filters) {
@@ -124,7 +120,9 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
 
     c.on("connect", () => {
       online = true;
-      connectedAt = Date.now();
+      // The backoff starts over only if this connection lasts: a broker that accepts and drops at
+      // once (ACL kick, two agents sharing a clientId) must not be hammered at the minimum delay.
+      backoff.up();
       connects++;
       lastError = undefined;
       log.info({ url: shownUrl, clientId: options.clientId }, "MQTT connected");
@@ -166,9 +164,6 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
       if (wasOnline) events.emit("offline");
       if (stopped) return;
       failures++;
-      // Only a connection that stayed up resets the backoff: a broker that accepts and drops at
-      // once (ACL kick, two agents sharing a clientId) must not be hammered at the minimum delay.
-      if (wasOnline && Date.now() - connectedAt >= STABLE_MS) backoff.reset();
       const delay = backoff.next();
       log.warn({ url: shownUrl, err: lastError ?? "connection closed", retryInMs: delay, attempt: backoff.attempts }, "MQTT disconnected; retrying");
       timer = setTimeout(attempt, delay);

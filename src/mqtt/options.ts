@@ -43,7 +43,7 @@ export function mqttClientOptions(config: Pick<Config, "name">, mqtt: MqttConfig
     keepaliveS: mqtt.keepaliveS,
     connectTimeoutMs: 10_000,
     reconnectMinMs: mqtt.reconnectMinMs,
-    reconnectMaxMs: Math.max(mqtt.reconnectMinMs, mqtt.reconnectMaxMs),
+    reconnectMaxMs: mqtt.reconnectMaxMs,
     statusTopic: `${topicPrefixOf(config, mqtt)}/status`,
     protocolVersion: mqtt.protocolVersion,
   };

@@ -1,6 +1,6 @@
 import xml, { type Element } from "@xmpp/xml";
 import type { Logger } from "pino";
-import { createBackoff } from "../backoff.js";
+import { createBackoff } from "../reconnect/backoff.js";
 import { messageOf } from "../errors.js";
 import { decodeSenmlXml, splitName, type DecodedRecord } from "../senml/xml.js";
 import { createConnection } from "../xmpp/connection.js";

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import xml, { type Element } from "@xmpp/xml";
-import { createBackoff } from "../backoff.js";
+import { createReconnectBackoff } from "../reconnect/backoff.js";
 import { IotError, messageOf } from "../errors.js";
 import { closedDuring, describeConnectFailure, type ConnectContext, type ConnectPhase } from "./connect-errors.js";
 import { createEntity, type EntityOptions, type XmppEntity } from "./entity.js";
@@ -17,8 +17,6 @@ export interface ConnectionOptions extends EntityOptions {
   readonly pingTimeoutMs: number;
   /** Bound of each step of a connect: TCP, the server's stream header, TLS + login + bind. */
   readonly connectTimeoutMs?: number;
-  /** A session counts as stable (the backoff starts over) only after it stayed up this long. */
-  readonly stableAfterMs?: number;
 }
 
 export interface ConnectionEvents {
@@ -33,11 +31,10 @@ export interface ConnectionEvents {
 export type IqHandler = (stanza: Element, element: Element) => Element | undefined | Promise<Element | undefined>;
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
-const DEFAULT_STABLE_AFTER_MS = 10_000;
 
 /**
  * One XMPP session that stays up: connect (at once with `start`, or in the background with
- * backoff with `startInBackground`), reconnect with backoff and jitter, notice a half-open link
+ * backoff with `startInBackground`), reconnect by the one rule of src/reconnect, notice a half-open link
  * with XEP-0199 pings, and set TCP_NODELAY (xmpp.js leaves Nagle on: 40 ms per round trip on
  * loopback). A failed attempt always says why (connect-errors.ts).
  */
@@ -51,7 +48,7 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
   entity.timeout = connectTimeoutMs;
   const context: ConnectContext = { service: options.service, domain: options.domain, timeoutMs: connectTimeoutMs, caFile: options.ca !== undefined };
   const requests = createRequestTracker(xmpp.iqCaller);
-  const backoff = createBackoff({ minMs: options.reconnectMinMs, maxMs: options.reconnectMaxMs });
+  const backoff = createReconnectBackoff(options);
   let stopping = false;
   let online = false;
   let connecting = false;
@@ -61,7 +58,6 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
   let streamError: { condition?: string; text?: string } | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
   let pingTimer: NodeJS.Timeout | undefined;
-  let stableTimer: NodeJS.Timeout | undefined;
   let probing = false;
   let sessions = 0;
   const liveness = createLiveness({ log }, { timeoutMs: options.pingTimeoutMs, maxWaitMs: Math.max(options.pingIntervalMs, 4 * options.pingTimeoutMs) });
@@ -86,7 +82,6 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
     streamError = undefined;
     online = false;
     clearInterval(pingTimer);
-    clearTimeout(stableTimer);
     if (wasOnline) log.warn({ streamError: ended?.condition, text: ended?.text }, "xmpp connection lost; readings are queued until it is back");
     // Without a resumable session (XEP-0198) no request of this one can be answered any more.
     if (!xmpp.streamManagement?.id) requests.failAll("the XMPP session ended before the answer came");
@@ -99,11 +94,9 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
     everOnline = true;
     // A new session: the requests of the old one will never be answered (RFC 6120 section 8.2.3).
     if (!resumed) requests.failAll("the XMPP session ended before the answer came; a new one started");
-    // Reset the backoff only once the session has lasted: a server that accepts and then closes
+    // The backoff starts over only if this session lasts: a server that accepts and then closes
     // every stream at once (a poison stanza, an overload) must see the delays grow.
-    clearTimeout(stableTimer);
-    stableTimer = setTimeout(() => backoff.reset(), options.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS);
-    stableTimer.unref();
+    backoff.up();
     sessions++;
     log.info({ jid: String(entity.jid), resumed }, "xmpp online");
     clearInterval(pingTimer);
@@ -282,7 +275,6 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
       stopping = true;
       clearTimeout(reconnectTimer);
       clearInterval(pingTimer);
-      clearTimeout(stableTimer);
       online = false;
       try {
         await Promise.race([entity.stop(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);

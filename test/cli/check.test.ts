@@ -80,6 +80,19 @@ describe("xmpp-iot check: the mistakes people make", () => {
     expect(check({ xmpp, devices: [{ id: "w1", driver: "ds18b20", channels: { "28-0316a2797eff": { unit: "K", offset: 273.15 } } }] }).code).toBe(0);
   });
 
+  it("the old GPIO restart keys still run, with a warning naming the new key; both names at once are refused", () => {
+    const door = { id: "door", driver: "gpio", channels: { contact: { line: 17 } } };
+    const { code, lines } = check({ xmpp, devices: [{ ...door, restartMinMs: 500, restartMaxMs: 30_000 }] });
+    expect(lines).toEqual([
+      'warning: devices[0].restartMinMs: deprecated, still read: rename it to "reconnectMinMs"',
+      'warning: devices[0].restartMaxMs: deprecated, still read: rename it to "reconnectMaxMs"',
+    ]);
+    expect(code).toBe(0);
+    expect(check({ xmpp, devices: [{ ...door, reconnectMinMs: 500, reconnectMaxMs: 30_000 }] })).toMatchObject({ code: 0, lines: [] });
+    refused({ xmpp, devices: [{ ...door, restartMinMs: 500, reconnectMinMs: 500 }] },
+      "devices[0].restartMinMs: the old name of reconnectMinMs, which is also given; keep only reconnectMinMs");
+  });
+
   it('unknown keys get a "did you mean"', () => {
     const { code, lines } = check({ xmpp, devcies: [], devices: [{ id: "meter", driver: "serial", path: "/dev/ttyUSB0", format: "json", baudrate: 9600 }] });
     expect(lines).toContain('devcies: unknown key; did you mean "devices"?');

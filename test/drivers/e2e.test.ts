@@ -70,7 +70,7 @@ describe("drivers through the agent and Prosody to a subscriber", () => {
         { id: "pms", driver: "serial", path: ptys.pms.a, format: "frame", frame: PMS5003_FRAME, ...port, channels: { pm2_5: { unit: "ug/m3" }, pm10: { unit: "ug/m3" } } },
         { id: "gps", driver: "nmea", path: ptys.gps.a, ...port },
         { id: "tank", driver: "ds18b20", root: w1Root, intervalMs: 300, channels: { water: { sensor: "28-000000000001" } } },
-        { id: "io", driver: "gpio", restartMinMs: 100, restartMaxMs: 400, channels: { door: { line: "GPIO17", debounceMs: 0 }, lamp: { line: 27, direction: "output", initial: false } } },
+        { id: "io", driver: "gpio", reconnectMinMs: 100, reconnectMaxMs: 400, channels: { door: { line: "GPIO17", debounceMs: 0 }, lamp: { line: 27, direction: "output", initial: false } } },
       ],
     });
     // Nodes are created on first publish: one reading per channel before anyone subscribes.

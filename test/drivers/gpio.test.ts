@@ -23,7 +23,7 @@ describe.each([
     fake = createFakeGpio(version);
     const toolsEnv = env ?? fake.env;
     // settleMs: the fakes are node scripts that take longer to fail than the C tools.
-    run = runDevice({ id: "io", driver: "gpio", restartMinMs: 50, restartMaxMs: 200, settleMs: 1500, ...config }, (context, parsed) =>
+    run = runDevice({ id: "io", driver: "gpio", reconnectMinMs: 50, reconnectMaxMs: 200, settleMs: 1500, ...config }, (context, parsed) =>
       createGpioDevice(context, parsed as GpioDeviceConfig, { env: toolsEnv }));
     return run;
   }
