@@ -130,8 +130,6 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
 
   return {
     config, log, connection, devices, pipeline, acl, disco, presence, sinks, status, commands,
-    /** Extra parts (commands, MQTT, alerts) register before `start`. */
-    use(part: AgentPart): void { parts.push(part); },
     addSink(sink: ReadingSink): void { sinks.push(sink); },
 
     /**

@@ -1,7 +1,7 @@
 import xml, { type Element } from "@xmpp/xml";
 import type { Logger } from "pino";
 import { messageOf } from "../errors.js";
-import { submitForm, type FieldValue } from "./forms.js";
+import { readForm, submitForm, type FieldValue } from "./forms.js";
 
 export const NS_PUBSUB = "http://jabber.org/protocol/pubsub";
 export const NS_PUBSUB_OWNER = "http://jabber.org/protocol/pubsub#owner";
@@ -54,7 +54,7 @@ export function errorCondition(error: unknown): string | undefined {
 export function refusedField(error: unknown, form: Element | undefined): string | undefined {
   const text = (error as { text?: string }).text ?? "";
   if (text === "" || !form) return undefined;
-  const sent = (form.getChild("x") ?? form).getChildren("field").map((f) => f.attrs["var"] as string).filter((v) => v !== "FORM_TYPE");
+  const sent = [...readForm(form.getChild("x") ?? form).keys()].filter((v) => v !== "FORM_TYPE");
   // Field names are namespaced (`pubsub#...`): a substring match cannot confuse two of them.
   return sent.find((name) => text.includes(name));
 }
