@@ -83,5 +83,3 @@ export function createReconnectBackoff(range: ReconnectRange, seams: ReconnectSe
     },
   };
 }
-
-export type ReconnectBackoff = ReturnType<typeof createReconnectBackoff>;
