@@ -2,7 +2,7 @@ import { IotError } from "../../src/errors.js";
 import { createGarbageLog } from "../serial-port/garbage-log.js";
 import { createLineFramer } from "../serial-port/line-framer.js";
 import { createReopeningPort, type SerialBinding } from "../serial-port/port.js";
-import type { DeviceDriver, DriverContext } from "../types.js";
+import type { DeviceDriver, DriverContext } from "../../src/device-contract/index.js";
 import { parseNmea } from "./parse.js";
 import type { NmeaDeviceConfig } from "./schema.js";
 

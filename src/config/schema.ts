@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { deviceSchema } from "../../devices/index.js";
-import { identifierSchema } from "./channel.js";
+import { identifierSchema } from "../device-contract/index.js";
 import { alertRuleSchema, parseRule, ruleDevice } from "../alerts/rules.js";
 import { deviceClassProblem } from "../mqtt/ha-classes.js";
 
