@@ -1,7 +1,8 @@
 import { IotError } from "../../src/errors.js";
 import { createGarbageLog } from "../serial-port/garbage-log.js";
 import { createLineFramer } from "../serial-port/line-framer.js";
-import { createReopeningPort, type SerialBinding } from "../serial-port/port.js";
+import { createDriverPort } from "../serial-port/driver-port.js";
+import type { SerialBinding } from "../serial-port/port.js";
 import type { DeviceDriver, DriverContext } from "../../src/device-contract/index.js";
 import { createCsvParser, createRegexParser, parseJsonLine, parseKvLine, renderTemplate, type LineParser } from "./formats.js";
 import type { SerialDeviceConfig } from "./schema.js";
@@ -96,27 +97,11 @@ export function createSerialDevice(context: DriverContext, options: SerialDevice
   });
   // One byte-stream consumer per format: lines, SDS011 frames or configured frames.
   const consumer = frames ?? (options.format === "sds011" ? scanner : framer);
-  const port = createReopeningPort(
-    {
-      log: context.log,
-      setHealth: context.setHealth,
-      onData: (chunk) => consumer.push(chunk),
-      // A partial line or frame from before an unplug must not glue onto the first new one.
-      onOpen: () => consumer.reset(),
-      ...(seams.binding ? { binding: seams.binding } : {}),
-    },
-    options,
-  );
+  const { port, start, stop } = createDriverPort(context, options, consumer, seams.binding);
 
   return {
-    async start(signal) {
-      context.setHealth({ state: "starting" });
-      port.start(signal);
-    },
-    async stop() {
-      await port.stop();
-      context.setHealth({ state: "stopped" });
-    },
+    start,
+    stop,
     writableChannels: () => writable,
     async write(channel, value) {
       const config = options.channels[channel];
