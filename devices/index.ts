@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { DeviceDriver, DriverContext, DriverFactory } from "./types.js";
+import type { DeviceDriver, DriverContext, DriverFactory } from "../src/device-contract/index.js";
 import { createSimulatedDevice, simulatedDeviceSchema } from "./simulated/index.js";
 import { createSerialDevice, serialDeviceSchema } from "./serial/index.js";
 import { createNmeaDevice, nmeaDeviceSchema } from "./nmea/index.js";

@@ -1,8 +1,7 @@
 import type { Logger } from "pino";
 import { createDriver, type DeviceConfig } from "../devices/index.js";
-import type { DeviceDriver, DeviceHealth, MqttLink } from "../devices/types.js";
+import { coerceToChannel, type DeviceDriver, type DeviceHealth, type MqttLink } from "./device-contract/index.js";
 import { IotError, messageOf } from "./errors.js";
-import { coerce, effectiveType } from "./pipeline/normalize.js";
 import type { Pipeline } from "./pipeline/pipeline.js";
 import type { ReadingValue } from "./reading.js";
 
@@ -75,7 +74,7 @@ export function createDeviceManager(deps: DeviceManagerDeps): DeviceManager {
         ...(deps.mqtt ? { mqtt: deps.mqtt } : {}),
         emit: (sample) => {
           // Only published channels are listed: one the pipeline refuses (past maxUnnamedChannels) is noise.
-          if (deps.pipeline.process(config.id, sample)) seen.add(sample.channel);
+          if (deps.pipeline.process(config.id, sample, entry.driver.badValue)) seen.add(sample.channel);
         },
         setHealth: (health) => {
           if (health.state === entry.health.state && health.reason === entry.health.reason) return;
@@ -134,7 +133,7 @@ export function createDeviceManager(deps: DeviceManagerDeps): DeviceManager {
         if (!entry.seen.has(channel)) throw new IotError("UNKNOWN_CHANNEL", `${device} has no channel "${channel}"`);
         throw new IotError("NOT_WRITABLE", `${device}/${channel} is not writable`);
       }
-      const coerced = coerce(value, effectiveType(entry.config.channels?.[channel]));
+      const coerced = coerceToChannel(value, entry.config.channels?.[channel]);
       if (!coerced.ok) throw new IotError("BAD_INPUT", `${device}/${channel}: ${coerced.reason}`);
       await entry.driver.write(channel, coerced.value);
     },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { channelShape, deviceShape, identifierSchema } from "../../src/config/channel.js";
+import { channelShape, deviceShape, identifierSchema } from "../../src/device-contract/index.js";
 import { SENSOR_ID } from "./parse.js";
 
 const sensorId = z.string().regex(SENSOR_ID, "a DS18B20 id like 28-0316a2797eff (ls /sys/bus/w1/devices)");

@@ -1,7 +1,7 @@
 import { quoteInput } from "../../src/echo.js";
 import { IotError } from "../../src/errors.js";
 import { createReconnectBackoff } from "../../src/reconnect/backoff.js";
-import type { DeviceDriver, DriverContext } from "../types.js";
+import type { DeviceDriver, DriverContext } from "../../src/device-contract/index.js";
 import { driveOutput, watchInput, type LineHandle } from "./lines.js";
 import { runOnce } from "./process.js";
 import { gpioReconnectRange, type GpioChannelConfig, type GpioDeviceConfig } from "./schema.js";

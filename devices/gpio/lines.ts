@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { RawSample } from "../types.js";
+import type { RawSample } from "../../src/device-contract/index.js";
 import { createReconnectBackoff, type ReconnectRange } from "../../src/reconnect/backoff.js";
 import { runOnce, spawnTool, type ToolProcess } from "./process.js";
 import { EDGES_SUFFIX, type GpioChannelConfig } from "./schema.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { channelShape, deviceShape, identifierSchema } from "../../src/config/channel.js";
+import { channelShape, deviceShape, identifierSchema } from "../../src/device-contract/index.js";
 import type { ReconnectRange } from "../../src/reconnect/backoff.js";
 import { reconnectMaxSchema, reconnectMinSchema, type ReconnectLimits } from "../../src/reconnect/config.js";
 

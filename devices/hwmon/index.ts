@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { messageOf } from "../../src/errors.js";
-import type { DeviceDriver, DriverContext, RawSample } from "../types.js";
+import type { DeviceDriver, DriverContext, RawSample } from "../../src/device-contract/index.js";
 import { I2C_WIRING, overlayHint } from "../iio/channels.js";
 import { atI2cAddress, createSysfsPoller, readNumber, readText, tidy, type SysfsScan } from "../sysfs/poller.js";
 import { listHwmonChannels } from "./channels.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { channelShape, deviceShape, identifierSchema } from "../../src/config/channel.js";
+import { channelShape, deviceShape, identifierSchema } from "../../src/device-contract/index.js";
 import { i2cAddressSchema } from "../sysfs/poller.js";
 import { hwmonUnit } from "./channels.js";
 

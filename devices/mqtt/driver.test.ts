@@ -1,7 +1,6 @@
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { topicMatches } from "../../src/mqtt/topics.js";
-import type { DeviceHealth, MqttLink, RawSample } from "../types.js";
+import { topicMatches, type DeviceHealth, type MqttLink, type RawSample } from "../../src/device-contract/index.js";
 import { createMqttDevice, mqttDeviceSchema } from "./index.js";
 
 /** Our own MqttLink interface, implemented in memory (the real one is tested against Mosquitto in test/mqtt). */

@@ -57,7 +57,7 @@ function tasmotaKeep(path: string, key: string, value: unknown): boolean {
   return /^POWER\d*$/.test(key) && (value === "ON" || value === "OFF");
 }
 
-/** Channel names must be identifiers (src/config/channel.ts): other characters become '_'. */
+/** Channel names must be identifiers (src/device-contract/channel.ts): other characters become '_'. */
 export function channelName(path: string): string {
   const cleaned = path.replace(/[^A-Za-z0-9_.-]/g, "_");
   return /^[A-Za-z0-9]/.test(cleaned) ? cleaned : `x${cleaned}`;

@@ -1,6 +1,6 @@
 import { IotError, messageOf } from "../../src/errors.js";
 import type { ReadingValue } from "../../src/reading.js";
-import type { DeviceDriver, DeviceHealth, DriverContext } from "../types.js";
+import type { DeviceDriver, DeviceHealth, DriverContext } from "../../src/device-contract/index.js";
 import { extract } from "./extract.js";
 import type { MqttDeviceConfig } from "./schema.js";
 

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { channelSchema, deviceShape, identifierSchema } from "../../src/config/channel.js";
-import { filterProblem, topicProblem } from "../../src/mqtt/topics.js";
+import { channelSchema, deviceShape, filterProblem, identifierSchema, topicProblem } from "../../src/device-contract/index.js";
 
 const filter = z.string().superRefine((value, ctx) => {
   const problem = filterProblem(value);

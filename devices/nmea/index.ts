@@ -1,8 +1,9 @@
 import { IotError } from "../../src/errors.js";
 import { createGarbageLog } from "../serial-port/garbage-log.js";
 import { createLineFramer } from "../serial-port/line-framer.js";
-import { createReopeningPort, type SerialBinding } from "../serial-port/port.js";
-import type { DeviceDriver, DriverContext } from "../types.js";
+import { createDriverPort } from "../serial-port/driver-port.js";
+import type { SerialBinding } from "../serial-port/port.js";
+import type { DeviceDriver, DriverContext } from "../../src/device-contract/index.js";
 import { parseNmea } from "./parse.js";
 import type { NmeaDeviceConfig } from "./schema.js";
 
@@ -42,26 +43,11 @@ export function createNmeaDevice(context: DriverContext, options: NmeaDeviceConf
     },
   });
 
-  const port = createReopeningPort(
-    {
-      log: context.log,
-      setHealth: context.setHealth,
-      onData: (chunk) => framer.push(chunk),
-      onOpen: () => framer.reset(),
-      ...(seams.binding ? { binding: seams.binding } : {}),
-    },
-    options,
-  );
+  const { port, start, stop } = createDriverPort(context, options, framer, seams.binding);
 
   return {
-    async start(signal) {
-      context.setHealth({ state: "starting" });
-      port.start(signal);
-    },
-    async stop() {
-      await port.stop();
-      context.setHealth({ state: "stopped" });
-    },
+    start,
+    stop,
     writableChannels: () => [],
     async write(channel) {
       throw new IotError("NOT_WRITABLE", `${options.id}/${channel} is a GPS reading and cannot be set`);

@@ -4,7 +4,7 @@ import type { SerialPort, SerialPortMock, SerialPortOpenOptions } from "serialpo
 export type SerialBinding = typeof SerialPort.binding | typeof SerialPortMock.binding;
 import type { Logger } from "pino";
 import { IotError, messageOf } from "../../src/errors.js";
-import type { DeviceHealth } from "../types.js";
+import type { DeviceHealth } from "../../src/device-contract/index.js";
 import { createReconnectBackoff } from "../../src/reconnect/backoff.js";
 
 export interface PortOptions {

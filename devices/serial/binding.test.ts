@@ -1,6 +1,6 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import type { DeviceHealth } from "../types.js";
+import type { DeviceHealth } from "../../src/device-contract/index.js";
 import type { SerialBinding } from "../serial-port/port.js";
 import { createSerialDevice } from "./index.js";
 import { serialDeviceSchema } from "./schema.js";

@@ -1,4 +1,4 @@
-import { IDENTIFIER } from "../../src/config/channel.js";
+import { IDENTIFIER } from "../../src/device-contract/index.js";
 import type { ReadingValue } from "../../src/reading.js";
 
 /** One line decoded: the channel values, plus how many fields were unusable (wrong type, bad key). */

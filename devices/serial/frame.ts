@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { identifierSchema } from "../../src/config/channel.js";
+import { identifierSchema } from "../../src/device-contract/index.js";
 
 /**
  * A generic binary framed protocol: start bytes, a length field, a checksum (and optional end

@@ -1,12 +1,11 @@
 import { IotError } from "../../src/errors.js";
-import { coerce } from "../../src/pipeline/normalize.js";
-import type { ReadingValue } from "../../src/reading.js";
 import { createGarbageLog } from "../serial-port/garbage-log.js";
 import { createLineFramer } from "../serial-port/line-framer.js";
-import { createReopeningPort, type SerialBinding } from "../serial-port/port.js";
-import type { DeviceDriver, DriverContext } from "../types.js";
+import { createDriverPort } from "../serial-port/driver-port.js";
+import type { SerialBinding } from "../serial-port/port.js";
+import type { DeviceDriver, DriverContext } from "../../src/device-contract/index.js";
 import { createCsvParser, createRegexParser, parseJsonLine, parseKvLine, renderTemplate, type LineParser } from "./formats.js";
-import type { SerialChannelConfig, SerialDeviceConfig } from "./schema.js";
+import type { SerialDeviceConfig } from "./schema.js";
 import { createSds011Scanner } from "./sds011.js";
 import { createFrameScanner } from "./frame.js";
 
@@ -15,11 +14,6 @@ export { serialDeviceSchema } from "./schema.js";
 export interface SerialDriverSeams {
   /** node-serialport binding; the real one (bindings-cpp) when absent. */
   readonly binding?: SerialBinding;
-}
-
-/** The type a channel must carry: declared, or number when it has a unit. */
-function expectedType(config: SerialChannelConfig | undefined): SerialChannelConfig["type"] {
-  return config?.type ?? (config?.unit !== undefined ? "number" : undefined);
 }
 
 function lineParser(options: SerialDeviceConfig): LineParser {
@@ -40,16 +34,6 @@ export function createSerialDevice(context: DriverContext, options: SerialDevice
   const garbage = createGarbageLog(context.log);
   const writable = Object.entries(options.channels).filter(([, c]) => c.writable === true).map(([name]) => name);
 
-  const emitValue = (channel: string, value: ReadingValue, time: number): void => {
-    // A value the channel cannot hold ("hot" for a Cel channel) is garbage, not a string reading.
-    const checked = coerce(value, expectedType(options.channels[channel]));
-    if (!checked.ok) {
-      counters.badValues++;
-      garbage.report("badValue", `${channel}: ${checked.reason}`);
-      return;
-    }
-    context.emit({ channel, value: checked.value, time });
-  };
 
   const parse = lineParser(options);
   const framer = createLineFramer({
@@ -68,7 +52,7 @@ export function createSerialDevice(context: DriverContext, options: SerialDevice
         garbage.report("badField", line);
       }
       const time = Date.now() / 1000;
-      for (const [channel, value] of result.values) emitValue(channel, value, time);
+      for (const [channel, value] of result.values) context.emit({ channel, value, time });
     },
     onOverflow: (bytes) => {
       counters.overflows++;
@@ -86,8 +70,8 @@ export function createSerialDevice(context: DriverContext, options: SerialDevice
       } else {
         counters.frames++;
         const time = Date.now() / 1000;
-        emitValue("pm2_5", frame.measurement.pm2_5, time);
-        emitValue("pm10", frame.measurement.pm10, time);
+        context.emit({ channel: "pm2_5", value: frame.measurement.pm2_5, time });
+        context.emit({ channel: "pm10", value: frame.measurement.pm10, time });
       }
     },
     onGarbage: (bytes) => {
@@ -100,7 +84,7 @@ export function createSerialDevice(context: DriverContext, options: SerialDevice
     onValues: (values) => {
       counters.frames++;
       const time = Date.now() / 1000;
-      for (const [channel, value] of values) emitValue(channel, value, time);
+      for (const [channel, value] of values) context.emit({ channel, value, time });
     },
     onBadChecksum: () => {
       counters.badChecksums++;
@@ -113,27 +97,11 @@ export function createSerialDevice(context: DriverContext, options: SerialDevice
   });
   // One byte-stream consumer per format: lines, SDS011 frames or configured frames.
   const consumer = frames ?? (options.format === "sds011" ? scanner : framer);
-  const port = createReopeningPort(
-    {
-      log: context.log,
-      setHealth: context.setHealth,
-      onData: (chunk) => consumer.push(chunk),
-      // A partial line or frame from before an unplug must not glue onto the first new one.
-      onOpen: () => consumer.reset(),
-      ...(seams.binding ? { binding: seams.binding } : {}),
-    },
-    options,
-  );
+  const { port, start, stop } = createDriverPort(context, options, consumer, seams.binding);
 
   return {
-    async start(signal) {
-      context.setHealth({ state: "starting" });
-      port.start(signal);
-    },
-    async stop() {
-      await port.stop();
-      context.setHealth({ state: "stopped" });
-    },
+    start,
+    stop,
     writableChannels: () => writable,
     async write(channel, value) {
       const config = options.channels[channel];
@@ -146,5 +114,10 @@ export function createSerialDevice(context: DriverContext, options: SerialDevice
       counters.writes++;
     },
     stats: () => ({ ...counters, ...port.stats() }),
+    // A value the channel cannot hold ("hot" for a Cel channel) is garbage off the wire, not a reading.
+    badValue(channel, reason) {
+      counters.badValues++;
+      garbage.report("badValue", `${channel}: ${reason}`);
+    },
   };
 }

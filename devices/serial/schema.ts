@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { channelShape, deviceShape, identifierSchema } from "../../src/config/channel.js";
+import { channelShape, deviceShape, identifierSchema } from "../../src/device-contract/index.js";
 import { checkBackoff, serialPortShape } from "../serial-port/schema.js";
 import { namedGroups } from "./formats.js";
 import { frameSchema } from "./frame.js";

@@ -1,9 +1,9 @@
 import { quoteInput } from "../../src/echo.js";
 import { IotError } from "../../src/errors.js";
 import type { ReadingValue } from "../../src/reading.js";
-import type { DeviceDriver, DriverContext } from "../types.js";
+import type { DeviceDriver, DriverContext } from "../../src/device-contract/index.js";
 import type { SimulatedDeviceConfig } from "./schema.js";
-import { channelType, createWaveform, type Waveform } from "./waveform.js";
+import { createWaveform, generatedType, type Waveform } from "./waveform.js";
 
 export { simulatedDeviceSchema } from "./schema.js";
 
@@ -40,7 +40,7 @@ export function createSimulatedDevice(context: DriverContext, options: Simulated
       const waveform = waveforms.get(channel);
       if (!config || !waveform) throw new IotError("UNKNOWN_CHANNEL", `${options.id} has no channel "${channel}"`);
       if (config.writable !== true) throw new IotError("NOT_WRITABLE", `${options.id}/${channel} is not writable`);
-      const expected = channelType(config);
+      const expected = generatedType(config);
       if (typeof value !== expected) throw new IotError("BAD_INPUT", `${options.id}/${channel} expects a ${expected}, got ${quoteInput(value)}`);
       waveform.set(value);
       // Read back at once so subscribers see the new state without waiting for the next tick.

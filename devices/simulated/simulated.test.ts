@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import pino from "pino";
-import type { RawSample } from "../types.js";
+import type { RawSample } from "../../src/device-contract/index.js";
 import { createSimulatedDevice } from "./index.js";
 import { createWaveform } from "./waveform.js";
 import { simulatedDeviceSchema } from "./schema.js";

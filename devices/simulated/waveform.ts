@@ -1,3 +1,4 @@
+import { channelType, type ChannelType } from "../../src/device-contract/index.js";
 import type { ReadingValue } from "../../src/reading.js";
 import type { SimulatedChannelConfig } from "./schema.js";
 
@@ -9,7 +10,7 @@ export interface Waveform {
 }
 
 export function createWaveform(config: SimulatedChannelConfig, random: () => number = Math.random): Waveform {
-  const type = channelType(config);
+  const type = generatedType(config);
   const min = config.min ?? 0;
   const max = config.max ?? (config.min === undefined ? 100 : config.min + 100);
   if (type !== "number" || config.waveform === "constant" || (config.waveform === undefined && config.writable)) {
@@ -39,8 +40,7 @@ export function createWaveform(config: SimulatedChannelConfig, random: () => num
   };
 }
 
-/** The declared type, or the type of the configured value, or number. */
-export function channelType(config: SimulatedChannelConfig): "number" | "boolean" | "string" {
-  if (config.type) return config.type;
-  return typeof config.value === "boolean" ? "boolean" : typeof config.value === "string" ? "string" : "number";
+/** The channel's type by the contract's one rule; an untyped channel generates numbers. */
+export function generatedType(config: SimulatedChannelConfig): ChannelType {
+  return channelType(config) ?? "number";
 }

@@ -2,7 +2,7 @@ import { readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { IotError, messageOf } from "../../src/errors.js";
-import type { DeviceDriver, DriverContext, RawSample } from "../types.js";
+import type { DeviceDriver, DriverContext, RawSample } from "../../src/device-contract/index.js";
 
 /** What one poll of a kernel sensor found. */
 export interface SysfsScan {
@@ -18,11 +18,14 @@ export interface SysfsPollerOptions {
   readonly intervalMs: number;
   /** What the sensor measures, for the NOT_WRITABLE error ("a kernel sensor"). */
   readonly what: string;
-  readonly scan: () => Promise<SysfsScan>;
+  /** `running()` turns false on stop: a scan of slow sensors (750 ms a DS18B20) stops early. */
+  readonly scan: (running: () => boolean) => Promise<SysfsScan>;
+  /** The driver's own counters, added to the loop's in `status`. */
+  readonly stats?: () => Readonly<Record<string, number>>;
 }
 
 /**
- * The shared poll loop of the kernel-sensor drivers (iio, hwmon, thermal): read every interval,
+ * The shared poll loop of the kernel-sensor drivers (iio, hwmon, thermal, ds18b20): read every interval,
  * never two polls at once (a slow I2C read counts an overrun instead of piling up), failing with
  * the scan's reason while the device is missing or a channel cannot be read, ok again by itself.
  */
@@ -31,6 +34,7 @@ export function createSysfsPoller(context: DriverContext, options: SysfsPollerOp
   let timer: NodeJS.Timeout | undefined;
   let polling = false;
   let stopped = true;
+  const running = (): boolean => !stopped;
 
   const poll = async (): Promise<void> => {
     if (polling) {
@@ -42,7 +46,7 @@ export function createSysfsPoller(context: DriverContext, options: SysfsPollerOp
       counters.polls++;
       let scan: SysfsScan;
       try {
-        scan = await options.scan();
+        scan = await options.scan(running);
       } catch (error) {
         scan = { samples: [], problems: [messageOf(error)] };
       }
@@ -67,6 +71,7 @@ export function createSysfsPoller(context: DriverContext, options: SysfsPollerOp
     async start() {
       stopped = false;
       context.setHealth({ state: "starting" });
+      // Not awaited: a slow scan must not hold up the agent's start.
       void poll();
       timer = setInterval(() => void poll(), options.intervalMs);
     },
@@ -80,7 +85,7 @@ export function createSysfsPoller(context: DriverContext, options: SysfsPollerOp
     async write(channel) {
       throw new IotError("NOT_WRITABLE", `${options.id}/${channel} is ${options.what} and cannot be set`);
     },
-    stats: () => ({ ...counters }),
+    stats: () => ({ ...options.stats?.(), ...counters }),
   };
 }
 

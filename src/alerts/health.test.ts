@@ -1,6 +1,6 @@
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { DeviceHealth } from "../../devices/types.js";
+import type { DeviceHealth } from "../device-contract/index.js";
 import type { Reading } from "../reading.js";
 import { createAlertEngine, type AlertDelivery, type AlertEvent } from "./engine.js";
 import { alertRuleSchema, parseRule } from "./rules.js";

@@ -1,4 +1,4 @@
-import type { DeviceHealth } from "../../devices/types.js";
+import type { DeviceHealth } from "../device-contract/index.js";
 import { formatValue } from "../commands/format.js";
 import type { Reading } from "../reading.js";
 import { formatDuration } from "../status.js";

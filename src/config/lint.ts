@@ -4,7 +4,7 @@ import { DEPRECATED_GPIO_KEYS, EDGES_SUFFIX } from "../../devices/gpio/schema.js
 import { NMEA_CHANNELS } from "../../devices/nmea/parse.js";
 import { namedGroups } from "../../devices/serial/formats.js";
 import { parseRule } from "../alerts/rules.js";
-import type { ChannelConfig } from "./channel.js";
+import type { ChannelConfig } from "../device-contract/index.js";
 import { didYouMean } from "./suggest.js";
 
 /**

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { deviceSchema } from "../../devices/index.js";
-import { identifierSchema } from "./channel.js";
+import { channelType, identifierSchema } from "../device-contract/index.js";
 import { alertRuleSchema, parseRule, ruleDevice } from "../alerts/rules.js";
 import { deviceClassProblem } from "../mqtt/ha-classes.js";
 import { reconnectShape } from "../reconnect/config.js";
@@ -184,7 +184,8 @@ export const configSchema = z
       if (seen.has(device.id)) ctx.addIssue({ code: "custom", path: ["devices", index, "id"], message: `duplicate device id "${device.id}"` });
       seen.add(device.id);
       for (const [name, channel] of Object.entries(device.channels ?? {})) {
-        const problem = channel.deviceClass === undefined ? undefined : deviceClassProblem(channel.deviceClass, channel);
+        // Checked against the type discovery will announce: the contract's rule, not only a declared `type`.
+        const problem = channel.deviceClass === undefined ? undefined : deviceClassProblem(channel.deviceClass, { ...channel, type: channelType(channel) });
         if (problem) ctx.addIssue({ code: "custom", path: ["devices", index, "channels", name, "deviceClass"], message: problem });
       }
       if (device.driver === "mqtt" && config.mqtt === undefined) {

@@ -1,8 +1,7 @@
 import type { Logger } from "pino";
-import type { ChannelConfig } from "../config/channel.js";
+import { channelType, type ChannelConfig } from "../device-contract/index.js";
 import type { DeviceManager } from "../device-manager.js";
 import { messageOf } from "../errors.js";
-import { effectiveType } from "../pipeline/normalize.js";
 import type { Reading } from "../reading.js";
 import { availabilityTopic } from "./availability.js";
 import type { MqttClientHandle, Qos } from "./client.js";
@@ -71,9 +70,7 @@ export function createDiscovery(deps: DiscoveryDeps, options: DiscoveryOptions) 
     const config = options.channels(deviceId)?.[channel];
     const latest = deps.latest(deviceId, channel);
     const latestType = latest ? (typeof latest.value as ValueType) : undefined;
-    const declared = effectiveType(config);
-    const fromValue = typeof (config as Record<string, unknown> | undefined)?.["value"];
-    const type = latestType ?? declared ?? (fromValue === "boolean" || fromValue === "number" || fromValue === "string" ? fromValue : undefined);
+    const type = latestType ?? channelType(config);
     // A channel whose type is not known yet is announced with its first reading.
     if (type === undefined) return undefined;
     const configurationUrl = options.deviceUrl?.(deviceId);

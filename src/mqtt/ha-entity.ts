@@ -1,4 +1,4 @@
-import type { ChannelConfig } from "../config/channel.js";
+import type { ChannelConfig } from "../device-contract/index.js";
 import { availabilityTopic } from "./availability.js";
 import { binarySensorClassByName, classesFor, sensorClassByName, switchClassByName, type HaComponent } from "./ha-classes.js";
 import { haUnit } from "./ha-units.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { channelSchema } from "../config/channel.js";
+import { channelSchema } from "../device-contract/index.js";
 import { deviceClassProblem } from "./ha-classes.js";
 import { componentOf, entityConfig, type EntityOptions, type ValueType } from "./ha-entity.js";
 

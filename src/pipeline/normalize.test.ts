@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { coerce, normalizeValue, shouldPublish } from "./normalize.js";
+import { coerce } from "../device-contract/index.js";
+import { normalizeValue, shouldPublish } from "./normalize.js";
 
 describe("normalizeValue", () => {
   it("applies scale, offset and precision", () => {

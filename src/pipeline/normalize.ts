@@ -1,5 +1,4 @@
-import type { ChannelConfig } from "../config/channel.js";
-import { quoteInput } from "../echo.js";
+import { coerceToChannel, type ChannelConfig } from "../device-contract/index.js";
 import type { QualityFlag, ReadingValue } from "../reading.js";
 
 export type Normalized =
@@ -10,50 +9,14 @@ export type Normalized =
 const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
 const OUT_OF_RANGE: readonly QualityFlag[] = Object.freeze(["outOfRange"]);
 
-const TRUE_WORDS = new Set(["true", "on", "1", "yes", "high"]);
-const FALSE_WORDS = new Set(["false", "off", "0", "no", "low"]);
-
-/** Parse a user- or device-supplied value into the channel's declared type. */
-export function coerce(value: ReadingValue, type: ChannelConfig["type"]): Normalized {
-  switch (type) {
-    case "boolean": {
-      if (typeof value === "boolean") return { ok: true, value, quality: NO_FLAGS };
-      const word = String(value).trim().toLowerCase();
-      if (TRUE_WORDS.has(word)) return { ok: true, value: true, quality: NO_FLAGS };
-      if (FALSE_WORDS.has(word)) return { ok: true, value: false, quality: NO_FLAGS };
-      return { ok: false, reason: `expected a boolean (on/off, true/false, 1/0), got ${quoteInput(value)}` };
-    }
-    case "string":
-      return { ok: true, value: String(value), quality: NO_FLAGS };
-    case "number":
-    case undefined: {
-      if (typeof value === "number") {
-        return Number.isFinite(value) ? { ok: true, value, quality: NO_FLAGS } : { ok: false, reason: `not a finite number: ${value}` };
-      }
-      if (typeof value === "boolean") {
-        // Untyped channels keep what the device sent; a declared number channel refuses a boolean.
-        return type === undefined ? { ok: true, value, quality: NO_FLAGS } : { ok: false, reason: `expected a number, got ${value}` };
-      }
-      const trimmed = value.trim();
-      const parsed = trimmed === "" ? Number.NaN : Number(trimmed);
-      if (Number.isFinite(parsed)) return { ok: true, value: parsed, quality: NO_FLAGS };
-      return type === undefined ? { ok: true, value, quality: NO_FLAGS } : { ok: false, reason: `expected a number, got ${quoteInput(value)}` };
-    }
-  }
-}
-
-/** The declared type; a channel with a unit or numeric settings is a number channel. */
-export function effectiveType(config: ChannelConfig | undefined): ChannelConfig["type"] {
-  if (!config) return undefined;
-  if (config.type) return config.type;
-  const numeric = config.unit ?? config.scale ?? config.offset ?? config.validMin ?? config.validMax ?? config.deadband ?? config.precision;
-  return numeric === undefined ? undefined : "number";
-}
-
-/** Scale, offset, precision and the valid range (outOfRange flag instead of passing as good). */
+/**
+ * The channel's type (the contract's one rule and coercion: the only place a sample is coerced),
+ * then scale, offset, precision and the valid range (outOfRange flag instead of passing as good).
+ */
 export function normalizeValue(raw: ReadingValue, config: ChannelConfig | undefined): Normalized {
-  const coerced = coerce(raw, effectiveType(config));
-  if (!coerced.ok || typeof coerced.value !== "number" || !config) return coerced;
+  const coerced = coerceToChannel(raw, config);
+  if (!coerced.ok) return coerced;
+  if (typeof coerced.value !== "number" || !config) return { ok: true, value: coerced.value, quality: NO_FLAGS };
   let value = coerced.value * (config.scale ?? 1) + (config.offset ?? 0);
   if (config.precision !== undefined) value = roundTo(value, config.precision);
   const below = config.validMin !== undefined && value < config.validMin;

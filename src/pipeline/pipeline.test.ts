@@ -56,6 +56,25 @@ describe("createPipeline", () => {
   });
 });
 
+describe("createPipeline: a value its channel cannot hold", () => {
+  it("is the driver's bad value when the driver counts its own, else the pipeline's rejection", () => {
+    const out: Reading[] = [];
+    const rejected: string[] = [];
+    const pipeline = createPipeline({ channels: () => ({ t: { unit: "Cel" } }), onReading: (r) => out.push(r), onRejected: (_d, c, reason) => rejected.push(`${c}: ${reason}`) });
+    const driverBad: string[] = [];
+    pipeline.process("meter", { channel: "t", value: "hot" }, (channel, reason) => driverBad.push(`${channel}: ${reason}`));
+    expect(driverBad).toEqual(['t: expected a number, got "hot"']);
+    expect(rejected).toEqual([]);
+    expect(pipeline.stats()).toEqual({ accepted: 0, suppressed: 0, rejected: 0 });
+    pipeline.process("meter", { channel: "t", value: "hot" });
+    pipeline.process("meter", { channel: "t", value: " 21.5 " }, () => driverBad.push("unexpected"));
+    expect(rejected).toEqual(['t: expected a number, got "hot"']);
+    expect(out.map((r) => r.value)).toEqual([21.5]);
+    expect(driverBad).toHaveLength(1);
+    expect(pipeline.stats()).toEqual({ accepted: 1, suppressed: 0, rejected: 1 });
+  });
+});
+
 describe("createPipeline: characters XML cannot carry", () => {
   it("rejects a string value or a channel name with a control character as bad input, counted, and keeps tab and newline", () => {
     const out: Reading[] = [];

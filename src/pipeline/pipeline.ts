@@ -1,6 +1,5 @@
-import { DEFAULT_MAX_UNNAMED_CHANNELS, type ChannelConfig } from "../config/channel.js";
+import { DEFAULT_MAX_UNNAMED_CHANNELS, type ChannelConfig, type DeviceDriver, type RawSample } from "../device-contract/index.js";
 import type { Reading } from "../reading.js";
-import type { RawSample } from "../../devices/types.js";
 import { forbiddenXmlChar } from "../xml-chars.js";
 import { normalizeValue, shouldPublish, type Published } from "./normalize.js";
 
@@ -25,7 +24,11 @@ export interface PipelineStats {
 }
 
 export interface Pipeline {
-  process(device: string, sample: RawSample): Reading | undefined;
+  /**
+   * `badValue`: the driver's own count for a value its channel's type cannot hold (the driver's
+   * `badValue`); without it such a sample is rejected here like any other bad input.
+   */
+  process(device: string, sample: RawSample, badValue?: DeviceDriver["badValue"]): Reading | undefined;
   /** The last published reading of each channel (for `read` and `list`). */
   latest(device: string, channel: string): Reading | undefined;
   latestOf(device: string): Reading[];
@@ -72,7 +75,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   };
 
   return {
-    process(device, sample) {
+    process(device, sample, badValue) {
       // Line noise on a serial port: a character XML cannot carry would make every stanza that
       // carries the reading not-well-formed, so the sample is bad input, counted like any other
       // (before the unnamed-channel bound: a garbled name must not take one of its places).
@@ -87,6 +90,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }
       const normalized = normalizeValue(sample.value, config);
       if (!normalized.ok) {
+        if (badValue) {
+          badValue(sample.channel, normalized.reason);
+          return undefined;
+        }
         rejected++;
         deps.onRejected?.(device, sample.channel, normalized.reason);
         return undefined;

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
 import { createDriver, deviceSchema } from "../../devices/index.js";
-import type { DeviceDriver, DeviceHealth } from "../../devices/types.js";
+import type { DeviceDriver, DeviceHealth } from "../../src/device-contract/index.js";
 import { createPipeline, type Pipeline } from "../../src/pipeline/pipeline.js";
 import type { Reading } from "../../src/reading.js";
 
@@ -37,7 +37,7 @@ export function runDevice(raw: unknown, factory: typeof createDriver = createDri
   const log = pino({ level: "debug" }, sink);
   const pipeline = createPipeline({ channels: () => config.channels, onReading: (r) => readings.push(r) });
   const controller = new AbortController();
-  const driver = factory({ deviceId: config.id, log, emit: (s) => pipeline.process(config.id, s), setHealth: (h) => health.push(h) }, config);
+  const driver = factory({ deviceId: config.id, log, emit: (s) => pipeline.process(config.id, s, driver.badValue), setHealth: (h) => health.push(h) }, config);
   return {
     driver,
     pipeline,

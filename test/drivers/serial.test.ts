@@ -66,6 +66,15 @@ describe("serial driver on a socat PTY", () => {
     expect(warnings).toBeLessThanOrEqual(2);
   });
 
+  it("a value its channel's type cannot hold is the driver's bad value, whatever made the channel a number", async () => {
+    const { pty, run } = await open({ format: "json", channels: { level: { scale: 0.1 } } });
+    await send(await pty.device(), '{"level":"hot"}\n{"level":215}\n');
+    await eventually(() => run.readings.length === 1, "the good line");
+    expect(run.values()).toEqual([{ channel: "level", value: 21.5 }]);
+    expect(run.driver.stats()["badValues"]).toBe(1);
+    expect(run.pipeline.stats().rejected).toBe(0);
+  });
+
   it("kv, csv and regex lines deliver exactly the values written", async () => {
     const { pty, run } = await open({ format: "kv", channels: { t: { unit: "Cel" }, h: { unit: "%RH" } } });
     await send(await pty.device(), "t=21.5 h=40\nt=-3 h=99.5\n");

@@ -12,7 +12,8 @@ export const senmlUnitSchema = z
   .refine(isSenmlUnit, { error: (issue) => `${JSON.stringify(issue.input)} is not a SenML unit (RFC 8428 section 12.1, e.g. Cel, %RH, Pa, lx, V)` });
 
 /**
- * What every channel of every driver may say about normalization (src/pipeline). Drivers extend
+ * What every channel of every driver may say about normalization (src/pipeline) and its type
+ * (channel-type.ts). Drivers extend
  * this object with their own keys; it is strict so a typo is an error, not a silent default.
  */
 export const channelShape = {
@@ -44,10 +45,10 @@ export const channelShape = {
 export const channelSchema = z.strictObject(channelShape);
 export type ChannelConfig = z.infer<typeof channelSchema>;
 
-/** Fields common to every device entry; each driver adds `driver: z.literal(...)` and its options. */
 /** Channels a device may publish that `channels` does not name, unless the device says otherwise. */
 export const DEFAULT_MAX_UNNAMED_CHANNELS = 32;
 
+/** Fields common to every device entry; each driver adds `driver: z.literal(...)` and its options. */
 export const deviceShape = {
   id: identifierSchema,
   /** Human name shown in lists and Home Assistant; defaults to the id. */
