@@ -1,7 +1,7 @@
 import type { Role } from "../acl.js";
 import type { CommandRegistry, Via } from "../commands/index.js";
 import { didYouMean } from "../commands/resolve.js";
-import { boundErrorText } from "../echo.js";
+import { chatReplyOf } from "../error-replies.js";
 
 export type ParsedChat =
   | { readonly ok: true; readonly name: string; readonly input: Record<string, string> }
@@ -78,5 +78,5 @@ export async function runChatLine(registry: CommandRegistry, text: string, calle
   }
   const result = await registry.execute(parsed.name, parsed.input, caller);
   if (result.status === "ok") return result.text;
-  return `Error: ${boundErrorText(result.error.message)}`;
+  return chatReplyOf(result.error);
 }
