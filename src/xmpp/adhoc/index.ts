@@ -50,6 +50,7 @@ export function createAdhoc(deps: { connection: Connection; disco: Disco; acl: A
   const sessions = createSessionStore({ ttlMs: options.sessionTtlMs, max: options.maxSessions, perJid: options.maxSessionsPerJid });
   let sweeper: NodeJS.Timeout | undefined;
   let registered = false;
+  const described = new Set<string>();
 
   const reply = (node: string, sessionid: string, status: "executing" | "completed" | "canceled", ...children: Array<Element | undefined>): Element =>
     xml("command", { xmlns: NS_COMMANDS, node, sessionid, status }, ...children);
@@ -163,7 +164,14 @@ export function createAdhoc(deps: { connection: Connection; disco: Disco; acl: A
     connection.iqCallee.set(NS_COMMANDS, "command", ({ stanza, element }) => onCommand(stanza, element));
     // XEP-0050 section 2.3: each command node is an automation/command-node with the forms feature.
     disco.addNodeInfo(NS_COMMANDS, () => [xml("identity", { category: "automation", type: "command-list", name: "Commands" })]);
+    describeCommands();
+  }
+
+  /** Each command node's disco#info; again at start, for commands registered since (before start). */
+  function describeCommands(): void {
     for (const c of registry.list("admin")) {
+      if (described.has(c.name)) continue;
+      described.add(c.name);
       disco.addNodeInfo(c.name, () => [
         xml("identity", { category: "automation", type: "command-node", name: c.description }),
         xml("feature", { var: NS_COMMANDS }), xml("feature", { var: NS_DATA }),
@@ -178,6 +186,7 @@ export function createAdhoc(deps: { connection: Connection; disco: Disco; acl: A
     register,
     start(_signal: AbortSignal): void {
       register();
+      describeCommands();
       sweeper = setInterval(() => sessions.sweep(), Math.max(1000, Math.min(60_000, options.sessionTtlMs / 2)));
       sweeper.unref();
     },
