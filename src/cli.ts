@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { exitCodeOf, isIotError, messageOf } from "./errors.js";
+import { cliReportOf } from "./error-replies.js";
+import { ERROR_CATALOG } from "./errors.js";
 import { parseArgs } from "./cli/args.js";
 import { checkCommand } from "./cli/check.js";
 import { runCommand } from "./cli/run.js";
@@ -25,15 +26,15 @@ async function main(argv: readonly string[]): Promise<number> {
     case "dashboard": return dashboardCommand(args);
     case "demo": return demoCommand(args);
     case undefined: case "help": process.stdout.write(`${USAGE}\n`); return 0;
-    default: process.stderr.write(`unknown command "${args.command}"\n${USAGE}\n`); return 1;
+    default: process.stderr.write(`unknown command "${args.command}"\n${USAGE}\n`); return ERROR_CATALOG.BAD_INPUT.exit;
   }
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`xmpp-iot: ${messageOf(error)}\n`);
-    if (isIotError(error)) for (const line of error.details) if (line !== error.message) process.stderr.write(`  ${line}\n`);
-    process.exit(exitCodeOf(error));
+    const report = cliReportOf(error);
+    process.stderr.write(`${report.lines.join("\n")}\n`);
+    process.exit(report.exit);
   },
 );

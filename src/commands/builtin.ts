@@ -6,7 +6,7 @@ import type { Reading } from "../reading.js";
 import { formatStatus, type AgentStatus } from "../status.js";
 import { formatReading, formatValue } from "./format.js";
 import { findDevice, normalizeInputValue, resolveChannel, resolveDevice, resolveTarget } from "./resolve.js";
-import type { CommandDefinition, CommandInfo, FieldSpec } from "./types.js";
+import type { CommandDefinition, CommandHead, CommandInfo, FieldSpec } from "./types.js";
 
 export interface BuiltinDeps {
   readonly devices: DeviceManager;
@@ -18,6 +18,14 @@ export interface BuiltinDeps {
 }
 
 const name = z.string().trim().min(1, "required");
+
+export const BUILTIN_HEADS = {
+  list: { name: "list", description: "List devices, channels and last values", permission: "reader", usage: "list" },
+  read: { name: "read", description: "Read a device's channels", permission: "reader", usage: "read <device>[/<channel>]", chat: { example: "read greenhouse/temperature" } },
+  set: { name: "set", description: "Set a writable channel", permission: "admin", usage: "set <device>/<channel> <value>", chat: { example: "set greenhouse/lamp on" } },
+  status: { name: "status", description: "Agent status: connection, queues, uptime, devices", permission: "reader", usage: "status" },
+  help: { name: "help", description: "What you can ask", permission: "reader", usage: "help", chat: { aliases: ["?"], ignoresArguments: true } },
+} as const satisfies Record<string, CommandHead>;
 
 /** Identity helper that keeps each definition's schema type for `run`. */
 const define = <S extends z.ZodType>(definition: CommandDefinition<S>): CommandDefinition<S> => definition;
@@ -84,7 +92,7 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
   };
 
   const list = define({
-    name: "list", description: "List devices, channels and last values", permission: "reader", usage: "list",
+    ...BUILTIN_HEADS.list,
     input: z.strictObject({}),
     stages: [],
     async run() {
@@ -102,7 +110,7 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
   });
 
   const read = define({
-    name: "read", description: "Read a device's channels", permission: "reader", usage: "read <device>[/<channel>]",
+    ...BUILTIN_HEADS.read,
     // A channel alone is enough when one device has it (`read lamp`).
     input: z.strictObject({ device: name.optional(), channel: name.optional() }).refine((i) => i.device !== undefined || i.channel !== undefined, { message: "required", path: ["device"] }),
     stages: [() => [deviceField(false), {
@@ -118,7 +126,7 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
   });
 
   const set = define({
-    name: "set", description: "Set a writable channel", permission: "admin", usage: "set <device>/<channel> <value>",
+    ...BUILTIN_HEADS.set,
     // No device: the one device with a writable channel of that name (`set lamp on`).
     input: z.strictObject({ device: name.optional(), channel: name, value: z.union([z.string().trim().min(1, "required"), z.number(), z.boolean()]) }),
     stages: [
@@ -169,7 +177,7 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
   });
 
   const status = define({
-    name: "status", description: "Agent status: connection, queues, uptime, devices", permission: "reader", usage: "status",
+    ...BUILTIN_HEADS.status,
     input: z.strictObject({}),
     stages: [],
     async run() {
@@ -179,7 +187,7 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
   });
 
   const help = define({
-    name: "help", description: "What you can ask", permission: "reader", usage: "help",
+    ...BUILTIN_HEADS.help,
     input: z.strictObject({ command: z.string().optional() }),
     stages: [],
     async run(_input, caller) {

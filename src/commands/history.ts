@@ -5,7 +5,7 @@ import type { History } from "../history/rollup.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import { formatValue } from "./format.js";
 import { resolveTarget } from "./resolve.js";
-import type { CommandDefinition } from "./types.js";
+import type { CommandDefinition, CommandHead } from "./types.js";
 
 const BARS = "▁▂▃▄▅▆▇█";
 const SLICE_MINUTES = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
@@ -29,11 +29,17 @@ export function sparkline(values: ReadonlyArray<number | undefined>): string {
   return values.map((v) => (v === undefined ? "·" : BARS[span === 0 ? 3 : Math.min(7, Math.floor(((v - low) / span) * 8))])).join("");
 }
 
+export const HISTORY_HEAD = {
+  name: "history", description: "Min, mean, max and a sparkline over a period", permission: "reader",
+  usage: "history <device>/<channel> [1h|24h|7d]",
+  // The period word is anything parsePeriod may take (`30m`, `3d`), so a typo gets its message.
+  chat: { example: "history greenhouse/temperature 24h", args: { "[1h|24h|7d]": { field: "period", pattern: /^\d+\s*[mhd]$/i } } },
+} as const satisfies CommandHead;
+
 /** `history <device>/<channel> [1h|24h|7d]` from the agent's minute rollup (src/history). */
 export function historyCommand(deps: { devices: DeviceManager; pipeline: Pipeline; history: History; now: () => number }): CommandDefinition {
   const definition: CommandDefinition<z.ZodType<{ device?: string | undefined; channel: string; period?: string | undefined }>> = {
-    name: "history", description: "Min, mean, max and a sparkline over a period", permission: "reader",
-    usage: "history <device>/<channel> [1h|24h|7d]",
+    ...HISTORY_HEAD,
     input: z.strictObject({ device: z.string().trim().min(1).optional(), channel: z.string().trim().min(1, "required"), period: z.string().optional() }),
     stages: [() => [
       { name: "device", label: "Device", kind: "choice", required: true, options: deps.devices.list().map((d) => d.id) },

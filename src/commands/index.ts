@@ -7,6 +7,8 @@
  *       -> Promise<{ status: "ok", data, text, table? } | { status: "error", error: IotError }>
  *   registry.fields(name, stage, partial)    -> FieldSpec[] (what a form asks at that stage)
  *   registry.check(name, stage, partial)     -> string | undefined (cross-field problem after a stage)
+ *   registry.register(definition)            -> adds a command to every front end (chat and rooms
+ *                                               read its `usage`, src/commands/chat-syntax.ts)
  *
  * `execute` never throws: unknown command, forbidden role (stranger, or a reader asking for an
  * admin command), input that fails the command's zod schema, and driver refusals all come back as
@@ -22,13 +24,15 @@ import type { DeviceManager } from "../device-manager.js";
 import { IotError, isIotError, messageOf } from "../errors.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import type { AgentStatus } from "../status.js";
-import { builtinCommands } from "./builtin.js";
+import { BUILTIN_HEADS, builtinCommands } from "./builtin.js";
+import { compileChatSyntax, type ChatCommand } from "./chat-syntax.js";
 import { didYouMean } from "./resolve.js";
-import { historyCommand } from "./history.js";
+import { HISTORY_HEAD, historyCommand } from "./history.js";
 import type { History } from "../history/rollup.js";
 import type { CommandCaller, CommandDefinition, CommandInfo, CommandResult, FieldSpec, Permission } from "./types.js";
 
-export type { CommandCaller, CommandInfo, CommandResult, FieldSpec, Permission, Via } from "./types.js";
+export type { ChatSyntax, CommandCaller, CommandDefinition, CommandInfo, CommandResult, FieldSpec, Permission, Via } from "./types.js";
+export type { ChatCommand } from "./chat-syntax.js";
 export { formatReading, formatValue } from "./format.js";
 
 export interface CommandRegistryDeps {
@@ -39,6 +43,11 @@ export interface CommandRegistryDeps {
   /** The minute rollup behind `history` (src/history); absent: no `history` command. */
   readonly history?: History;
 }
+
+/** The built-in commands' names and chat syntax, in the registry's order (without devices or a registry). */
+export const BUILTIN_CHAT_COMMANDS: readonly ChatCommand[] = [
+  BUILTIN_HEADS.list, BUILTIN_HEADS.read, BUILTIN_HEADS.set, HISTORY_HEAD, BUILTIN_HEADS.status, BUILTIN_HEADS.help,
+];
 
 export function mayRun(permission: Permission, role: Role): boolean {
   return role === "admin" || (role === "reader" && permission === "reader");
@@ -60,14 +69,23 @@ export function createCommandRegistry(deps: CommandRegistryDeps) {
   const byName = new Map<string, CommandDefinition>();
   const info = (c: CommandDefinition): CommandInfo => ({
     name: c.name, description: c.description, permission: c.permission, usage: c.usage, stageCount: c.stages.length,
+    ...(c.chat !== undefined ? { chat: c.chat } : {}),
   });
   const describe = (): CommandInfo[] => [...byName.values()].map(info);
+  /** A new command for every front end; its usage must read as chat syntax (else it throws, at start). */
+  const register = <Schema extends z.ZodType>(command: CommandDefinition<Schema>): void => {
+    if (byName.has(command.name)) throw new Error(`command ${command.name} is registered twice`);
+    compileChatSyntax(command);
+    // Stored without its schema's type: `execute` parses the input with that schema before `run`.
+    byName.set(command.name, command as unknown as CommandDefinition);
+  };
   const commands = builtinCommands({ ...deps, now, describe });
   // `history` sits before `status` and `help` in listings.
   if (deps.history) commands.splice(3, 0, historyCommand({ devices: deps.devices, pipeline: deps.pipeline, history: deps.history, now }));
-  for (const command of commands) byName.set(command.name, command);
+  for (const command of commands) register(command);
 
   return {
+    register,
     /** The commands this role may run, in a stable order. */
     list(role: Role): CommandInfo[] {
       return describe().filter((c) => mayRun(c.permission, role));

@@ -44,12 +44,35 @@ export interface FieldSpec {
   readonly max?: number;
 }
 
-export interface CommandDefinition<Schema extends z.ZodType = z.ZodType> {
+/**
+ * What chat needs beyond `usage` (src/commands/chat-syntax.ts reads both): the usage line is the
+ * parser, these are its few extras.
+ */
+export interface ChatSyntax {
+  /** A line that works, shown after the usage when the words do not fit it. */
+  readonly example?: string;
+  /** Other words that run the command (`?` for help). */
+  readonly aliases?: readonly string[];
+  /** Words after the command are ignored instead of refused. */
+  readonly ignoresArguments?: boolean;
+  /** A `[a|b|c]` word of the usage: the input field it fills and the shape a word needs to be it. */
+  readonly args?: Readonly<Record<string, { readonly field: string; readonly pattern: RegExp }>>;
+}
+
+/** What a command is called and how it is typed: fixed, whatever devices are configured. */
+export interface CommandHead {
   readonly name: string;
   readonly description: string;
   readonly permission: Permission;
-  /** Chat syntax, e.g. `read <device>[/<channel>]`. */
+  /**
+   * Chat syntax, e.g. `read <device>[/<channel>]`: shown by `help`, and what the chat and room
+   * parser reads (src/commands/chat-syntax.ts); `<field>` names an input field.
+   */
   readonly usage: string;
+  readonly chat?: ChatSyntax;
+}
+
+export interface CommandDefinition<Schema extends z.ZodType = z.ZodType> extends CommandHead {
   readonly input: Schema;
   /**
    * Fields asked at each stage (multi-stage forms use XEP-0050 `next`); `partial` holds what
@@ -61,10 +84,6 @@ export interface CommandDefinition<Schema extends z.ZodType = z.ZodType> {
   run(input: z.infer<Schema>, caller: CommandCaller): Promise<Omit<Extract<CommandResult, { status: "ok" }>, "status">>;
 }
 
-export interface CommandInfo {
-  readonly name: string;
-  readonly description: string;
-  readonly permission: Permission;
-  readonly usage: string;
+export interface CommandInfo extends CommandHead {
   readonly stageCount: number;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Role } from "../acl.js";
 import type { CommandCaller, CommandResult } from "../commands/index.js";
+import { mqttErrorOf, type MqttErrorResponse } from "../error-replies.js";
 import { IotError, messageOf } from "../errors.js";
 import { createRateLimiter } from "../xmpp/rate-limit.js";
 import type { MqttClientHandle, Qos, RequestProperties } from "./client.js";
@@ -25,7 +26,7 @@ export interface MqttControlDeps {
 
 export type CommandResponse =
   | { readonly id: unknown; readonly status: "ok"; readonly data: unknown }
-  | { readonly id: unknown; readonly status: "error"; readonly error: string; readonly code: string };
+  | MqttErrorResponse;
 
 /**
  * Parses a request: a JSON object whose `id` is echoed back and whose other keys are the command's
@@ -50,7 +51,7 @@ export function parseRequest(payload: string): { id: unknown; input: Record<stri
 export function toResponse(id: unknown, result: CommandResult): CommandResponse {
   return result.status === "ok"
     ? { id, status: "ok", data: result.data }
-    : { id, status: "error", error: result.error.message, code: result.error.code };
+    : mqttErrorOf(id, result.error);
 }
 
 /**
@@ -129,12 +130,12 @@ export function createMqttControl(deps: MqttControlDeps, options: MqttControlOpt
     const [name = ""] = wildcardLevels(`${options.topicPrefix}/command/+`, topic);
     counters.requests++;
     if (payload.length > maxPayloadBytes) {
-      respond(name, { id: null, status: "error", error: `request larger than ${maxPayloadBytes} bytes`, code: "BAD_INPUT" }, v5);
+      respond(name, mqttErrorOf(null, new IotError("BAD_INPUT", `request larger than ${maxPayloadBytes} bytes`)), v5);
       return;
     }
     const request = parseRequest(payload.toString("utf8"));
     if ("error" in request) {
-      respond(name, { id: request.id, status: "error", error: request.error, code: "BAD_INPUT" }, v5);
+      respond(name, mqttErrorOf(request.id, new IotError("BAD_INPUT", request.error)), v5);
       return;
     }
     void run(name, request.input).then((result) => respond(name, toResponse(request.id, result), v5));

@@ -2,7 +2,8 @@ import xml, { type Element } from "@xmpp/xml";
 import type { Logger } from "pino";
 import type { AclHandle } from "../acl.js";
 import type { CommandRegistry } from "../commands/index.js";
-import { messageOf } from "../errors.js";
+import { chatReplyOf } from "../error-replies.js";
+import { IotError, messageOf } from "../errors.js";
 import { runChatLine } from "./chat-commands.js";
 import { createInOrder } from "./in-order.js";
 import type { Connection } from "./connection.js";
@@ -59,7 +60,8 @@ export function createChat(deps: { connection: Connection; acl: AclHandle; regis
       if (verdict === "limited") {
         // Every refused line is answered (up to a flood bound), so nothing is dropped unseen.
         if (limitLog.take(who) === "ok") log.warn({ from: who }, "chat rate limit hit");
-        send(from, `Too many messages (limit ${options.perMinute} a minute, ${options.burst} in 10 s): "${body.trim().slice(0, 40)}" was not run; ${retryText(retryIn)}.`, thread);
+        const refused = new IotError("RATE_LIMITED", `Too many messages (limit ${options.perMinute} a minute, ${options.burst} in 10 s): "${body.trim().slice(0, 40)}" was not run; ${retryText(retryIn)}.`);
+        send(from, chatReplyOf(refused), thread);
         return;
       }
       const text = await runChatLine(registry, body.slice(0, MAX_BODY), { role, via: "chat", who });

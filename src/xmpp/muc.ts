@@ -2,7 +2,8 @@ import xml, { type Element } from "@xmpp/xml";
 import type { Logger } from "pino";
 import type { AclHandle } from "../acl.js";
 import type { CommandRegistry } from "../commands/index.js";
-import { messageOf } from "../errors.js";
+import { chatReplyOf } from "../error-replies.js";
+import { IotError, messageOf } from "../errors.js";
 import { runChatLine } from "./chat-commands.js";
 import { createInOrder } from "./in-order.js";
 import type { Connection } from "./connection.js";
@@ -99,7 +100,7 @@ export function createMuc(deps: { connection: Connection; acl: AclHandle; regist
     if (verdict === "silent") return;
     ordered.run(room, async () => {
       if (verdict === "limited") {
-        sendTo(room, `${nick}: too many messages; wait a little.`);
+        sendTo(room, `${nick}: ${chatReplyOf(new IotError("RATE_LIMITED", "too many messages; wait a little."))}`);
         return;
       }
       const text = await runChatLine(registry, body.trim().slice(match[0].length, 1000), { role, via: "muc", who: real! });

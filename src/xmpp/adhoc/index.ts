@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import type { AclHandle } from "../../acl.js";
 import type { CommandRegistry } from "../../commands/index.js";
 import { boundErrorText, MAX_ECHO_CHARS } from "../../echo.js";
-import { ERROR_CATALOG, type IotError } from "../../errors.js";
+import { adhocReplyOf, stanzaErrorOf } from "../../error-replies.js";
+import { IotError } from "../../errors.js";
 import type { Connection } from "../connection.js";
 import type { Disco } from "../disco.js";
 import { NS_DATA } from "../forms.js";
@@ -33,8 +34,11 @@ function stanzaError(condition: string, type = "cancel", text?: string): Element
   return xml("error", { type }, xml(condition, { xmlns: NS_STANZAS }), text !== undefined ? xml("text", { xmlns: NS_STANZAS }, text) : undefined);
 }
 
-/** Errors the user can fix by changing the form: shown as <note type="error"> on the same stage. */
-const FIXABLE = new Set<IotError["code"]>(["BAD_INPUT", "UNKNOWN_DEVICE", "UNKNOWN_CHANNEL", "NOT_WRITABLE"]);
+/** A refusal from the error catalog as a stanza error (its condition, type and message). */
+function refusal(error: IotError): Element {
+  const { condition, type, text } = stanzaErrorOf(error);
+  return stanzaError(condition, type, text);
+}
 
 /**
  * XEP-0050 ad-hoc commands on top of the command registry: disco#items on the commands node shows
@@ -46,6 +50,7 @@ export function createAdhoc(deps: { connection: Connection; disco: Disco; acl: A
   const sessions = createSessionStore({ ttlMs: options.sessionTtlMs, max: options.maxSessions, perJid: options.maxSessionsPerJid });
   let sweeper: NodeJS.Timeout | undefined;
   let registered = false;
+  const described = new Set<string>();
 
   const reply = (node: string, sessionid: string, status: "executing" | "completed" | "canceled", ...children: Array<Element | undefined>): Element =>
     xml("command", { xmlns: NS_COMMANDS, node, sessionid, status }, ...children);
@@ -70,10 +75,11 @@ export function createAdhoc(deps: { connection: Connection; disco: Disco; acl: A
     const result = await registry.execute(node, clean, { role, via: "adhoc", who: bare(from) });
     log.info({ from: bare(from), command: node, status: result.status, ...(result.status === "error" ? { code: result.error.code } : {}) }, "ad-hoc command");
     if (result.status === "error") {
-      if (result.error.code === "FORBIDDEN") return stanzaError("forbidden", "auth", result.error.message);
-      if (session && FIXABLE.has(result.error.code)) return prompt(session, result.error.message);
+      const answer = adhocReplyOf(result.error, session !== undefined);
+      if (answer.kind === "ask-again" && session) return prompt(session, answer.note);
       if (session) sessions.close(session.id);
-      return reply(node, sessionid, "completed", xml("note", { type: "error" }, boundErrorText(`${ERROR_CATALOG[result.error.code].text}: ${result.error.message}`)));
+      if (answer.kind === "stanza-error") return stanzaError(answer.condition, answer.type, answer.text);
+      return reply(node, sessionid, "completed", xml("note", { type: "error" }, answer.note));
     }
     if (session) sessions.close(session.id);
     return reply(node, sessionid, "completed", xml("note", { type: "info" }, result.text), resultForm(registry.get(node)?.description ?? node, result.table));
@@ -89,18 +95,18 @@ export function createAdhoc(deps: { connection: Connection; disco: Disco; acl: A
     const role = acl.role(from);
     if (role === "stranger") {
       log.info({ from: bare(from), command: node }, "ad-hoc command refused: not in the ACL");
-      return stanzaError("forbidden", "auth");
+      return refusal(new IotError("FORBIDDEN", "not allowed"));
     }
     if (!["execute", "next", "prev", "complete", "cancel"].includes(action)) return commandError("malformed-action");
 
     if (sessionid === undefined) {
       if (action !== "execute") return commandError("bad-sessionid");
-      if (!registry.list(role).some((c) => c.name === node)) return stanzaError("forbidden", "auth", `${node} is for admins only`);
+      if (!registry.list(role).some((c) => c.name === node)) return refusal(new IotError("FORBIDDEN", `${node} is for admins only`));
       if (info.stageCount === 0) return run(node, `${node}-${Date.now().toString(36)}`, {}, from);
       const session = sessions.create(from, node, role === "admin");
       if (!session) {
         log.info({ from: bare(from), command: node, open: sessions.size }, "ad-hoc command refused: the session pool is full of admins' sessions");
-        return stanzaError("resource-constraint", "wait", "too many open command sessions; try again later");
+        return refusal(new IotError("RATE_LIMITED", "too many open command sessions; try again later"));
       }
       return prompt(session);
     }
@@ -158,7 +164,14 @@ export function createAdhoc(deps: { connection: Connection; disco: Disco; acl: A
     connection.iqCallee.set(NS_COMMANDS, "command", ({ stanza, element }) => onCommand(stanza, element));
     // XEP-0050 section 2.3: each command node is an automation/command-node with the forms feature.
     disco.addNodeInfo(NS_COMMANDS, () => [xml("identity", { category: "automation", type: "command-list", name: "Commands" })]);
+    describeCommands();
+  }
+
+  /** Each command node's disco#info; again at start, for commands registered since (before start). */
+  function describeCommands(): void {
     for (const c of registry.list("admin")) {
+      if (described.has(c.name)) continue;
+      described.add(c.name);
       disco.addNodeInfo(c.name, () => [
         xml("identity", { category: "automation", type: "command-node", name: c.description }),
         xml("feature", { var: NS_COMMANDS }), xml("feature", { var: NS_DATA }),
@@ -173,6 +186,7 @@ export function createAdhoc(deps: { connection: Connection; disco: Disco; acl: A
     register,
     start(_signal: AbortSignal): void {
       register();
+      describeCommands();
       sweeper = setInterval(() => sessions.sweep(), Math.max(1000, Math.min(60_000, options.sessionTtlMs / 2)));
       sweeper.unref();
     },
