@@ -1,25 +1,8 @@
 // Narrow typings for the parts of xmpp.js (untyped JS) that src/xmpp uses.
 declare module "@xmpp/xml" {
-  export interface Element {
-    name: string;
-    attrs: Record<string, string | undefined>;
-    children: Array<Element | string>;
-    parent: Element | null;
-    is(name: string, xmlns?: string): boolean;
-    getChild(name: string, xmlns?: string): Element | undefined;
-    getChildren(name: string, xmlns?: string): Element[];
-    getChildElements(): Element[];
-    getChildText(name: string, xmlns?: string): string | null;
-    getText(): string;
-    text(): string;
-    append(...children: Array<Element | string>): Element;
-    c(name: string, attrs?: Record<string, string | undefined>): Element;
-    t(text: string): Element;
-    up(): Element;
-    root(): Element;
-    toString(): string;
-    clone(): Element;
-  }
+  import type LtxElement from "ltx/lib/Element.js";
+  /** @xmpp/xml re-exports ltx's Element (types/ltx.d.ts). */
+  export type Element = LtxElement;
   type Child = Element | string | undefined | null | false | Array<Element | string | undefined | null | false>;
   interface XmlFactory {
     (name: string, attrs?: Record<string, string | number | undefined> | null, ...children: Child[]): Element;
