@@ -10,7 +10,7 @@ import { forbiddenXmlChar, replaceForbiddenXmlChars } from "../xml-chars.js";
 import type { IqCaller, Middleware, StreamManagement, XmppJsEntity } from "@xmpp/client-core";
 
 export { Client, jid } from "@xmpp/client-core";
-export type { IqCaller, IqCallee, Middleware, StreamFeatures, StreamManagement, XmppJsEntity } from "@xmpp/client-core";
+export type { StreamManagement, XmppJsEntity } from "@xmpp/client-core";
 export { default as tcp } from "@xmpp/tcp";
 export { default as tls } from "@xmpp/tls";
 export { default as middleware } from "@xmpp/middleware";
