@@ -1,25 +1,9 @@
-// Narrow typings for the parts of xmpp.js (untyped JS) that src/xmpp uses.
+// Narrow typings for the parts of xmpp.js (untyped JS) the agent uses. Only src/xmpp/xmppjs.ts
+// imports anything but @xmpp/xml (web/ uses the browser build: web/xmpp-client.d.ts).
 declare module "@xmpp/xml" {
-  export interface Element {
-    name: string;
-    attrs: Record<string, string | undefined>;
-    children: Array<Element | string>;
-    parent: Element | null;
-    is(name: string, xmlns?: string): boolean;
-    getChild(name: string, xmlns?: string): Element | undefined;
-    getChildren(name: string, xmlns?: string): Element[];
-    getChildElements(): Element[];
-    getChildText(name: string, xmlns?: string): string | null;
-    getText(): string;
-    text(): string;
-    append(...children: Array<Element | string>): Element;
-    c(name: string, attrs?: Record<string, string | undefined>): Element;
-    t(text: string): Element;
-    up(): Element;
-    root(): Element;
-    toString(): string;
-    clone(): Element;
-  }
+  import type LtxElement from "ltx/lib/Element.js";
+  /** @xmpp/xml re-exports ltx's Element (types/ltx.d.ts). */
+  export type Element = LtxElement;
   type Child = Element | string | undefined | null | false | Array<Element | string | undefined | null | false>;
   interface XmlFactory {
     (name: string, attrs?: Record<string, string | number | undefined> | null, ...children: Child[]): Element;
@@ -27,34 +11,82 @@ declare module "@xmpp/xml" {
   }
   const xml: XmlFactory;
   export default xml;
-  export function parse(text: string): Element;
-}
-declare module "@xmpp/xml/lib/parse.js" {
-  import type { Element } from "@xmpp/xml";
-  export default function parse(text: string): Element;
 }
 declare module "@xmpp/client-core" {
-  export const Client: any;
-  export function jid(local: string, domain?: string, resource?: string): any;
+  import type { EventEmitter } from "node:events";
+  import type { Element } from "@xmpp/xml";
+  /** @xmpp/connection's Connection as the agent uses it (the underscored members are internal). */
+  export interface XmppJsEntity extends EventEmitter {
+    jid: { toString(): string } | null;
+    /** Bound of xmpp.js's own waits (stream header, STARTTLS), ms. */
+    timeout: number;
+    socket: (EventEmitter & { socket?: { setNoDelay?: (on: boolean) => void; destroy?: () => void }; setNoDelay?: (on: boolean) => void; destroy?: () => void }) | null;
+    parser: { write(text: string): void } | null;
+    connect(service: string): Promise<unknown>;
+    open(options: { domain: string }): Promise<Element>;
+    start(): Promise<unknown>;
+    stop(): Promise<unknown>;
+    restart(): Promise<unknown>;
+    send(element: Element): Promise<void>;
+    sendReceive(element: Element, timeoutMs?: number): Promise<Element>;
+    write(text: string): Promise<void>;
+    isSecure(): boolean;
+    _onData(data: Buffer): void;
+    _attachSocket(socket: unknown): void;
+    _detachSocket(): void;
+  }
+  export interface IncomingContext { stanza: Element; entity: XmppJsEntity; from: unknown; id: string }
+  export interface Middleware {
+    use(fn: (ctx: IncomingContext, next: () => unknown) => unknown): void;
+    filter(fn: (ctx: { stanza: Element }, next: () => unknown) => unknown): void;
+  }
+  export interface StreamFeatures {
+    use(name: string, ns: string, fn: (ctx: { entity: XmppJsEntity }, next: () => Promise<void>) => unknown): void;
+  }
+  export interface IqCaller {
+    request(element: Element, timeoutMs?: number): Promise<Element>;
+    /** Pending requests: IQ id -> the Deferred its reply settles (iq/caller.js). */
+    handlers: Map<string, { promise: Promise<unknown>; reject(error: unknown): void }>;
+  }
+  type IqHandler = (ctx: { stanza: Element; element: Element }) => unknown;
+  export interface IqCallee {
+    get(ns: string, name: string, handler: IqHandler): void;
+    set(ns: string, name: string, handler: IqHandler): void;
+  }
+  /** XEP-0198 state of @xmpp/stream-management. */
+  export interface StreamManagement extends EventEmitter {
+    enabled: boolean;
+    id: string;
+    inbound: number;
+    outbound: number;
+    outbound_q: unknown[];
+  }
+  export const Client: new (options: { service: string; domain: string }) => XmppJsEntity;
+  export function jid(local: string, domain?: string, resource?: string): { toString(): string };
 }
-declare module "@xmpp/tcp" { const setup: (deps: { entity: any }) => void; export default setup; }
-declare module "@xmpp/tls" { const setup: (deps: { entity: any }) => void; export default setup; }
-declare module "@xmpp/middleware" { const setup: (deps: { entity: any }) => any; export default setup; }
-declare module "@xmpp/stream-features" { const setup: (deps: { middleware: any }) => any; export default setup; }
-declare module "@xmpp/iq/caller.js" { const setup: (deps: { middleware: any; entity: any }) => any; export default setup; }
-declare module "@xmpp/iq/callee.js" { const setup: (deps: { middleware: any; entity: any }) => any; export default setup; }
-declare module "@xmpp/sasl" { const setup: (deps: any, onAuthenticate: any) => any; export default setup; }
-declare module "@xmpp/sasl2" { const setup: (deps: any, onAuthenticate: any) => any; export default setup; }
-declare module "@xmpp/resource-binding" { const setup: (deps: any, resource?: string) => any; export default setup; }
-declare module "@xmpp/stream-management" { const setup: (deps: any) => any; export default setup; }
-declare module "@xmpp/client-core/src/bind2/bind2.js" { const setup: (deps: any, resource?: string) => any; export default setup; }
-declare module "@xmpp/client-core/src/fast/fast.js" { const setup: (deps: any) => any; export default setup; }
-declare module "@xmpp/sasl-scram-sha-1" { const setup: (factory: any) => any; export default setup; }
-declare module "@xmpp/sasl-plain" { const setup: (factory: any) => any; export default setup; }
-declare module "@xmpp/client/lib/createOnAuthenticate.js" { export default function create(credentials: any, userAgent: any): any; }
+declare module "@xmpp/tcp" { import type { XmppJsEntity } from "@xmpp/client-core"; const setup: (deps: { entity: XmppJsEntity }) => void; export default setup; }
+declare module "@xmpp/tls" { import type { XmppJsEntity } from "@xmpp/client-core"; const setup: (deps: { entity: XmppJsEntity }) => void; export default setup; }
+declare module "@xmpp/middleware" { import type { Middleware, XmppJsEntity } from "@xmpp/client-core"; const setup: (deps: { entity: XmppJsEntity }) => Middleware; export default setup; }
+declare module "@xmpp/stream-features" { import type { Middleware, StreamFeatures } from "@xmpp/client-core"; const setup: (deps: { middleware: Middleware }) => StreamFeatures; export default setup; }
+declare module "@xmpp/iq/caller.js" { import type { IqCaller, Middleware, XmppJsEntity } from "@xmpp/client-core"; const setup: (deps: { middleware: Middleware; entity: XmppJsEntity }) => IqCaller; export default setup; }
+declare module "@xmpp/iq/callee.js" { import type { IqCallee, Middleware, XmppJsEntity } from "@xmpp/client-core"; const setup: (deps: { middleware: Middleware; entity: XmppJsEntity }) => IqCallee; export default setup; }
+declare module "@xmpp/sasl" {
+  import type { StreamFeatures } from "@xmpp/client-core";
+  type Authenticate = (credentials: { username: string; password: string }, mechanism: string) => Promise<void>;
+  const setup: (deps: { streamFeatures: StreamFeatures; saslFactory: unknown }, onAuthenticate: (authenticate: Authenticate, mechanisms: string[]) => Promise<void>) => unknown;
+  export default setup;
+}
+declare module "@xmpp/resource-binding" { import type { IqCaller, StreamFeatures } from "@xmpp/client-core"; const setup: (deps: { iqCaller: IqCaller; streamFeatures: StreamFeatures }, resource?: string) => unknown; export default setup; }
+declare module "@xmpp/stream-management" {
+  import type { Middleware, StreamFeatures, StreamManagement, XmppJsEntity } from "@xmpp/client-core";
+  const setup: (deps: { streamFeatures: StreamFeatures; entity: XmppJsEntity; middleware: Middleware }) => StreamManagement;
+  export default setup;
+}
+declare module "@xmpp/sasl-scram-sha-1" { const setup: (factory: unknown) => void; export default setup; }
+declare module "@xmpp/sasl-plain" { const setup: (factory: unknown) => void; export default setup; }
 declare module "@xmpp/starttls/starttls.js" {
   export function canUpgrade(socket: unknown): boolean;
   export function upgrade(socket: unknown, options: Record<string, unknown>): Promise<unknown>;
 }
-declare module "saslmechanisms" { const Factory: new () => any; export default Factory; }
+declare module "saslmechanisms" { const Factory: new () => unknown; export default Factory; }
 declare module "@xmpp/middleware/lib/StanzaError.js" { export default class StanzaError extends Error { constructor(condition: string, text?: string); condition: string; text: string; } }

@@ -1,4 +1,5 @@
-import { addressOf, NS_SENML, resolveSenml } from "../src/dashboard/senml.js";
+import { NS_SENML, resolveSenml } from "../src/senml/decode.js";
+import { addressOf } from "../src/senml/name.js";
 import type { IncomingReading } from "../src/dashboard/model.js";
 import { conditionOf, xml, type Element, type Session } from "./session.js";
 
@@ -27,7 +28,13 @@ export function readingsOfItem(item: Element, node: string): IncomingReading[] {
   const pack = item.getChild("sensml", NS_SENML);
   if (!pack) return [];
   const out: IncomingReading[] = [];
-  for (const record of resolveSenml(pack, Date.now() / 1000)) {
+  let records: ReturnType<typeof resolveSenml>;
+  try {
+    records = resolveSenml(pack, Date.now() / 1000);
+  } catch {
+    return []; // a SenML version newer than the reader (RFC 8428 section 4.4): not to be used
+  }
+  for (const record of records) {
     const address = addressOf(record.name, node);
     if (!address) continue;
     out.push({ ...address, node, value: record.value, ...(record.unit !== undefined ? { unit: record.unit } : {}), time: record.time, quality: record.quality });

@@ -1,4 +1,4 @@
-import type { ChannelAddress } from "./senml.js";
+import type { ChannelAddress } from "../senml/name.js";
 
 /** One channel as the page shows it: the last value plus a bounded history for the chart. */
 export interface ChannelState extends ChannelAddress {

@@ -9,7 +9,7 @@ export function isStanzaError(reason: unknown): reason is Error & { condition?: 
 /**
  * The process-level safety net for promise rejections nobody handled. Node's default
  * (`--unhandled-rejections=throw`) exits on the first one; a server's error reply to one request
- * must never take the agent down, however it escaped (src/xmpp/iq-guard.ts closes the window known
+ * must never take the agent down, however it escaped (src/xmpp/xmppjs.ts guardIqCaller closes the window known
  * in xmpp.js), so a StanzaError is logged and the process goes on. Anything else is a bug: it is
  * logged and then rethrown, which is Node's default crash (exit 1; systemd restarts the unit).
  * Returns the uninstaller.

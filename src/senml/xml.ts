@@ -1,17 +1,9 @@
-import xml, { type Element } from "@xmpp/xml";
-import { IotError } from "../errors.js";
-import { QUALITY_FLAGS, type QualityFlag, type Reading } from "../reading.js";
-import { appendChild, element } from "../xmpp/element.js";
+import type Element from "ltx/lib/Element.js";
+import type { Reading } from "../reading.js";
+import { appendChild, element } from "../xml-element.js";
 import { replaceForbiddenXmlChars } from "../xml-chars.js";
-
-/** RFC 8428 section 7: the SenML XML namespace. */
-export const NS_SENML = "urn:ietf:params:xml:ns:senml";
-/** Quality flags (XEP-0323 vocabulary) ride in a namespaced attribute SenML parsers may ignore. */
-export const NS_QUALITY = "urn:xmpp-iot:quality:0";
-/** RFC 8428 section 4.4: the version this decoder understands (the default when bver is absent). */
-export const SENML_VERSION = 10;
-/** RFC 8428 section 4.5.3: resolved times below 2**28 are relative to the time of reading the pack. */
-const RELATIVE_TIME_LIMIT = 2 ** 28;
+import { NS_QUALITY, NS_SENML } from "./decode.js";
+import { baseName } from "./name.js";
 
 /**
  * How a pack of one channel is written: "base" with base fields (see `pack`), "records" with one
@@ -22,11 +14,6 @@ export type PackForm = "base" | "records";
 let packForm: PackForm = "base";
 export function setPackForm(form: PackForm): void {
   packForm = form;
-}
-
-/** `<agent-bare-jid>/<device>/`: the SenML base name of a device's records. */
-export function baseName(agentBareJid: string, device: string): string {
-  return `${agentBareJid}/${device}/`;
 }
 
 /** Epoch seconds as integer milliseconds, rounded exactly as `toFixed(3)` prints them. */
@@ -125,83 +112,6 @@ export function encodeSenmlXml(agentBareJid: string, readings: readonly Reading[
     const bn = baseName(agentBareJid, reading.device);
     appendChild(out, record(reading, bn === lastBase ? undefined : bn));
     lastBase = bn;
-  }
-  return out;
-}
-
-/** A resolved record (RFC 8428 section 4.6): no base fields, absolute time. */
-export interface DecodedRecord {
-  /** Base name and name concatenated: `<agent-bare-jid>/<device>/<channel>` for this agent's items. */
-  readonly name: string;
-  readonly unit?: string;
-  readonly value: number | boolean | string;
-  /** Epoch seconds; absent when the record and its base carry no time. */
-  readonly time?: number;
-  readonly quality?: QualityFlag[];
-}
-
-/** Device and channel of a resolved name `<agent-bare-jid>/<device>/<channel>` (identifiers hold no '/'). */
-export function splitName(name: string): { device: string; channel: string } {
-  const parts = name.split("/");
-  return { device: parts.length >= 3 ? parts[parts.length - 2]! : "", channel: parts[parts.length - 1] ?? "" };
-}
-
-function decimals(text: string): number {
-  const dot = text.indexOf(".");
-  return dot < 0 || /e/i.test(text) ? 0 : text.length - dot - 1;
-}
-
-/**
- * `bt + t` in floating point gives 1764000000.123 + 0.5 = 1764000000.6229999; rounded to the
- * decimals the two attributes were written with (at most 6), it is the number a single record
- * with the absolute time would have parsed to.
- */
-function addTimes(bt: string | undefined, t: string | undefined, now: () => number): number | undefined {
-  if (bt === undefined && t === undefined) return undefined;
-  const sum = Number(bt ?? 0) + Number(t ?? 0);
-  const places = Math.min(6, Math.max(decimals(bt ?? ""), decimals(t ?? "")));
-  const scale = 10 ** places;
-  const time = bt === undefined || places === 0 ? sum : Math.round(sum * scale) / scale;
-  return time < RELATIVE_TIME_LIMIT ? now() / 1000 + time : time;
-}
-
-/**
- * Resolves every record of a pack (RFC 8428 section 4.6): base fields apply to their record and
- * every later one until the next record that sets the same base field; `bn` is prepended to `n`,
- * `bt` added to `t`, `bu` used when a record has no `u`, `bv` added to `v`. Records with no value
- * are skipped. A `bver` above the version understood here is refused (section 4.4: such a pack
- * must not be used).
- */
-export function decodeSenmlXml(element: Element, now: () => number = Date.now): DecodedRecord[] {
-  const out: DecodedRecord[] = [];
-  let bn = "";
-  let bt: string | undefined;
-  let bu: string | undefined;
-  let bv = 0;
-  for (const child of element.getChildren("senml")) {
-    const a = child.attrs as Record<string, string | undefined>;
-    if (a["bver"] !== undefined && !(Number(a["bver"]) <= SENML_VERSION)) {
-      throw new IotError("BAD_INPUT", `SenML pack has bver=${a["bver"]}; this reader understands version ${SENML_VERSION} and below`);
-    }
-    if (a["bn"] !== undefined) bn = a["bn"];
-    if (a["bt"] !== undefined) bt = a["bt"];
-    if (a["bu"] !== undefined) bu = a["bu"];
-    if (a["bv"] !== undefined) bv = Number(a["bv"]);
-    let value: number | boolean | string | undefined;
-    if (a["v"] !== undefined) value = Number(a["v"]) + bv;
-    else if (a["vb"] !== undefined) value = a["vb"] === "true";
-    else if (a["vs"] !== undefined) value = a["vs"];
-    if (value === undefined) continue;
-    const unit = a["u"] ?? bu;
-    const time = addTimes(bt, a["t"], now);
-    const flags = (a["iot:q"] ?? "").split(" ").filter((f): f is QualityFlag => (QUALITY_FLAGS as readonly string[]).includes(f));
-    out.push({
-      name: bn + (a["n"] ?? ""),
-      value,
-      ...(unit !== undefined ? { unit } : {}),
-      ...(time !== undefined ? { time } : {}),
-      ...(flags.length > 0 ? { quality: flags } : {}),
-    });
   }
   return out;
 }

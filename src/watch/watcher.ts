@@ -2,7 +2,8 @@ import xml, { type Element } from "@xmpp/xml";
 import type { Logger } from "pino";
 import { createBackoff } from "../reconnect/backoff.js";
 import { messageOf } from "../errors.js";
-import { decodeSenmlXml, splitName, type DecodedRecord } from "../senml/xml.js";
+import { decodeSenmlXml, type DecodedRecord } from "../senml/decode.js";
+import { addressOf } from "../senml/name.js";
 import { createConnection } from "../xmpp/connection.js";
 import { NS_PUBSUB, NS_PUBSUB_EVENT } from "../xmpp/pubsub-nodes.js";
 import { bare } from "../xmpp/presence.js";
@@ -119,7 +120,7 @@ export function createWatcher(deps: WatcherDeps, options: WatcherOptions) {
         continue;
       }
       for (const record of records) {
-        const { device, channel } = splitName(record.name);
+        const { device, channel } = addressOf(record.name, node) ?? { device: "", channel: record.name };
         deps.onReading({
           node, itemId: item.attrs["id"] ?? "", device, channel, value: record.value,
           ...(record.unit !== undefined ? { unit: record.unit } : {}),

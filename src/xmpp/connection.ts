@@ -6,7 +6,7 @@ import { IotError, messageOf } from "../errors.js";
 import { closedDuring, describeConnectFailure, type ConnectContext, type ConnectPhase } from "./connect-errors.js";
 import { createEntity, type EntityOptions, type XmppEntity } from "./entity.js";
 import { createRequestTracker } from "./requests.js";
-import { guardOutgoingXml } from "./xml-guard.js";
+import { guardOutgoingXml, rawSocket } from "./xmppjs.js";
 import { pick, SOCKET_CLOSED, waitForSession, withTimeout } from "./session-wait.js";
 import { createLiveness } from "./liveness.js";
 
@@ -288,8 +288,3 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
 }
 
 export type Connection = ReturnType<typeof createConnection>;
-
-function rawSocket(entity: any): { setNoDelay?: (v: boolean) => void; destroy?: () => void } | undefined {
-  const socket = entity.socket;
-  return socket?.socket ?? socket ?? undefined;
-}

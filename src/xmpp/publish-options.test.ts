@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import StanzaError from "@xmpp/middleware/lib/StanzaError.js";
+import { StanzaError } from "./xmppjs.js";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../log.js";
 import { readForm } from "./forms.js";

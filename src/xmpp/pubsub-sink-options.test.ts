@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import StanzaError from "@xmpp/middleware/lib/StanzaError.js";
+import { StanzaError } from "./xmppjs.js";
 import xml, { type Element } from "@xmpp/xml";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../log.js";

@@ -1,4 +1,5 @@
 import xml, { type Element } from "@xmpp/xml";
+import { decodeSenmlXml } from "../../src/senml/decode.js";
 import { createEntity } from "../../src/xmpp/entity.js";
 import { NS_PUBSUB, NS_PUBSUB_EVENT } from "../../src/xmpp/pubsub-nodes.js";
 import { LatencySamples, sleep } from "./stats.js";
@@ -22,8 +23,8 @@ const now = (): number => performance.timeOrigin + performance.now();
 
 /**
  * The independent subscriber: a second XMPP session (xmpp.js, TCP_NODELAY like the agent) that
- * subscribes to pubsub nodes and times every SenML record from its resolved time (`bt` + `t`,
- * the reading time) to receipt.
+ * subscribes to pubsub nodes and times every SenML record from its resolved time (RFC 8428
+ * section 4.6: `bt` + `t`, the reading time) to receipt.
  */
 export async function startXmppSubscriber(options: { service: string; domain: string; username: string; password: string; pubsub: string }) {
   const { entity, iqCaller } = createEntity({ ...options, resource: "bench", tlsRequired: false });
@@ -45,12 +46,8 @@ export async function startXmppSubscriber(options: { service: string; domain: st
         meter.items++;
         for (const pack of item.children) {
           if (typeof pack === "string") continue;
-          let bt = 0; // RFC 8428 section 4.6: a record's time is bt (of it or an earlier record) + t
-          for (const record of pack.children) {
-            if (typeof record === "string") continue;
-            const attrs = record.attrs;
-            if (attrs["bt"] !== undefined) bt = Number(attrs["bt"]);
-            const t = (bt + Number(attrs["t"] ?? 0)) * 1000;
+          for (const record of decodeSenmlXml(pack)) {
+            const t = (record.time ?? 0) * 1000;
             meter.records++;
             if (Number.isNaN(meter.firstAt)) meter.firstAt = at;
             meter.lastAt = at;

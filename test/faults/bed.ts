@@ -10,7 +10,7 @@ import { parseConfig } from "../../src/config/load.js";
 import { createLogger } from "../../src/log.js";
 import { freeLoopbackPort } from "../../src/prosody/server.js";
 import type { Reading } from "../../src/reading.js";
-import { decodeSenmlXml } from "../../src/senml/xml.js";
+import { decodeSenmlXml } from "../../src/senml/decode.js";
 import type { ReadingSink } from "../../src/sinks/types.js";
 import { createConnection } from "../../src/xmpp/connection.js";
 import { NS_PUBSUB } from "../../src/xmpp/pubsub-nodes.js";

@@ -49,7 +49,8 @@ def resolve(records, now):
             raise ValueError("SenML bver=%s not understood" % a["bver"])
         bn = a.get("bn", bn)
         bt = a.get("bt", bt)
-        bu = a.get("bu", bu)
+        if a.get("bu") is not None:
+            bu = a["bu"] or None  # an empty bu clears the base unit, as in src/senml/decode.ts
         if a.get("bv") is not None:
             bv = float(a["bv"])
         out = {}

@@ -1,12 +1,12 @@
 import xml from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEntity, type XmppEntity } from "../../src/xmpp/entity.js";
-import { MAX_UNACKED_BEFORE_REQUEST } from "../../src/xmpp/sm-ack-bound.js";
+import { MAX_UNACKED_BEFORE_REQUEST } from "../../src/xmpp/xmppjs.js";
 import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
 
 /**
  * xmpp.js 0.14 asks for XEP-0198 acks only after 250 ms without outgoing stanzas, so at a steady
- * rate its queue of unacknowledged stanzas never empties; src/xmpp/sm-ack-bound.ts bounds it.
+ * rate its queue of unacknowledged stanzas never empties; src/xmpp/xmppjs.ts boundUnackedQueue bounds it.
  * A real Prosody (mod_smacks) answers the <r/> requests.
  */
 describe("XEP-0198 outbound queue at a steady rate", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Reading } from "../reading.js";
-import { encodeReadingPayload } from "./payload.js";
+import { encodeReadingPayload } from "./json.js";
 
 const JID = "agent@localhost";
 
