@@ -14,13 +14,13 @@ export type DeliveryStatus = SinkStatus & {
   rejected: number; recovered: number; durable: boolean; setAside: number; lastSetAside?: SetAsideReading; window: number;
 };
 
-export type DeliverySink = ReadingSink & {
+export interface DeliverySink extends ReadingSink {
   /** Waits until everything queued was acknowledged (or the timeout); true when drained. */
   flush(timeoutMs: number): Promise<boolean>;
   /** The last readings set aside (refused as bad, or proven to close the stream). */
   setAside(): readonly SetAsideReading[];
   status(): DeliveryStatus;
-};
+}
 
 const RETRY: SendFailure = { kind: "retry" };
 
