@@ -31,6 +31,10 @@ const RETRY: SendFailure = { kind: "retry" };
 
 const PUBLISH_TIMEOUT_MS = 120_000;
 
+const readingOf = (entry: OutboxEntry): Reading => entry.reading;
+const answeredWell = (): undefined => undefined;
+const failedWith = (error: unknown): unknown => error ?? new Error("publish failed");
+
 /**
  * The pubsub sink's transport: one XEP-0060 node per channel, created and configured on first use;
  * a send is one publish IQ whose item id is the (first) reading's stable id, so a resend replaces
@@ -147,7 +151,10 @@ export function createPubsubTransport(deps: { connection: Connection; log: Logge
     },
     destination: (reading) => nodeName(options.nodePrefix, reading),
     send(entries: readonly OutboxEntry[], acknowledged) {
-      void publish(entries.map((e) => e.reading), false).then(() => acknowledged(), (error: unknown) => acknowledged(error ?? new Error("publish failed")));
+      // The engine hears of the answer one tick after it came (and only then sends the next): a
+      // publish of the same node waiting on its creation or its publish-options check resumes
+      // first, so the node's items keep the readings' order.
+      void publish(entries.map(readingOf), false).then(answeredWell, failedWith).then(acknowledged);
     },
     classify(error) {
       const condition = errorCondition(error);
