@@ -125,7 +125,11 @@ export function createDeliverySink(deps: { transport: Transport; outbox: Outbox;
   }
 
   function pump(): void {
-    if (Date.now() < pausedUntil) return;
+    // Runs per reading and per ack: the clock is read only while a pause is set.
+    if (pausedUntil !== 0) {
+      if (Date.now() < pausedUntil) return;
+      pausedUntil = 0;
+    }
     if (poison.probing) return pumpOne();
     if (batcher) return pumpBatches(batcher);
     while (running && transport.isOnline() && outbox.inflight < window.size) {

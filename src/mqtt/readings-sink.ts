@@ -41,7 +41,7 @@ export function createMqttReadingTransport(
     peer: "MQTT broker",
     // Fixed: PUBACKs come from the broker's memory, their round trips say little about overload.
     window: { max: options.window ?? 64, adaptive: false },
-    isOnline: () => client.isConnected(),
+    isOnline: client.isConnected,
     attach(to) {
       link = to;
       client.events.on("online", onOnline);
