@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { messageOf } from "../errors.js";
 import type { Outbox, OutboxEntry } from "../outbox/index.js";
 import { Batcher } from "./batcher.js";
 import { createPoisonFinder } from "./poison.js";
@@ -60,8 +61,11 @@ export function createDeliverySink(deps: { transport: Transport; outbox: Outbox;
       batchesInflight = 0; // the old session's sends will never be answered
       sending = new Set();
       outbox.retryAll();
-      if (transport.newSession) void transport.newSession().finally(pump);
-      else pump();
+      if (!transport.newSession) return pump();
+      transport.newSession().then(pump, (error: unknown) => {
+        log.warn({ err: messageOf(error) }, "preparing the new session failed; sending anyway");
+        pump();
+      });
     },
     offline(cause) {
       // If a send of ours killed the link (poison.ts), find it and set it aside.
@@ -183,7 +187,8 @@ export function createDeliverySink(deps: { transport: Transport; outbox: Outbox;
   function pause(): void {
     pausedUntil = Date.now() + TRANSIENT_PAUSE_MS;
     clearTimeout(pauseTimer);
-    pauseTimer = setTimeout(pump, TRANSIENT_PAUSE_MS);
+    // The timer ends the pause itself: a timer may fire a little before Date.now() passes pausedUntil.
+    pauseTimer = setTimeout(() => { pausedUntil = 0; pump(); }, TRANSIENT_PAUSE_MS);
   }
 
   return {
