@@ -39,7 +39,7 @@ export function createDeliverySink(deps: { transport: Transport; outbox: Outbox;
   const poison = createPoisonFinder();
   const setAside = createSetAside({ log, peer: transport.peer });
   const batcher = transport.batch ? new Batcher<OutboxEntry>(transport.batch) : undefined;
-  /** Entries whose send was started on this session and has not settled. */
+  /** Entries whose send was started in the current link session and has not settled. */
   let sending = new Set<OutboxEntry>();
   let session = 0;
   /** Answers to sends made before this (a resumed session's) measured the outage, not the server. */
