@@ -11,15 +11,16 @@ import { createMqttBridge, createMqttClientFromConfig } from "./mqtt/bridge.js";
 import { IotError, messageOf } from "./errors.js";
 import { createPipeline } from "./pipeline/pipeline.js";
 import type { Reading } from "./reading.js";
-import type { ReadingSink } from "./sinks/types.js";
-import { collectStatus, sinkProblems, type AgentStatus } from "./status.js";
+import { createDeliverySink, type DeliverySink } from "./delivery/engine.js";
+import type { ReadingSink, Transport } from "./delivery/types.js";
+import { collectStatus, sinkProblems, type AgentStatus, type MqttBridgeStatus } from "./status.js";
 import { createAdhoc } from "./xmpp/adhoc/index.js";
 import { createChat } from "./xmpp/chat.js";
 import { createConnection } from "./xmpp/connection.js";
 import { createMuc } from "./xmpp/muc.js";
 import { createDisco } from "./xmpp/disco.js";
 import { createPresence } from "./xmpp/presence.js";
-import { createPubsubSink } from "./xmpp/pubsub-sink.js";
+import { createPubsubTransport } from "./xmpp/pubsub-sink.js";
 import { openOutbox } from "./outbox/index.js";
 import { createHeapGovernor, defaultHeapSlackMb } from "./runtime/heap-governor.js";
 
@@ -40,6 +41,18 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
   const startedAt = Date.now();
   log.debug({ config }, "configuration loaded");
   const sinks: ReadingSink[] = [];
+  /** The sinks behind an outbox: flushed at stop before their connections close. */
+  const deliveries: DeliverySink[] = [];
+  /**
+   * A transport becomes a sink with its own outbox: durable under `<outbox.path>/<name>` when the
+   * outbox section is configured, else in memory with the sink's own bound (`memoryBound`).
+   */
+  const deliver = (transport: Transport, memoryBound: number): DeliverySink => {
+    const sink = createDeliverySink({ transport, outbox: openOutbox({ log: log.child({ part: "outbox" }) }, transport.name, config.outbox, memoryBound), log: log.child({ part: transport.name }) });
+    deliveries.push(sink);
+    sinks.push(sink);
+    return sink;
+  };
   const parts: AgentPart[] = [];
   const channelsById = new Map(config.devices.map((d) => [d.id, d.channels ?? {}]));
   const unnamedBoundById = new Map(config.devices.map((d) => [d.id, d.maxUnnamedChannels]));
@@ -80,12 +93,9 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
   disco.addFeature("http://jabber.org/protocol/commands");
   const presence = createPresence({ connection, devices, disco, acl, log: log.child({ part: "presence" }), problems: () => sinkProblems(sinks) });
   const pubsubConfig = config.pubsub ?? { nodePrefix: "sensors/", access: "acl" as const, maxItems: 10, persistItems: true, maxPending: 10_000 };
-  // Durable under outbox.path when configured, else the in-memory bound pubsub.maxPending.
-  const pubsubOutbox = openOutbox({ log: log.child({ part: "outbox" }) }, "pubsub", config.outbox, pubsubConfig.maxPending);
-  const pubsub = createPubsubSink({ connection, log: log.child({ part: "pubsub" }), outbox: pubsubOutbox }, {
+  deliver(createPubsubTransport({ connection, log: log.child({ part: "pubsub" }) }, {
     service: config.pubsub?.service,
     nodePrefix: pubsubConfig.nodePrefix,
-    maxPending: pubsubConfig.maxPending,
     ...(config.pubsub?.batch ? { batch: config.pubsub.batch } : {}),
     settings: {
       maxItems: pubsubConfig.maxItems,
@@ -94,11 +104,12 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
       accessModel: pubsubConfig.access === "open" ? "open" : config.pubsub?.service ? "whitelist" : "presence",
       members: acl.members(),
     },
-  });
-  sinks.push(pubsub);
+  }), pubsubConfig.maxPending);
 
+  let mqttStatus: (() => MqttBridgeStatus) | undefined;
   const status = (): AgentStatus => collectStatus({
     name: config.name, jid: connection.jid, connected: connection.isOnline(), startedAt, devices, pipeline, sinks,
+    ...(mqttStatus ? { mqtt: mqttStatus } : {}),
   });
 
   // Control: one registry for ad-hoc, chat, rooms (and MQTT); alerts as a sink.
@@ -114,9 +125,10 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
   let mqttAlerts: ReturnType<typeof createMqttBridge>["alerts"] | undefined;
   if (mqttClient && config.mqtt) {
     const mqtt = createMqttBridge({ client: mqttClient, devices, pipeline, registry: commands, agentBareJid: connection.bareJid, log: log.child({ part: "mqtt" }) }, config, config.mqtt);
-    sinks.push(mqtt.sink);
+    deliver(mqtt.transport, config.mqtt.maxPending);
     parts.push(mqtt);
     mqttAlerts = mqtt.alerts;
+    mqttStatus = mqtt.status;
   }
   if (config.alerts.length > 0) {
     sinks.push(createAlertEngine({ rules: config.alerts, log: log.child({ part: "alerts" }), devices,
@@ -165,8 +177,10 @@ export function createAgent(loaded: LoadedConfig, log: Logger) {
       if (!started && controller.signal.aborted) return;
       started = false;
       await devices.stop();
-      const flushed = await pubsub.flush(5000);
-      if (!flushed) log.warn({ pending: pubsub.status().pending }, "stopping with readings not yet acknowledged");
+      // Before the parts: the MQTT bridge closes its connection when it stops.
+      await Promise.all(deliveries.map(async (sink) => {
+        if (!(await sink.flush(5000))) log.warn({ sink: sink.name, pending: sink.status().pending }, "stopping with readings not yet acknowledged");
+      }));
       for (const part of [...parts].reverse()) {
         try { await part.stop(); } catch (error) { log.warn({ part: part.name, err: messageOf(error) }, "part stop failed"); }
       }

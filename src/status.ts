@@ -1,7 +1,13 @@
 import type { DeviceManager } from "./device-manager.js";
 import type { DiskTrouble } from "./outbox/types.js";
 import type { Pipeline, PipelineStats } from "./pipeline/pipeline.js";
-import type { ReadingSink, SinkStatus } from "./sinks/types.js";
+import type { ReadingSink, SinkStatus } from "./delivery/types.js";
+
+/** The MQTT bridge beyond its readings: command topics (`/set`, `command/<name>`) and HA discovery. */
+export interface MqttBridgeStatus {
+  readonly commands: { readonly sets: number; readonly requests: number; readonly errors: number; readonly ignoredRetained: number; readonly inflight: number };
+  readonly discovery?: { readonly entities: number; readonly removed: number; readonly clearedStates: number; readonly swept: boolean };
+}
 
 export interface AgentStatus {
   readonly name: string;
@@ -11,11 +17,12 @@ export interface AgentStatus {
   readonly devices: ReadonlyArray<{ id: string; state: string; reason?: string; stats: Readonly<Record<string, number>> }>;
   readonly sinks: readonly SinkStatus[];
   readonly pipeline: PipelineStats;
+  readonly mqtt?: MqttBridgeStatus;
 }
 
 export function collectStatus(parts: {
   name: string; jid: string; connected: boolean; startedAt: number;
-  devices: DeviceManager; pipeline: Pipeline; sinks: readonly ReadingSink[];
+  devices: DeviceManager; pipeline: Pipeline; sinks: readonly ReadingSink[]; mqtt?: () => MqttBridgeStatus;
 }): AgentStatus {
   return {
     name: parts.name,
@@ -27,6 +34,7 @@ export function collectStatus(parts: {
     })),
     sinks: parts.sinks.map((s) => s.status()),
     pipeline: parts.pipeline.stats(),
+    ...(parts.mqtt ? { mqtt: parts.mqtt() } : {}),
   };
 }
 
@@ -41,6 +49,8 @@ export function formatStatus(status: AgentStatus): string {
     lines.push(`${s.name}: ${s.connected ? "connected" : "disconnected"}, ${s.pending} pending${age}, ${s.delivered} delivered, ${s.dropped} dropped${aside}${ack}`);
     if (s.disk) lines.push(`  ${diskTroubleText(s.disk)}: ${s.disk.memoryOnly} readings in memory only`);
   }
+  const commands = status.mqtt?.commands;
+  if (commands) lines.push(`mqtt commands: ${commands.sets} set, ${commands.requests} requests, ${commands.errors} errors`);
   return lines.join("\n");
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { formatValue } from "../commands/format.js";
 import type { Reading } from "../reading.js";
-import type { ReadingSink, SinkStatus } from "../sinks/types.js";
+import type { ReadingSink, SinkStatus } from "../delivery/types.js";
 import { formatDuration } from "../status.js";
 import { createHealthRules, failingRule, staleRule, type HealthSource } from "./health.js";
 import { createAlertOutlet, type AlertDelivery } from "./outlet.js";

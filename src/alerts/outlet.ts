@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { SinkStatus } from "../sinks/types.js";
+import type { SinkStatus } from "../delivery/types.js";
 
 /** One alert or all-clear, as MQTT carries it (`<prefix>/alerts`, JSON). */
 export interface AlertEvent {

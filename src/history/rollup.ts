@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { messageOf } from "../errors.js";
 import type { Reading } from "../reading.js";
-import type { ReadingSink, SinkStatus } from "../sinks/types.js";
+import type { ReadingSink, SinkStatus } from "../delivery/types.js";
 import { appendRecords, loadRecords, mergeRecords, rewriteRecords, type MinuteRecord } from "./store.js";
 
 export interface HistoryOptions {

@@ -3,16 +3,16 @@ import type { CommandCaller, CommandResult } from "../commands/index.js";
 import type { Config, MqttConfig } from "../config/schema.js";
 import type { DeviceManager } from "../device-manager.js";
 import { messageOf } from "../errors.js";
-import { openOutbox } from "../outbox/index.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import { createAvailability } from "./availability.js";
 import { createMqttClient, withoutCredentials, type MqttClientHandle } from "./client.js";
 import { createMqttControl } from "./control.js";
 import { createDiscovery, type Discovery } from "./discovery.js";
 import { mqttClientOptions, topicPrefixOf } from "./options.js";
-import { createMqttReadingSink } from "./readings-sink.js";
+import { createMqttReadingTransport } from "./readings-sink.js";
 import { createMqttAlerts } from "./alerts.js";
 import { AGENT_VERSION } from "../version.js";
+import type { MqttBridgeStatus } from "../status.js";
 
 /** Created before the device manager so the `mqtt` gateway driver can share the connection. */
 export function createMqttClientFromConfig(config: Config, mqtt: MqttConfig, log: Logger): MqttClientHandle {
@@ -29,9 +29,9 @@ export interface MqttBridgeDeps {
 }
 
 /**
- * The MQTT bridge as one agent part: readings sink, status/last will (in the client), `/set` and
- * command topics, and Home Assistant discovery. Register `sink` with the sinks and the bridge as a
- * part; the part owns the connection and closes it last.
+ * The MQTT bridge as one agent part: the readings' transport, status/last will (in the client),
+ * `/set` and command topics, and Home Assistant discovery. The composition root makes `transport`
+ * a delivery sink and registers the bridge as a part; the part owns the connection and closes it last.
  */
 export function createMqttBridge(deps: MqttBridgeDeps, config: Config, mqtt: MqttConfig) {
   const { client, log } = deps;
@@ -52,10 +52,8 @@ export function createMqttBridge(deps: MqttBridgeDeps, config: Config, mqtt: Mqt
       ...(AGENT_VERSION !== undefined ? { version: AGENT_VERSION } : {}),
     })
     : undefined;
-  // Durable under <outbox.path>/mqtt when the outbox section is configured, else in memory (mqtt.maxPending).
-  const outbox = openOutbox({ log: log.child({ mqtt: "outbox" }) }, "mqtt", config.outbox, mqtt.maxPending);
-  const sink = createMqttReadingSink({ client, log, outbox, ...(discovery ? { onReading: discovery.noteReading } : {}) }, {
-    topicPrefix, agentBareJid: deps.agentBareJid, qos: mqtt.qos, retain: mqtt.retain, maxPending: mqtt.maxPending,
+  const transport = createMqttReadingTransport({ client }, {
+    topicPrefix, agentBareJid: deps.agentBareJid, qos: mqtt.qos, retain: mqtt.retain, ...(discovery ? { onReading: discovery.noteReading } : {}),
   });
   const availability = createAvailability({ client, devices: deps.devices, log }, { topicPrefix, qos: mqtt.qos });
   const alerts = createMqttAlerts({ client, log: log.child({ mqtt: "alerts" }) }, { topicPrefix, qos: mqtt.qos });
@@ -63,11 +61,11 @@ export function createMqttBridge(deps: MqttBridgeDeps, config: Config, mqtt: Mqt
 
   return {
     name: "mqtt",
-    sink,
-    topicPrefix,
+    transport,
     /** Alert events for src/alerts (delivered on `<prefix>/alerts`). */
     alerts,
-    stats: () => ({ client: client.stats(), control: control.stats(), ...(discovery ? { discovery: discovery.status() } : {}) }),
+    /** For `status`: what the `/set` and command topics received, and what discovery announced. */
+    status: (): MqttBridgeStatus => ({ commands: control.stats(), ...(discovery ? { discovery: discovery.status() } : {}) }),
     async start(signal: AbortSignal): Promise<void> {
       // Subscriptions first: the client sends them with its CONNECT session.
       control.start();
@@ -80,7 +78,6 @@ export function createMqttBridge(deps: MqttBridgeDeps, config: Config, mqtt: Mqt
       });
     },
     async stop(): Promise<void> {
-      if (!(await sink.flush(3000))) log.warn({ pending: sink.status().pending }, "stopping with MQTT readings not acknowledged");
       control.stop();
       discovery?.stop();
       await availability.stop();

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Reading } from "../reading.js";
-import { BoundedQueue } from "../sinks/bounded-queue.js";
+import { BoundedQueue } from "./bounded-queue.js";
 import type { DiskTrouble, Outbox, OutboxEntry, OutboxStats } from "./types.js";
 
 /** Persistence behind an outbox (src/outbox/segment-log.ts); absent = memory only. */

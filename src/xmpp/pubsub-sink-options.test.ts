@@ -4,7 +4,9 @@ import xml, { type Element } from "@xmpp/xml";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../log.js";
 import type { Connection } from "./connection.js";
-import { createPubsubSink } from "./pubsub-sink.js";
+import { createDeliverySink } from "../delivery/engine.js";
+import { openOutbox } from "../outbox/index.js";
+import { createPubsubTransport } from "./pubsub-sink.js";
 
 /**
  * A fake of our own Connection that answers like ejabberd 23.01: disco#info advertises
@@ -33,10 +35,12 @@ function ejabberdLike() {
 describe("publish-options refused by the service", () => {
   it("sends the refused item again at once, ahead of the newer items of its node, and never the refused field again", async () => {
     const { connection, published } = ejabberdLike();
-    const sink = createPubsubSink({ connection, log: createLogger({ level: "silent" }) }, {
-      service: "pubsub.localhost", nodePrefix: "sensors/", maxPending: 100,
+    const log = createLogger({ level: "silent" });
+    const transport = createPubsubTransport({ connection, log }, {
+      service: "pubsub.localhost", nodePrefix: "sensors/",
       settings: { maxItems: 10, persistItems: true, accessModel: "open", members: [] },
     });
+    const sink = createDeliverySink({ transport, outbox: openOutbox({ log }, "pubsub", undefined, 100), log });
     await sink.start(new AbortController().signal);
     for (let i = 0; i < 5; i++) sink.accept({ device: "g", channel: "t", value: i, time: 1_764_000_000 + i, id: `r${i}` });
     expect(await sink.flush(5000)).toBe(true);

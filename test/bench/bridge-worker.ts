@@ -7,7 +7,9 @@ import { parseConfig } from "../../src/config/load.js";
 import { createLogger } from "../../src/log.js";
 import { createMqttClientFromConfig } from "../../src/mqtt/bridge.js";
 import { topicPrefixOf } from "../../src/mqtt/options.js";
-import { createMqttReadingSink } from "../../src/mqtt/readings-sink.js";
+import { createDeliverySink } from "../../src/delivery/engine.js";
+import { createMqttReadingTransport } from "../../src/mqtt/readings-sink.js";
+import { openOutbox } from "../../src/outbox/index.js";
 import { createPipeline } from "../../src/pipeline/pipeline.js";
 import { processFootprint, serveWorker } from "./ipc.js";
 
@@ -23,7 +25,8 @@ serveWorker({
     const mqtt = config.mqtt!;
     const log = createLogger({ level: config.log.level, name: "bench-bridge" });
     const client = createMqttClientFromConfig(config, mqtt, log);
-    const sink = createMqttReadingSink({ client, log }, { topicPrefix: topicPrefixOf(config, mqtt), agentBareJid: config.xmpp.jid, qos: mqtt.qos, retain: mqtt.retain, maxPending: mqtt.maxPending });
+    const transport = createMqttReadingTransport({ client }, { topicPrefix: topicPrefixOf(config, mqtt), agentBareJid: config.xmpp.jid, qos: mqtt.qos, retain: mqtt.retain });
+    const sink = createDeliverySink({ transport, outbox: openOutbox({ log }, "mqtt", undefined, mqtt.maxPending), log });
     const channels = new Map(config.devices.map((d) => [d.id, d.channels ?? {}]));
     const pipeline = createPipeline({ channels: (device) => channels.get(device), onReading: (reading) => sink.accept(reading) });
     client.start(controller.signal);

@@ -11,7 +11,7 @@ import { createLogger } from "../../src/log.js";
 import { freeLoopbackPort } from "../../src/prosody/server.js";
 import type { Reading } from "../../src/reading.js";
 import { decodeSenmlXml } from "../../src/senml/decode.js";
-import type { ReadingSink } from "../../src/sinks/types.js";
+import type { ReadingSink } from "../../src/delivery/types.js";
 import { createConnection } from "../../src/xmpp/connection.js";
 import { NS_PUBSUB } from "../../src/xmpp/pubsub-nodes.js";
 import { ACCOUNTS } from "../harness/agent.js";

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import type { Reading } from "../../src/reading.js";
 import { formatStatus } from "../../src/status.js";
-import type { ReadingSink } from "../../src/sinks/types.js";
+import type { ReadingSink } from "../../src/delivery/types.js";
 import { runPython, type PythonRun } from "../harness/python.js";
 import { ACCOUNTS, eventually, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
 import { startProxy, type FaultProxy } from "./proxy.js";

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import type { SinkStatus } from "../../src/sinks/types.js";
+import type { SinkStatus } from "../../src/delivery/types.js";
 import { eventually, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
 import { startProxy, type FaultProxy } from "./proxy.js";
 

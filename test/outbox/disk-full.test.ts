@@ -11,7 +11,7 @@ import { replayDir } from "../../src/outbox/replay.js";
 import { openSegmentLog } from "../../src/outbox/segment-log.js";
 import type { Reading } from "../../src/reading.js";
 import { formatStatus } from "../../src/status.js";
-import { sinkStatus } from "../../src/sinks/status.js";
+import { sinkStatus } from "../../src/delivery/status.js";
 import { eventually } from "../faults/bed.js";
 
 /**

@@ -1,8 +1,9 @@
 import type { OutboxEntry } from "../outbox/index.js";
 
 /**
- * Stream error conditions (RFC 6120 section 4.9.3) a single stanza can provoke: malformed XML,
- * a stanza over the server's size limit (Prosody: policy-violation "XML stanza is too big").
+ * Link deaths a single send can provoke, named as the stream error conditions of RFC 6120 section
+ * 4.9.3: malformed XML, a stanza over the server's size limit (Prosody: policy-violation "XML
+ * stanza is too big"). A transport reports its link's death in these words (DeliveryLink.offline).
  */
 export const STANZA_STREAM_ERRORS: ReadonlySet<string> = new Set([
   "not-well-formed", "invalid-xml", "bad-format", "restricted-xml", "policy-violation", "unsupported-encoding",
@@ -12,8 +13,8 @@ export const STANZA_STREAM_ERRORS: ReadonlySet<string> = new Set([
 export const STRIKES = 2;
 
 /**
- * Finds the one entry whose publish kills the stream, deterministically and with a bound:
- * after such a death with several entries in flight, the sink sends one at a time ("probing")
+ * Finds the one entry whose send kills the stream, deterministically and with a bound:
+ * after such a death with several entries in flight, the engine sends one at a time ("probing")
  * through the newest of them; a death with a single entry in flight is a strike against it, and
  * STRIKES of them in a row set it aside. At most 1 + STRIKES deaths per bad entry; probing ends
  * when the newest suspect is acknowledged (or nothing is left).

@@ -1,4 +1,4 @@
-/** `pubsub.batch`: readings of one node wait up to `windowMs`, at most `maxReadings` per item. */
+/** Readings of one destination (`pubsub.batch`: a node) wait up to `windowMs`, at most `maxReadings` per send. */
 export interface BatchOptions {
   readonly windowMs: number;
   readonly maxReadings: number;
@@ -15,7 +15,7 @@ interface Group<T> {
 }
 
 /**
- * Groups items per key (a pubsub node) into batches: a group is ready when it holds
+ * Groups items per key (a destination: a pubsub node) into batches: a group is ready when it holds
  * `maxReadings` items or when its first item has waited `windowMs`. Pure apart from the clock:
  * the caller sends what `take` returns and arms one timer at `nextDueAt`.
  *

@@ -1,5 +1,5 @@
 /**
- * How many publish IQs may be in flight, adapted to how fast the server answers. The idea is
+ * How many sends (publish IQs) may be in flight, adapted to how fast the server answers. The idea is
  * LEDBAT's (RFC 6817 section 2): the round trip above the lowest one seen is queueing in the
  * server; when it passes a target the sender halves its window (at most once per round trip),
  * below it the window grows by one per window of answers (RFC 5681 section 3.1 congestion
