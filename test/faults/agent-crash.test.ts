@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { replayDir } from "../../src/outbox/replay.js";
 import { createPtyPair, send, type PtyPair } from "../drivers/pty.js";
 import { spawnCli, type CliProcess } from "../harness/cli.js";
-import { ACCOUNTS, eventually, fetchItems, removeDir, startRestartableProsody, type RestartableProsody } from "./bed.js";
+import { ACCOUNTS, fetchItems, removeDir, startRestartableProsody, type RestartableProsody } from "./bed.js";
+import { eventually } from "../harness/wait.js";
 
 /**
  * (c) The compiled agent (`node dist/src/cli.js run`) is SIGKILLed while the server is down and

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { setTimeout as sleep } from "node:timers/promises";
 import xml, { type Element } from "@xmpp/xml";
 import pino from "pino";
 import { createAgent, type Agent } from "../../src/agent.js";
@@ -142,14 +141,6 @@ export function compare(produced: readonly Reading[], received: ReadonlyArray<{ 
     if (order.join() !== expected.filter((id) => seen.has(id)).join()) outOfOrder.push(node);
   }
   return { missing, duplicates, outOfOrder, compared };
-}
-
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 export function removeDir(dir: string): void {

@@ -4,9 +4,10 @@ import xml from "@xmpp/xml";
 import pino from "pino";
 import { createConnection } from "../../src/xmpp/connection.js";
 import { runPython, type PythonRun } from "../harness/python.js";
-import { ACCOUNTS, compare, eventually, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { ACCOUNTS, compare, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
 import { startProxy, type FaultProxy } from "./proxy.js";
 import { SERVER_KINDS } from "../harness/servers.js";
+import { eventually } from "../harness/wait.js";
 
 const PING_INTERVAL_MS = 1000;
 const PING_TIMEOUT_MS = 1500;

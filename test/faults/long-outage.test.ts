@@ -6,8 +6,9 @@ import type { Reading } from "../../src/reading.js";
 import { formatStatus } from "../../src/status.js";
 import type { ReadingSink } from "../../src/sinks/types.js";
 import { runPython, type PythonRun } from "../harness/python.js";
-import { ACCOUNTS, eventually, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { ACCOUNTS, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
 import { startProxy, type FaultProxy } from "./proxy.js";
+import { eventually } from "../harness/wait.js";
 
 const BOUND = 3000;
 const OUTAGE_MS = 15_000;

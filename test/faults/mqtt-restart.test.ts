@@ -2,8 +2,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { startMosquitto, type Mosquitto } from "../mqtt/mosquitto.js";
 import { observe, type Observer } from "../mqtt/observer.js";
-import { compare, eventually, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { compare, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
 import { startProxy, type FaultProxy } from "./proxy.js";
+import { eventually } from "../harness/wait.js";
 
 const PREFIX = "xmpp-iot/mqpi";
 const OUTAGE_MS = 5000;

@@ -7,7 +7,8 @@ import { openOutbox } from "../../src/outbox/index.js";
 import { formatStatus } from "../../src/status.js";
 import { createPtyPair, send, type PtyPair } from "../drivers/pty.js";
 import { startTestBed, type TestBed } from "../harness/agent.js";
-import { eventually, fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { eventually } from "../harness/wait.js";
 
 const logsOf = (bed: FaultAgent, msg: string) => bed.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l["msg"]).startsWith(msg));
 const pubsubOf = (bed: FaultAgent) => bed.agent.sinks.find((s) => s.name === "pubsub")!.status() as ReturnType<FaultAgent["agent"]["sinks"][number]["status"]> & { setAside: number; recovered: number; lastSetAside?: { id: string; reason: string } };

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { createPtyPair, send, type PtyPair } from "../drivers/pty.js";
-import { eventually, fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { eventually } from "../harness/wait.js";
 
 /**
  * Requests the dead server never answered must not hold up the new session. Prosody is frozen

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { formatStatus } from "../../src/status.js";
 import { createPtyPair, send, type PtyPair } from "../drivers/pty.js";
-import { eventually, fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { eventually } from "../harness/wait.js";
 
 const OUTAGE_MS = 10_000;
 const LINE_EVERY_MS = 100;

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import type { SinkStatus } from "../../src/sinks/types.js";
-import { eventually, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
 import { startProxy, type FaultProxy } from "./proxy.js";
+import { eventually } from "../harness/wait.js";
 
 const PING_INTERVAL_MS = 1000;
 const PING_TIMEOUT_MS = 1500;

@@ -6,6 +6,7 @@ import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
 import { spawnCli, type CliProcess } from "../harness/cli.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 import { observe } from "./observer.js";
+import { eventually } from "../harness/wait.js";
 
 const PREFIX = "xmpp-iot/crashpi";
 
@@ -66,7 +67,7 @@ describe("MQTT readings survive a crash of the agent while the broker is down (d
       children.push(second);
       await second.waitForOutput(/"msg":"agent started"/, 20_000);
       const fromBefore = () => watcher.seen.map((m) => (JSON.parse(m.text) as Rec[])[0]!).filter((r) => r.t * 1000 > downAt && r.t * 1000 < killedAt);
-      await waitUntil(() => fromBefore().length >= 10, 10_000);
+      await eventually(() => fromBefore().length, "ten readings from before the crash at the broker", 10_000, { until: (n) => n >= 10 });
       const recovered = fromBefore();
       // ~15 readings at 100 ms in the 1.5 s outage; ids unique, oldest first.
       expect(recovered.length).toBeGreaterThanOrEqual(10);
@@ -81,10 +82,3 @@ describe("MQTT readings survive a crash of the agent while the broker is down (d
   });
 });
 
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -3,6 +3,7 @@ import { startTestBed, type TestBed } from "../harness/agent.js";
 import { startLinkProxy, type LinkProxy } from "./link-proxy.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 import { observe, type Observer } from "./observer.js";
+import { eventually } from "../harness/wait.js";
 
 const PREFIX = "xmpp-iot/outpi";
 const BOUND = 5;
@@ -54,11 +55,11 @@ describe("MQTT link outage: bounded queue, backoff, resend after reconnect", () 
     const restoredAt = Date.now();
     proxy.up();
     const connectedLog = () => bed.logs.map((l) => JSON.parse(l) as { msg: string; time: number }).filter((l) => l.msg === "MQTT connected" && l.time >= restoredAt)[0];
-    await waitUntil(() => connectedLog() !== undefined, 5000);
+    await eventually(() => connectedLog() !== undefined, "MQTT connected logged after the link is restored", 5000);
     // Everything stamped before the reconnect was queued; the bound kept the newest BOUND of them.
     const connectedAt = connectedLog()!.time;
     const queuedAndResent = () => watcher.seen.filter((m) => m.at >= restoredAt).map((m) => (JSON.parse(m.text) as Record1[])[0]!).filter((r) => r.t * 1000 < connectedAt);
-    await waitUntil(() => queuedAndResent().length >= BOUND, 10_000).catch((e: Error) => {
+    await eventually(() => queuedAndResent().length, `${BOUND} queued readings resent`, 10_000, { until: (n) => n >= BOUND }).catch((e: Error) => {
       throw new Error(`${e.message}: sink ${JSON.stringify(mqttSink())}; seen after ${JSON.stringify(watcher.seen.filter((m) => m.at >= restoredAt).slice(0, 8))}`);
     });
     await new Promise((r) => setTimeout(r, 300));
@@ -69,18 +70,10 @@ describe("MQTT link outage: bounded queue, backoff, resend after reconnect", () 
     expect(new Set(resent.map((r) => r.id)).size).toBe(BOUND);
     // Only the newest survive the bound: BOUND readings at 100 ms cover the last ~0.5 s.
     for (const r of resent) expect(connectedAt - r.t * 1000).toBeLessThan(1000);
-    await waitUntil(() => mqttSink().connected && mqttSink().pending === 0, 5000).catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(mqttSink())}`); });
+    await eventually(() => mqttSink(), "the MQTT sink connected and drained", 5000, { until: (sink) => sink.connected && sink.pending === 0 });
     console.log(`outage ${restoredAt - cutAt} ms: dropped ${mqttSink().dropped}, resent ${resent.length}, retries logged ${retries.length} (${retries.map((r) => r.retryInMs).join(", ")} ms)`);
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("MQTT broker unreachable when the agent starts", () => {
   let broker: Mosquitto;
@@ -107,7 +100,7 @@ describe("MQTT broker unreachable when the agent starts", () => {
     });
     expect(Date.now() - startedAt).toBeLessThan(10_000);
     expect(bed.agent.devices.get("g")?.health.state).toBe("ok");
-    await waitUntil(() => bed!.logs.some((l) => l.includes("MQTT broker not reachable yet")), 5000);
+    await eventually(() => bed!.logs.some((l) => l.includes("MQTT broker not reachable yet")), "the broker logged as not reachable yet", 5000);
     const before = bed.agent.status().sinks.find((s) => s.name === "mqtt")!;
     expect(before.connected).toBe(false);
     expect(before.pending).toBeGreaterThan(0);
