@@ -1,7 +1,5 @@
-import { Writable } from "node:stream";
-import { createAgent, type Agent } from "../../src/agent.js";
-import { parseConfig } from "../../src/config/load.js";
-import { createLogger } from "../../src/log.js";
+import type { Agent } from "../../src/agent.js";
+import { onServer, overlay, runAgent } from "../harness/agent.js";
 import { startServerWith, type ServerKind, type XmppServer } from "../harness/servers.js";
 
 export interface RunningAgent {
@@ -30,7 +28,7 @@ export async function startAccounts(kind: ServerKind = "prosody"): Promise<XmppS
  * `extra` replaces top-level config keys.
  */
 export async function startAgent(server: XmppServer, extra: Record<string, unknown> = {}): Promise<RunningAgent> {
-  const loaded = parseConfig({
+  const base = {
     name: "greenhouse-pi",
     xmpp: { service: server.service, jid: "agent@localhost", password: "agent-pw", tls: "off", resource: "agent" },
     pubsub: { service: server.pubsubJid, access: "acl" },
@@ -44,36 +42,12 @@ export async function startAgent(server: XmppServer, extra: Record<string, unkno
       },
     }],
     alerts: [{ when: "greenhouse/temperature > 35", for: "1s", hysteresis: 2, notify: ["alice@localhost"], room: `ops@${server.mucJid}` }],
-    ...extra,
-  });
-  const logs: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _e, done) {
-      for (const line of chunk.toString().split("\n")) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  const agent = createAgent(loaded, createLogger({ level: "info" }, sink));
-  await agent.start();
-  try { await agent.online(30_000); } catch (error) { await agent.stop(); throw error; }
-  return { agent, logs, stop: () => agent.stop() };
+  };
+  const running = await runAgent(overlay(base, extra), { logLevel: "info" });
+  return { agent: running.agent, logs: running.entries, stop: running.stop };
 }
 
 export async function startControlFixture(extra: Record<string, unknown> = {}, kind: ServerKind = "prosody"): Promise<ControlFixture> {
   const server = await startAccounts(kind);
-  try {
-    const running = await startAgent(server, extra);
-    return {
-      ...running, server, prosody: server, agentJid: "agent@localhost/agent",
-      async stop() {
-        await running.stop();
-        await server.stop();
-        server.remove();
-      },
-    };
-  } catch (error) {
-    await server.stop();
-    server.remove();
-    throw error;
-  }
+  return onServer(server, async () => ({ ...await startAgent(server, extra), server, prosody: server, agentJid: "agent@localhost/agent" }));
 }

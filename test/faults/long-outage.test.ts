@@ -6,8 +6,8 @@ import type { Reading } from "../../src/reading.js";
 import { formatStatus } from "../../src/status.js";
 import type { ReadingSink } from "../../src/sinks/types.js";
 import { runPython, type PythonRun } from "../harness/python.js";
-import { ACCOUNTS, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
-import { startProxy, type FaultProxy } from "./proxy.js";
+import { ACCOUNTS, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed } from "./bed.js";
+import type { FaultProxy } from "./proxy.js";
 import { eventually } from "../harness/wait.js";
 
 const BOUND = 3000;
@@ -46,24 +46,21 @@ describe("fault: a long outage at a high rate", () => {
   let prosody: RestartableProsody;
   let proxy: FaultProxy;
   let bed: FaultAgent;
+  let fault: FaultBed | undefined;
   let subscriber: PythonRun | undefined;
   const recorder = createIdRecorder();
 
   beforeAll(async () => {
-    prosody = await startRestartableProsody();
-    proxy = await startProxy(prosody.port);
-    bed = await startFaultAgent(proxy.service, {
+    fault = await startFaultBed({ proxied: true, sinks: [recorder] }, () => ({
       outbox: { maxReadings: BOUND },
       devices: [{ id: "fast", driver: "simulated", intervalMs: 50, channels: Object.fromEntries(CHANNELS.map((c) => [c, { waveform: "randomWalk", min: 0, max: 1e6 }])) }],
-    }, { sinks: [recorder] });
+    }));
+    ({ prosody, proxy, bed } = fault);
   }, 60_000);
 
   afterAll(async () => {
     subscriber?.kill();
-    await bed?.stop();
-    await proxy?.close();
-    await prosody?.remove();
-    if (bed) removeDir(bed.outboxDir);
+    await fault?.stop();
   }, 60_000);
 
   const pubsub = () => bed.agent.sinks.find((s) => s.name === "pubsub")!.status();

@@ -5,9 +5,9 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { openOutbox } from "../../src/outbox/index.js";
 import { formatStatus } from "../../src/status.js";
-import { createPtyPair, send, type PtyPair } from "../drivers/pty.js";
+import { send, type PtyPair } from "../drivers/pty.js";
 import { startTestBed, type TestBed } from "../harness/agent.js";
-import { fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed } from "./bed.js";
 import { eventually } from "../harness/wait.js";
 
 const logsOf = (bed: FaultAgent, msg: string) => bed.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l["msg"]).startsWith(msg));
@@ -23,23 +23,18 @@ describe("fault: poison readings on the pubsub path", () => {
   let prosody: RestartableProsody;
   let pty: PtyPair;
   let bed: FaultAgent;
+  let fault: FaultBed | undefined;
 
   beforeAll(async () => {
-    prosody = await startRestartableProsody();
-    pty = await createPtyPair();
-    bed = await startFaultAgent(prosody.current.service, {
+    fault = await startFaultBed({ serial: true }, (ptyPath: string) => ({
       xmpp: { reconnectMinMs: 200, reconnectMaxMs: 10_000 },
       pubsub: { maxItems: 100 },
-      devices: [{ id: "meter", driver: "serial", path: pty.a, format: "json" }],
-    });
+      devices: [{ id: "meter", driver: "serial", path: ptyPath, format: "json" }],
+    }));
+    ({ prosody, pty, bed } = fault);
   }, 60_000);
 
-  afterAll(async () => {
-    await bed?.stop();
-    await pty?.close();
-    await prosody?.remove();
-    if (bed) removeDir(bed.outboxDir);
-  }, 30_000);
+  afterAll(async () => { await fault?.stop(); }, 30_000);
 
   it("a control character from a serial line is refused as bad input and never closes the stream", async () => {
     onTestFailed(() => console.log(bed.logs.slice(-30).join("\n")));

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import { createPtyPair, send, type PtyPair } from "../drivers/pty.js";
-import { fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { send, type PtyPair } from "../drivers/pty.js";
+import { fetchItems, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed } from "./bed.js";
 import { eventually } from "../harness/wait.js";
 
 /**
@@ -16,21 +16,16 @@ describe("fault: the server dies with a node creation and a publish in flight", 
   let prosody: RestartableProsody;
   let pty: PtyPair;
   let bed: FaultAgent;
+  let fault: FaultBed | undefined;
 
   beforeAll(async () => {
-    prosody = await startRestartableProsody();
-    pty = await createPtyPair();
-    bed = await startFaultAgent(prosody.current.service, {
-      devices: [{ id: "meter", driver: "serial", path: pty.a, format: "json", channels: { a: { unit: "Cel" }, b: { unit: "Cel" } } }],
-    });
+    fault = await startFaultBed({ serial: true }, (ptyPath: string) => ({
+      devices: [{ id: "meter", driver: "serial", path: ptyPath, format: "json", channels: { a: { unit: "Cel" }, b: { unit: "Cel" } } }],
+    }));
+    ({ prosody, pty, bed } = fault);
   }, 60_000);
 
-  afterAll(async () => {
-    await bed?.stop();
-    await pty?.close();
-    await prosody?.remove();
-    if (bed) removeDir(bed.outboxDir);
-  }, 30_000);
+  afterAll(async () => { await fault?.stop(); }, 30_000);
 
   const pubsub = () => bed.agent.sinks.find((s) => s.name === "pubsub")!.status();
 

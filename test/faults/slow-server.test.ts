@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import type { SinkStatus } from "../../src/sinks/types.js";
-import { removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
-import { startProxy, type FaultProxy } from "./proxy.js";
+import { type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed } from "./bed.js";
+import type { FaultProxy } from "./proxy.js";
 import { eventually } from "../harness/wait.js";
 
 const PING_INTERVAL_MS = 1000;
@@ -21,24 +21,19 @@ describe("fault: a slow server is not a dead link", () => {
   let prosody: RestartableProsody;
   let proxy: FaultProxy;
   let bed: FaultAgent;
+  let fault: FaultBed | undefined;
 
   beforeAll(async () => {
-    prosody = await startRestartableProsody();
-    proxy = await startProxy(prosody.port);
-    bed = await startFaultAgent(proxy.service, {
+    fault = await startFaultBed({ proxied: true }, () => ({
       xmpp: { pingIntervalMs: PING_INTERVAL_MS, pingTimeoutMs: PING_TIMEOUT_MS },
       pubsub: { persistItems: false },
       devices: [{ id: "s", driver: "simulated", intervalMs: 100, channels: {
         t: { unit: "Cel", waveform: "randomWalk", min: 0, max: 1000 }, h: { unit: "%RH", waveform: "randomWalk", min: 0, max: 1000 } } }],
-    });
+    }));
+    ({ prosody, proxy, bed } = fault);
   }, 60_000);
 
-  afterAll(async () => {
-    await bed?.stop();
-    await proxy?.close();
-    await prosody?.remove();
-    if (bed) removeDir(bed.outboxDir);
-  }, 30_000);
+  afterAll(async () => { await fault?.stop(); }, 30_000);
 
   const online = (): boolean => bed.agent.connection.isOnline();
   const pubsub = () => bed.agent.sinks.find((s) => s.name === "pubsub")!.status() as SinkStatus & { window: number };

@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
-import { spawnCli, type CliProcess } from "../harness/cli.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 import { observe } from "./observer.js";
 import { eventually } from "../harness/wait.js";
+import { prepareAgentProcesses, type AgentProcesses } from "../harness/agent-process.js";
 
 const PREFIX = "xmpp-iot/crashpi";
 
@@ -19,16 +17,12 @@ interface Rec { n: string; v: number; t: number; id: string }
 describe("MQTT readings survive a crash of the agent while the broker is down (durable outbox)", () => {
   let prosody: ProsodyServer;
   let broker: Mosquitto;
-  let dir: string;
-  let configFile: string;
-  const children: CliProcess[] = [];
+  let agents: AgentProcesses;
 
   beforeAll(async () => {
     [prosody, broker] = await Promise.all([startProsody({ pubsubAdmins: ["agent@localhost"] }), startMosquitto()]);
     prosody.register("agent", "agent-pw");
-    dir = mkdtempSync(join(tmpdir(), "xmpp-iot-mqtt-crash-"));
-    configFile = join(dir, "config.json");
-    writeFileSync(configFile, JSON.stringify({
+    agents = prepareAgentProcesses("xmpp-iot-mqtt-crash-", (dir) => ({
       name: "crashpi",
       xmpp: { service: prosody.service, jid: "agent@localhost", password: "agent-pw", tls: "off" },
       pubsub: { service: prosody.pubsubJid },
@@ -40,17 +34,14 @@ describe("MQTT readings survive a crash of the agent while the broker is down (d
   }, 60_000);
 
   afterAll(async () => {
-    for (const child of children) if (child.child.exitCode === null) child.child.kill("SIGKILL");
-    await Promise.all(children.map((c) => c.exited));
+    await agents?.stop();
     await broker?.remove();
     await prosody?.stop();
     prosody?.remove();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("sends the readings taken before the SIGKILL after the next start", async () => {
-    const first = spawnCli(["run", "--config", configFile]);
-    children.push(first);
+    const first = agents.spawn();
     await first.waitForOutput(/"msg":"MQTT connected"/, 20_000);
     await broker.remove();
     const downAt = Date.now();
@@ -63,8 +54,7 @@ describe("MQTT readings survive a crash of the agent while the broker is down (d
     broker = await startMosquitto({ port: broker.port });
     const watcher = await observe(broker.url, [`${PREFIX}/g/n`]);
     try {
-      const second = spawnCli(["run", "--config", configFile]);
-      children.push(second);
+      const second = agents.spawn();
       await second.waitForOutput(/"msg":"agent started"/, 20_000);
       const fromBefore = () => watcher.seen.map((m) => (JSON.parse(m.text) as Rec[])[0]!).filter((r) => r.t * 1000 > downAt && r.t * 1000 < killedAt);
       await eventually(() => fromBefore().length, "ten readings from before the crash at the broker", 10_000, { until: (n) => n >= 10 });
