@@ -3,9 +3,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { replayDir } from "../../src/outbox/replay.js";
 import { createPtyPair, send, type PtyPair } from "../drivers/pty.js";
-import { ACCOUNTS, fetchItems, startRestartableProsody, type RestartableProsody } from "./bed.js";
+import { fetchItems, startRestartableProsody, type RestartableProsody } from "./bed.js";
 import { eventually } from "../harness/wait.js";
 import { prepareAgentProcesses, type AgentProcesses } from "../harness/agent-process.js";
+import { agentLogin } from "../harness/agent.js";
 
 /**
  * (c) The compiled agent (`node dist/src/cli.js run`) is SIGKILLed while the server is down and
@@ -22,7 +23,7 @@ describe("fault: the agent SIGKILLed with readings queued", () => {
     pty = await createPtyPair();
     agents = prepareAgentProcesses("xmpp-iot-crash-", (dir) => ({
       name: "crashpi",
-      xmpp: { service: prosody.current.service, jid: "agent@localhost", password: ACCOUNTS.agent, tls: "off", reconnectMinMs: 200, reconnectMaxMs: 1000 },
+      xmpp: { ...agentLogin(prosody.current.service), reconnectMinMs: 200, reconnectMaxMs: 1000 },
       pubsub: { service: "pubsub.localhost", maxItems: 1000 },
       acl: { readers: ["bob@localhost"] },
       devices: [{ id: "meter", driver: "serial", path: pty.a, format: "json", reconnectMinMs: 50, reconnectMaxMs: 200,

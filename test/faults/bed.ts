@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import xml, { type Element } from "@xmpp/xml";
 import pino from "pino";
+import type { SerialPort } from "serialport";
+import { onTestFailed } from "vitest";
 import type { Agent } from "../../src/agent.js";
 import { freeLoopbackPort } from "../../src/prosody/server.js";
 import type { Reading } from "../../src/reading.js";
@@ -12,6 +14,7 @@ import { createConnection } from "../../src/xmpp/connection.js";
 import { NS_PUBSUB } from "../../src/xmpp/pubsub-nodes.js";
 import { createPtyPair, type PtyPair } from "../drivers/pty.js";
 import { ACCOUNTS, agentLogin, overlay, runAgent, TEST_ACL } from "../harness/agent.js";
+import { eventually } from "../harness/wait.js";
 import { startServer, startServerWith, type ServerKind, type XmppServer } from "../harness/servers.js";
 import { startProxy, type FaultProxy } from "./proxy.js";
 
@@ -84,6 +87,8 @@ export interface FaultBed {
   readonly pty: PtyPair;
   /** The TCP proxy the agent reaches the server through (only with `proxied: true`). */
   readonly proxy: FaultProxy;
+  /** Once the agent has the serial port open: the device side of the PTY, to write lines to. */
+  serialDevice(): Promise<SerialPort>;
   stop(): Promise<void>;
 }
 
@@ -121,9 +126,18 @@ export async function startFaultBed(options: FaultBedOptions, config: (ptyPath: 
   const started = bed;
   return {
     prosody, bed: started, stop,
+    async serialDevice() {
+      await eventually(() => started.agent.devices.list()[0]?.health.state, "serial port open", 10_000, { until: (state) => state === "ok" });
+      return (pty ?? missing("serial PTY", "serial")).device();
+    },
     get pty() { return pty ?? missing("serial PTY", "serial"); },
     get proxy() { return proxy ?? missing("fault proxy", "proxied"); },
   };
+}
+
+/** On a failed test, the agent's last log lines (without the per-sample device lines). */
+export function printLogOnFailure(logs: readonly string[], last = 40): void {
+  onTestFailed(() => console.log(logs.filter((l) => !l.includes('"part":"devices"')).slice(-last).join("\n")));
 }
 
 function missing(what: string, option: string): never {

@@ -4,7 +4,7 @@ import xml from "@xmpp/xml";
 import pino from "pino";
 import { createConnection } from "../../src/xmpp/connection.js";
 import { runPython, type PythonRun } from "../harness/python.js";
-import { ACCOUNTS, compare, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed } from "./bed.js";
+import { ACCOUNTS, compare, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
 import type { FaultProxy } from "./proxy.js";
 import { SERVER_KINDS } from "../harness/servers.js";
 import { eventually } from "../harness/wait.js";
@@ -22,7 +22,7 @@ describe.each(SERVER_KINDS)("fault: cut and half-open links (%s)", (kind) => {
   let prosody: RestartableProsody;
   let proxy: FaultProxy;
   let bed: FaultAgent;
-  let fault: FaultBed | undefined;
+  let fault: FaultBed;
   let subscriber: PythonRun | undefined;
 
   beforeAll(async () => {
@@ -43,7 +43,7 @@ describe.each(SERVER_KINDS)("fault: cut and half-open links (%s)", (kind) => {
   const pubsub = () => bed.agent.sinks.find((s) => s.name === "pubsub")!.status();
 
   it("loses nothing across three cuts and a half-open link, and notices the silence in time", async () => {
-    onTestFailed(() => console.log(bed.logs.filter((l) => !l.includes('"part":"devices"')).slice(-60).join("\n")));
+    printLogOnFailure(bed.logs, 60);
     const wire: string[] = [];
     if (process.env["FAULT_WIRE"]) {
       const entity = (bed.agent.connection.iqCaller as unknown as { entity: NodeJS.EventEmitter & { socket: NodeJS.EventEmitter; write(s: string): Promise<void> } }).entity;

@@ -1,12 +1,12 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Reading } from "../../src/reading.js";
 import { formatStatus } from "../../src/status.js";
 import type { ReadingSink } from "../../src/sinks/types.js";
 import { runPython, type PythonRun } from "../harness/python.js";
-import { ACCOUNTS, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed } from "./bed.js";
+import { ACCOUNTS, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
 import type { FaultProxy } from "./proxy.js";
 import { eventually } from "../harness/wait.js";
 
@@ -46,7 +46,7 @@ describe("fault: a long outage at a high rate", () => {
   let prosody: RestartableProsody;
   let proxy: FaultProxy;
   let bed: FaultAgent;
-  let fault: FaultBed | undefined;
+  let fault: FaultBed;
   let subscriber: PythonRun | undefined;
   const recorder = createIdRecorder();
 
@@ -66,7 +66,7 @@ describe("fault: a long outage at a high rate", () => {
   const pubsub = () => bed.agent.sinks.find((s) => s.name === "pubsub")!.status();
 
   it("keeps memory flat, drops only the oldest beyond the bound and counts them exactly", async () => {
-    onTestFailed(() => console.log(bed.logs.filter((l) => !l.includes('"part":"devices"')).slice(-40).join("\n")));
+    printLogOnFailure(bed.logs);
     await eventually(() => pubsub().delivered >= 100, "first readings published (nodes created)", 20_000);
     subscriber = runPython("slixmpp_subscriber.py", ["--jid", "bob@localhost", "--port", String(prosody.port), "--service", "pubsub.localhost",
       ...NODES.flatMap((n) => ["--node", n]), "--no-tls", "--timeout", "120"], { SUBSCRIBER_PASSWORD: ACCOUNTS.bob });

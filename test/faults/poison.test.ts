@@ -5,7 +5,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { openOutbox } from "../../src/outbox/index.js";
 import { formatStatus } from "../../src/status.js";
-import { send, type PtyPair } from "../drivers/pty.js";
+import { send } from "../drivers/pty.js";
 import { startTestBed, type TestBed } from "../harness/agent.js";
 import { fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed } from "./bed.js";
 import { eventually } from "../harness/wait.js";
@@ -21,9 +21,8 @@ const pubsubOf = (bed: FaultAgent) => bed.agent.sinks.find((s) => s.name === "pu
  */
 describe("fault: poison readings on the pubsub path", () => {
   let prosody: RestartableProsody;
-  let pty: PtyPair;
   let bed: FaultAgent;
-  let fault: FaultBed | undefined;
+  let fault: FaultBed;
 
   beforeAll(async () => {
     fault = await startFaultBed({ serial: true }, (ptyPath: string) => ({
@@ -31,15 +30,14 @@ describe("fault: poison readings on the pubsub path", () => {
       pubsub: { maxItems: 100 },
       devices: [{ id: "meter", driver: "serial", path: ptyPath, format: "json" }],
     }));
-    ({ prosody, pty, bed } = fault);
+    ({ prosody, bed } = fault);
   }, 60_000);
 
   afterAll(async () => { await fault?.stop(); }, 30_000);
 
   it("a control character from a serial line is refused as bad input and never closes the stream", async () => {
     onTestFailed(() => console.log(bed.logs.slice(-30).join("\n")));
-    await eventually(() => bed.agent.devices.list()[0]?.health.state === "ok", "serial port open", 10_000);
-    const device = await pty.device();
+    const device = await fault.serialDevice();
     const rejectedBefore = bed.agent.pipeline.stats().rejected;
     await send(device, '{"s": "a\\u0001b"}\n');
     await send(device, '{"s": "clean"}\n');

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import { send, type PtyPair } from "../drivers/pty.js";
-import { fetchItems, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed } from "./bed.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { send } from "../drivers/pty.js";
+import { fetchItems, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
 import { eventually } from "../harness/wait.js";
 
 /**
@@ -14,15 +14,14 @@ import { eventually } from "../harness/wait.js";
  */
 describe("fault: the server dies with a node creation and a publish in flight", () => {
   let prosody: RestartableProsody;
-  let pty: PtyPair;
   let bed: FaultAgent;
-  let fault: FaultBed | undefined;
+  let fault: FaultBed;
 
   beforeAll(async () => {
     fault = await startFaultBed({ serial: true }, (ptyPath: string) => ({
       devices: [{ id: "meter", driver: "serial", path: ptyPath, format: "json", channels: { a: { unit: "Cel" }, b: { unit: "Cel" } } }],
     }));
-    ({ prosody, pty, bed } = fault);
+    ({ prosody, bed } = fault);
   }, 60_000);
 
   afterAll(async () => { await fault?.stop(); }, 30_000);
@@ -30,9 +29,8 @@ describe("fault: the server dies with a node creation and a publish in flight", 
   const pubsub = () => bed.agent.sinks.find((s) => s.name === "pubsub")!.status();
 
   it("publishes again within seconds of the restart instead of waiting for the dead session's timeouts", async () => {
-    onTestFailed(() => console.log(bed.logs.filter((l) => !l.includes('"part":"devices"')).slice(-40).join("\n")));
-    await eventually(() => bed.agent.devices.list()[0]?.health.state === "ok", "serial port open", 10_000);
-    const device = await pty.device();
+    printLogOnFailure(bed.logs);
+    const device = await fault.serialDevice();
     await send(device, '{"a": 1}\n');
     await eventually(() => pubsub().delivered === 1 && pubsub().pending === 0, "the first reading delivered", 20_000);
 

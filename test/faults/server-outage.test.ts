@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatStatus } from "../../src/status.js";
-import { send, type PtyPair } from "../drivers/pty.js";
-import { fetchItems, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed } from "./bed.js";
+import { send } from "../drivers/pty.js";
+import { fetchItems, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
 import { eventually } from "../harness/wait.js";
 
 const OUTAGE_MS = 10_000;
@@ -15,9 +15,8 @@ const LINE_EVERY_MS = 100;
  */
 describe("fault: the XMPP server down for 10 s while a serial device produces", () => {
   let prosody: RestartableProsody;
-  let pty: PtyPair;
   let bed: FaultAgent;
-  let fault: FaultBed | undefined;
+  let fault: FaultBed;
 
   beforeAll(async () => {
     fault = await startFaultBed({ serial: true }, (ptyPath: string) => ({
@@ -25,7 +24,7 @@ describe("fault: the XMPP server down for 10 s while a serial device produces", 
       devices: [{ id: "meter", driver: "serial", path: ptyPath, format: "json", reconnectMinMs: 50, reconnectMaxMs: 200,
         channels: { t: { unit: "Cel" }, h: { unit: "%RH" } } }],
     }));
-    ({ prosody, pty, bed } = fault);
+    ({ prosody, bed } = fault);
   }, 60_000);
 
   afterAll(async () => { await fault?.stop(); }, 30_000);
@@ -33,9 +32,8 @@ describe("fault: the XMPP server down for 10 s while a serial device produces", 
   const pubsub = () => bed.agent.sinks.find((s) => s.name === "pubsub")!.status();
 
   it("delivers every reading after the server returns, in order per node", async () => {
-    onTestFailed(() => console.log(bed.logs.filter((l) => !l.includes('"part":"devices"')).slice(-40).join("\n")));
-    await eventually(() => bed.agent.devices.list()[0]?.health.state === "ok", "serial port open", 10_000);
-    const device = await pty.device();
+    printLogOnFailure(bed.logs);
+    const device = await fault.serialDevice();
     let sent = 0;
     let writing = true;
     const writer = (async () => {

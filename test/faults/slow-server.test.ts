@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SinkStatus } from "../../src/sinks/types.js";
-import { type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed } from "./bed.js";
+import { type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
 import type { FaultProxy } from "./proxy.js";
 import { eventually } from "../harness/wait.js";
 
@@ -21,7 +21,7 @@ describe("fault: a slow server is not a dead link", () => {
   let prosody: RestartableProsody;
   let proxy: FaultProxy;
   let bed: FaultAgent;
-  let fault: FaultBed | undefined;
+  let fault: FaultBed;
 
   beforeAll(async () => {
     fault = await startFaultBed({ proxied: true }, () => ({
@@ -40,7 +40,7 @@ describe("fault: a slow server is not a dead link", () => {
   const logged = (text: string): number => bed.logs.filter((l) => l.includes(text)).length;
 
   it("stays on its session while answers come late, and still notices a silent link", async () => {
-    onTestFailed(() => console.log(bed.logs.filter((l) => !l.includes('"part":"devices"')).slice(-40).join("\n")));
+    printLogOnFailure(bed.logs);
     await eventually(() => pubsub().delivered >= 20, "first readings published", 20_000);
     const connections = proxy.accepted;
     let wentOffline = false;

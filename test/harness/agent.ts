@@ -111,13 +111,18 @@ export async function startTestBed(
   serverOptions: ServerOptions & { kind?: ServerKind } = {},
   runOptions: RunAgentOptions = {},
 ): Promise<TestBed> {
-  const { kind = "prosody", ...options } = serverOptions;
-  const server = await startServerWith(kind, ACCOUNTS, { pubsubAdmins: ["agent@localhost"], ...options });
+  const server = await startAgentServer(serverOptions);
   return onServer(server, async () => {
     const base = { xmpp: agentLogin(server.service), pubsub: { service: server.pubsubJid }, acl: TEST_ACL };
     const running = await runAgent(overlay(base, config, ["xmpp", "pubsub"]), runOptions);
     return { server, prosody: server, agent: running.agent, logs: running.lines, stop: running.stop };
   });
+}
+
+/** A private server with the test bed's accounts, the agent a pubsub admin; remove it with removeServer(). */
+export async function startAgentServer(serverOptions: ServerOptions & { kind?: ServerKind } = {}): Promise<XmppServer> {
+  const { kind = "prosody", ...options } = serverOptions;
+  return startServerWith(kind, ACCOUNTS, { pubsubAdmins: ["agent@localhost"], ...options });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

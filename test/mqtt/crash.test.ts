@@ -1,10 +1,11 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 import { observe } from "./observer.js";
 import { eventually } from "../harness/wait.js";
 import { prepareAgentProcesses, type AgentProcesses } from "../harness/agent-process.js";
+import { agentLogin, removeServer, startAgentServer } from "../harness/agent.js";
+import type { XmppServer } from "../harness/servers.js";
 
 const PREFIX = "xmpp-iot/crashpi";
 
@@ -15,16 +16,15 @@ interface Rec { n: string; v: number; t: number; id: string }
  * and the next agent process sends them to the broker (original ids and timestamps).
  */
 describe("MQTT readings survive a crash of the agent while the broker is down (durable outbox)", () => {
-  let prosody: ProsodyServer;
+  let prosody: XmppServer;
   let broker: Mosquitto;
   let agents: AgentProcesses;
 
   beforeAll(async () => {
-    [prosody, broker] = await Promise.all([startProsody({ pubsubAdmins: ["agent@localhost"] }), startMosquitto()]);
-    prosody.register("agent", "agent-pw");
+    [prosody, broker] = await Promise.all([startAgentServer(), startMosquitto()]);
     agents = prepareAgentProcesses("xmpp-iot-mqtt-crash-", (dir) => ({
       name: "crashpi",
-      xmpp: { service: prosody.service, jid: "agent@localhost", password: "agent-pw", tls: "off" },
+      xmpp: agentLogin(prosody.service),
       pubsub: { service: prosody.pubsubJid },
       devices: [{ id: "g", driver: "simulated", intervalMs: 100, channels: { n: { unit: "Cel", waveform: "sine", min: 0, max: 100, periodMs: 4000 } } }],
       mqtt: { url: broker.url, reconnectMinMs: 200, reconnectMaxMs: 500 },
@@ -36,8 +36,7 @@ describe("MQTT readings survive a crash of the agent while the broker is down (d
   afterAll(async () => {
     await agents?.stop();
     await broker?.remove();
-    await prosody?.stop();
-    prosody?.remove();
+    if (prosody) await removeServer(prosody);
   });
 
   it("sends the readings taken before the SIGKILL after the next start", async () => {

@@ -1,11 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
 import type { CliProcess } from "../harness/cli.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 import { mosquittoPub, mosquittoSubRetained, observe } from "./observer.js";
 import { prepareAgentProcesses, type AgentProcesses } from "../harness/agent-process.js";
+import { ACCOUNTS, removeServer, startAgentServer } from "../harness/agent.js";
+import type { XmppServer } from "../harness/servers.js";
 
 const PREFIX = "xmpp-iot/killpi";
 
@@ -14,16 +15,15 @@ const PREFIX = "xmpp-iot/killpi";
  * for real: the broker, not the agent, must then publish the last will.
  */
 describe("agent process: retained status and the last will", () => {
-  let prosody: ProsodyServer;
+  let prosody: XmppServer;
   let broker: Mosquitto;
   let agents: AgentProcesses | undefined;
 
   beforeAll(async () => {
-    [prosody, broker] = await Promise.all([startProsody({ pubsubAdmins: ["agent@localhost"] }), startMosquitto()]);
-    prosody.register("agent", "agent-pw");
+    [prosody, broker] = await Promise.all([startAgentServer(), startMosquitto()]);
     agents = prepareAgentProcesses("xmpp-iot-mqtt-proc-", (dir) => {
       const passwordFile = join(dir, "xmpp-password");
-      writeFileSync(passwordFile, "agent-pw\n", { mode: 0o600 });
+      writeFileSync(passwordFile, `${ACCOUNTS.agent}\n`, { mode: 0o600 });
       return {
         name: "killpi",
         xmpp: { service: prosody.service, jid: "agent@localhost", passwordFile, tls: "off" },
@@ -38,8 +38,7 @@ describe("agent process: retained status and the last will", () => {
   afterAll(async () => {
     await agents?.stop();
     await broker?.remove();
-    await prosody?.stop();
-    prosody?.remove();
+    if (prosody) await removeServer(prosody);
   });
 
   const start = async (): Promise<CliProcess> => agents!.start();

@@ -3,8 +3,9 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliProcess } from "../harness/cli.js";
-import { ACCOUNTS, startRestartableProsody, type RestartableProsody } from "../faults/bed.js";
+import { startRestartableProsody, type RestartableProsody } from "../faults/bed.js";
 import { prepareAgentProcesses, type AgentProcesses } from "../harness/agent-process.js";
+import { agentLogin } from "../harness/agent.js";
 
 /**
  * The outbox lock is flock(2), which the kernel drops with its process: a lock file left by a
@@ -20,7 +21,7 @@ describe("outbox lock", () => {
     prosody = await startRestartableProsody();
     agents = prepareAgentProcesses("xmpp-iot-lock-", (dir) => ({
       name: "lockpi",
-      xmpp: { service: prosody.current.service, jid: "agent@localhost", password: ACCOUNTS.agent, tls: "off" },
+      xmpp: agentLogin(prosody.current.service),
       pubsub: { service: "pubsub.localhost" },
       devices: [],
       outbox: { path: join(dir, "outbox") },
