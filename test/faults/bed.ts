@@ -16,7 +16,7 @@ import { createPtyPair, type PtyPair } from "../drivers/pty.js";
 import { ACCOUNTS, agentLogin, overlay, runAgent, TEST_ACL } from "../harness/agent.js";
 import { eventually } from "../harness/wait.js";
 import { startServer, startServerWith, type ServerKind, type XmppServer } from "../harness/servers.js";
-import { startProxy, type FaultProxy } from "./proxy.js";
+import { startProxy, type FaultProxy } from "../harness/proxy.js";
 
 export { ACCOUNTS };
 

@@ -5,7 +5,7 @@ import pino from "pino";
 import { createConnection } from "../../src/xmpp/connection.js";
 import { runPython, type PythonRun } from "../harness/python.js";
 import { ACCOUNTS, compare, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
-import type { FaultProxy } from "./proxy.js";
+import type { FaultProxy } from "../harness/proxy.js";
 import { SERVER_KINDS } from "../harness/servers.js";
 import { eventually } from "../harness/wait.js";
 

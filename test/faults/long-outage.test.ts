@@ -7,7 +7,7 @@ import { formatStatus } from "../../src/status.js";
 import type { ReadingSink } from "../../src/sinks/types.js";
 import { runPython, type PythonRun } from "../harness/python.js";
 import { ACCOUNTS, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
-import type { FaultProxy } from "./proxy.js";
+import type { FaultProxy } from "../harness/proxy.js";
 import { eventually } from "../harness/wait.js";
 
 const BOUND = 3000;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest"
 import { startMosquitto, type Mosquitto } from "../mqtt/mosquitto.js";
 import { observe, type Observer } from "../mqtt/observer.js";
 import { compare, type FaultAgent, startFaultBed, type FaultBed } from "./bed.js";
-import { startProxy, type FaultProxy } from "./proxy.js";
+import { startProxy, type FaultProxy } from "../harness/proxy.js";
 import { eventually } from "../harness/wait.js";
 
 const PREFIX = "xmpp-iot/mqpi";

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SinkStatus } from "../../src/sinks/types.js";
 import { type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
-import type { FaultProxy } from "./proxy.js";
+import type { FaultProxy } from "../harness/proxy.js";
 import { eventually } from "../harness/wait.js";
 
 const PING_INTERVAL_MS = 1000;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBed, type TestBed } from "../harness/agent.js";
-import { startLinkProxy, type LinkProxy } from "./link-proxy.js";
+import { startProxy, type FaultProxy } from "../harness/proxy.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 import { observe, type Observer } from "./observer.js";
 import { eventually } from "../harness/wait.js";
@@ -12,13 +12,13 @@ interface Record1 { n: string; v: number; t: number; id: string }
 
 describe("MQTT link outage: bounded queue, backoff, resend after reconnect", () => {
   let broker: Mosquitto;
-  let proxy: LinkProxy;
+  let proxy: FaultProxy;
   let bed: TestBed;
   let watcher: Observer;
 
   beforeAll(async () => {
     broker = await startMosquitto();
-    proxy = await startLinkProxy(broker.port);
+    proxy = await startProxy(broker.port);
     watcher = await observe(broker.url, [`${PREFIX}/g/n`]);
     bed = await startTestBed({
       name: "outpi",
@@ -39,7 +39,7 @@ describe("MQTT link outage: bounded queue, backoff, resend after reconnect", () 
   it("keeps the newest readings up to the bound while the broker is unreachable and sends them after reconnect", async () => {
     await watcher.waitFor(() => true, 10_000, "a first reading");
     const cutAt = Date.now();
-    proxy.down();
+    proxy.block();
     await new Promise((r) => setTimeout(r, 2500));
     const during = mqttSink();
     expect(during.connected).toBe(false);
@@ -53,7 +53,7 @@ describe("MQTT link outage: bounded queue, backoff, resend after reconnect", () 
     expect(retries.map((r) => r.attempt)).toEqual(retries.map((_, i) => i + 1));
 
     const restoredAt = Date.now();
-    proxy.up();
+    proxy.unblock();
     const connectedLog = () => bed.logs.map((l) => JSON.parse(l) as { msg: string; time: number }).filter((l) => l.msg === "MQTT connected" && l.time >= restoredAt)[0];
     await eventually(() => connectedLog() !== undefined, "MQTT connected logged after the link is restored", 5000);
     // Everything stamped before the reconnect was queued; the bound kept the newest BOUND of them.
@@ -77,12 +77,12 @@ describe("MQTT link outage: bounded queue, backoff, resend after reconnect", () 
 
 describe("MQTT broker unreachable when the agent starts", () => {
   let broker: Mosquitto;
-  let proxy: LinkProxy;
+  let proxy: FaultProxy;
   let bed: TestBed | undefined;
 
   beforeAll(async () => {
     broker = await startMosquitto();
-    proxy = await startLinkProxy(broker.port);
+    proxy = await startProxy(broker.port);
   });
   afterAll(async () => {
     await bed?.stop();
@@ -91,7 +91,7 @@ describe("MQTT broker unreachable when the agent starts", () => {
   });
 
   it("starts anyway (XMPP side and devices), queues, and connects once the broker is reachable", async () => {
-    proxy.down();
+    proxy.block();
     const startedAt = Date.now();
     bed = await startTestBed({
       name: "latepi",
@@ -106,7 +106,7 @@ describe("MQTT broker unreachable when the agent starts", () => {
     expect(before.pending).toBeGreaterThan(0);
     const watcher = await observe(broker.url, ["xmpp-iot/latepi/#"]);
     try {
-      proxy.up();
+      proxy.unblock();
       await watcher.waitFor((m) => m.topic === "xmpp-iot/latepi/status" && m.text === "online", 10_000, "online after the late connect");
       const reading = await watcher.waitFor((m) => m.topic === "xmpp-iot/latepi/g/n", 10_000, "a reading");
       expect(JSON.parse(reading.text)[0]).toMatchObject({ n: "n", u: "Cel", v: 7 });
