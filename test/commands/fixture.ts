@@ -1,6 +1,6 @@
 import type { Agent } from "../../src/agent.js";
-import { onServer, overlay, runAgent } from "../harness/agent.js";
-import { startServerWith, type ServerKind, type XmppServer } from "../harness/servers.js";
+import { onServer, overlay, runAgent, ACCOUNTS, agentLogin, startAgentServer } from "../harness/agent.js";
+import type { ServerKind, XmppServer } from "../harness/servers.js";
 
 export interface RunningAgent {
   readonly agent: Agent;
@@ -16,11 +16,11 @@ export interface ControlFixture extends RunningAgent {
   readonly agentJid: string;
 }
 
-export const USERS = { alice: "alice-pw", bob: "bob-pw", carol: "carol-pw", eve: "eve-pw" } as const;
+export const USERS = { alice: ACCOUNTS.alice, bob: ACCOUNTS.bob, carol: "carol-pw-1", eve: "eve-pw-1" } as const;
 
-/** A private server with five accounts: agent; alice admin; bob and carol readers; eve a stranger. */
+/** The test bed's server with two more accounts: agent; alice admin; bob and carol readers; eve a stranger. */
 export async function startAccounts(kind: ServerKind = "prosody"): Promise<XmppServer> {
-  return startServerWith(kind, { agent: "agent-pw", ...USERS }, { pubsubAdmins: ["agent@localhost"] });
+  return startAgentServer({ kind, accounts: { carol: USERS.carol, eve: USERS.eve } });
 }
 
 /**
@@ -30,7 +30,7 @@ export async function startAccounts(kind: ServerKind = "prosody"): Promise<XmppS
 export async function startAgent(server: XmppServer, extra: Record<string, unknown> = {}): Promise<RunningAgent> {
   const base = {
     name: "greenhouse-pi",
-    xmpp: { service: server.service, jid: "agent@localhost", password: "agent-pw", tls: "off", resource: "agent" },
+    xmpp: { ...agentLogin(server.service), resource: "agent" },
     pubsub: { service: server.pubsubJid, access: "acl" },
     acl: { admins: ["alice@localhost"], readers: ["bob@localhost", "carol@localhost"] },
     devices: [{

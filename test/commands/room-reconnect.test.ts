@@ -3,6 +3,7 @@ import { SERVER_KINDS, startServer, type XmppServer } from "../harness/servers.j
 import { startSlixClient, type SlixClient } from "./client.js";
 import { startAccounts, startAgent, USERS, type RunningAgent } from "./fixture.js";
 import { eventually } from "../harness/wait.js";
+import { agentLogin } from "../harness/agent.js";
 
 
 /** The agent rejoins its rooms after the server restarts, and room commands work again. */
@@ -24,7 +25,7 @@ describe.each(SERVER_KINDS)("rooms across a %s restart", (kind) => {
     const room = `ops@${first.mucJid}`;
     running = await startAgent(first, {
       alerts: [],
-      xmpp: { service: first.service, jid: "agent@localhost", password: "agent-pw", tls: "off", resource: "agent", reconnectMinMs: 200, reconnectMaxMs: 1000 },
+      xmpp: { ...agentLogin(first.service), resource: "agent", reconnectMinMs: 200, reconnectMaxMs: 1000 },
       chat: { rooms: [room] },
     });
     const joins = () => running!.logs.filter((l) => l["msg"] === "joined room" && l["room"] === room).length;

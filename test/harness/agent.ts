@@ -119,10 +119,13 @@ export async function startTestBed(
   });
 }
 
-/** A private server with the test bed's accounts, the agent a pubsub admin; remove it with removeServer(). */
-export async function startAgentServer(serverOptions: ServerOptions & { kind?: ServerKind } = {}): Promise<XmppServer> {
-  const { kind = "prosody", ...options } = serverOptions;
-  return startServerWith(kind, ACCOUNTS, { pubsubAdmins: ["agent@localhost"], ...options });
+/**
+ * A private server with the test bed's accounts (and `accounts` on top), the agent a pubsub admin;
+ * remove it with removeServer().
+ */
+export async function startAgentServer(serverOptions: ServerOptions & { kind?: ServerKind; accounts?: Readonly<Record<string, string>> } = {}): Promise<XmppServer> {
+  const { kind = "prosody", accounts = {}, ...options } = serverOptions;
+  return startServerWith(kind, { ...ACCOUNTS, ...accounts }, { pubsubAdmins: ["agent@localhost"], ...options });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
