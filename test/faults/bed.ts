@@ -83,8 +83,6 @@ export async function startFaultAgent(service: string, config: Record<string, un
 export interface FaultBed {
   readonly prosody: RestartableProsody;
   readonly bed: FaultAgent;
-  /** The socat PTY the serial device reads (only with `serial: true`). */
-  readonly pty: PtyPair;
   /** The TCP proxy the agent reaches the server through (only with `proxied: true`). */
   readonly proxy: FaultProxy;
   /** Once the agent has the serial port open: the device side of the PTY, to write lines to. */
@@ -94,7 +92,7 @@ export interface FaultBed {
 
 export interface FaultBedOptions {
   readonly kind?: ServerKind;
-  /** A socat PTY pair for a serial device; its path is handed to `config`. */
+  /** A socat PTY pair for a serial device; its path is handed to `config` as `ptyPath`. */
   readonly serial?: boolean;
   /** The agent reaches the server through a fault proxy instead of directly. */
   readonly proxied?: boolean;
@@ -102,7 +100,7 @@ export interface FaultBedOptions {
 }
 
 /** Starts the pieces in order and, if one fails, stops those already running before rethrowing. */
-export async function startFaultBed(options: FaultBedOptions, config: (ptyPath: string) => Record<string, unknown>): Promise<FaultBed> {
+export async function startFaultBed(options: FaultBedOptions, config: (link: { readonly ptyPath: string }) => Record<string, unknown>): Promise<FaultBed> {
   const prosody = await startRestartableProsody(options.kind);
   let pty: PtyPair | undefined;
   let proxy: FaultProxy | undefined;
@@ -118,7 +116,8 @@ export async function startFaultBed(options: FaultBedOptions, config: (ptyPath: 
     if (options.serial) pty = await createPtyPair();
     if (options.proxied) proxy = await startProxy(prosody.port);
     const service = proxy?.service ?? prosody.current.service;
-    bed = await startFaultAgent(service, config(pty?.a ?? ""), options.sinks ? { sinks: options.sinks } : {});
+    const link = { get ptyPath() { return (pty ?? missing("serial PTY", "serial")).a; } };
+    bed = await startFaultAgent(service, config(link), options.sinks ? { sinks: options.sinks } : {});
   } catch (error) {
     await stop();
     throw error;
@@ -130,7 +129,6 @@ export async function startFaultBed(options: FaultBedOptions, config: (ptyPath: 
       await eventually(() => started.agent.devices.list()[0]?.health.state, "serial port open", 10_000, { until: (state) => state === "ok" });
       return (pty ?? missing("serial PTY", "serial")).device();
     },
-    get pty() { return pty ?? missing("serial PTY", "serial"); },
     get proxy() { return proxy ?? missing("fault proxy", "proxied"); },
   };
 }

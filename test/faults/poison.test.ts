@@ -25,7 +25,7 @@ describe("fault: poison readings on the pubsub path", () => {
   let fault: FaultBed;
 
   beforeAll(async () => {
-    fault = await startFaultBed({ serial: true }, (ptyPath: string) => ({
+    fault = await startFaultBed({ serial: true }, ({ ptyPath }) => ({
       xmpp: { reconnectMinMs: 200, reconnectMaxMs: 10_000 },
       pubsub: { maxItems: 100 },
       devices: [{ id: "meter", driver: "serial", path: ptyPath, format: "json" }],

@@ -18,7 +18,7 @@ describe("fault: the server dies with a node creation and a publish in flight", 
   let fault: FaultBed;
 
   beforeAll(async () => {
-    fault = await startFaultBed({ serial: true }, (ptyPath: string) => ({
+    fault = await startFaultBed({ serial: true }, ({ ptyPath }) => ({
       devices: [{ id: "meter", driver: "serial", path: ptyPath, format: "json", channels: { a: { unit: "Cel" }, b: { unit: "Cel" } } }],
     }));
     ({ prosody, bed } = fault);

@@ -19,7 +19,7 @@ describe("fault: the XMPP server down for 10 s while a serial device produces", 
   let fault: FaultBed;
 
   beforeAll(async () => {
-    fault = await startFaultBed({ serial: true }, (ptyPath: string) => ({
+    fault = await startFaultBed({ serial: true }, ({ ptyPath }) => ({
       pubsub: { maxItems: 1000 },
       devices: [{ id: "meter", driver: "serial", path: ptyPath, format: "json", reconnectMinMs: 50, reconnectMaxMs: 200,
         channels: { t: { unit: "Cel" }, h: { unit: "%RH" } } }],
