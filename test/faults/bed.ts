@@ -83,10 +83,10 @@ export async function startFaultAgent(service: string, config: Record<string, un
 export interface FaultBed {
   readonly prosody: RestartableProsody;
   readonly bed: FaultAgent;
-  /** The TCP proxy the agent reaches the server through (only with `proxied: true`). */
-  readonly proxy: FaultProxy;
   /** Once the agent has the serial port open: the device side of the PTY, to write lines to. */
   serialDevice(): Promise<SerialPort>;
+  /** The TCP proxy the agent reaches the server through (only with `proxied: true`). */
+  readonly proxy: FaultProxy;
   stop(): Promise<void>;
 }
 
