@@ -6,7 +6,8 @@ import type { AgentStatus } from "../../src/status.js";
 import { startWorker, type WorkerHandle } from "./ipc.js";
 import type { Mosquitto } from "./servers.js";
 import { BENCH_ACCOUNTS } from "./servers.js";
-import { sleep, until } from "./stats.js";
+import { eventually } from "../harness/wait.js";
+import { sleep } from "./stats.js";
 import type { XmppSubscriber } from "./xmpp-subscriber.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -101,10 +102,10 @@ export function sinkOf(status: AgentStatus, name: string) {
 
 /** Waits until the agent's sink has nothing pending (everything acknowledged by the server). */
 export async function drained(w: WorkerHandle, sink = "pubsub", timeoutMs = 60_000): Promise<void> {
-  await until(async () => (sinkOf(await w.call<AgentStatus>("status"), sink)?.pending ?? 0) === 0, timeoutMs, `${sink} to drain`, 100);
+  await eventually(async () => sinkOf(await w.call<AgentStatus>("status"), sink)?.pending ?? 0, `${sink} to drain`, timeoutMs, { until: (pending) => pending === 0, everyMs: 100 });
 }
 
 export async function waitRecords(meter: { records: number }, count: number, timeoutMs: number, what: string): Promise<void> {
-  await until(() => meter.records >= count, timeoutMs, `${what}: ${count} records at the subscriber (have ${meter.records})`, 5);
+  await eventually(() => meter.records, `${what}: ${count} records at the subscriber`, timeoutMs, { until: (records) => records >= count, everyMs: 5 });
   await sleep(0);
 }

@@ -1,7 +1,8 @@
 import { agentConfig, nodesOf, simulatedDevice, startAgentWorker, waitRecords, type BenchContext } from "./context.js";
 import type { WorkerHandle } from "./ipc.js";
 import type { AgentStatus } from "../../src/status.js";
-import { mb, sleep, until } from "./stats.js";
+import { eventually } from "../harness/wait.js";
+import { mb, sleep } from "./stats.js";
 
 type Footprint = { rssBytes: number; heapUsedBytes: number; cpuUserUs: number; cpuSystemUs: number; atMs: number };
 
@@ -93,7 +94,7 @@ export async function scale(ctx: BenchContext, channels: number, durationMs: num
     await ctx.sub.subscribe(nodesOf(prefix, "s", channels), 60_000);
     // Readings queued while the nodes were being created drain first (bounded wait), then it is timed.
     const backlog = async (): Promise<number> => (await agent.call<AgentStatus>("status")).sinks.find((x) => x.name === "pubsub")?.pending ?? 0;
-    await until(async () => (await backlog()) < channels, backlogWaitMs, "the scale backlog to drain", 200).catch(() => undefined);
+    await eventually(backlog, "the scale backlog to drain", backlogWaitMs, { until: (queued) => queued < channels, everyMs: 200 }).catch(() => undefined);
     const pendingBefore = await backlog();
     const sustained = await observe(ctx, agent, prefix, 1, channels, 1000, durationMs);
     const pendingAfter = await backlog();

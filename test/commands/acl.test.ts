@@ -2,15 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVER_KINDS, type XmppServer } from "../harness/servers.js";
 import { startSlixClient, type SlixClient } from "./client.js";
 import { startAccounts, startAgent, USERS, type RunningAgent } from "./fixture.js";
+import { eventually } from "../harness/wait.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 const logged = (agent: RunningAgent, msg: string, node?: string) => () => agent.logs.some((l) => l["msg"] === msg && (node === undefined || l["node"] === node));
 const NODE = "sensors/greenhouse/temperature";
 
@@ -37,13 +31,13 @@ describe.each(SERVER_KINDS)("ACL on subscriptions (%s)", (kind) => {
 
   it("a reader removed from the ACL loses its node subscription and its presence subscription", async () => {
     running = await startAgent(server, { alerts: [] });
-    await until("the node", logged(running, "pubsub node ready", NODE)); // created with the first reading
+    await eventually(logged(running, "pubsub node ready", NODE), "the node", 20_000); // created with the first reading
     expect(await bob.call({ op: "subscribe", to: server.pubsubJid, node: NODE })).toMatchObject({ ok: true, subscription: "subscribed" });
     expect((await bob.call({ op: "presence_subscribe", to: "agent@localhost" }))["answer"]).toBe("subscribed");
     await running.stop();
 
     running = await startAgent(server, { alerts: [], acl: { admins: ["alice@localhost"], readers: [] } });
-    await until("the node check", logged(running, "pubsub node ready", NODE));
+    await eventually(logged(running, "pubsub node ready", NODE), "the node check", 20_000);
     await sleep(500); // items already on their way
     await bob.call({ op: "wait_items", node: NODE, timeout: 0 });
     const before = ((await bob.call({ op: "wait_items", node: NODE, timeout: 0 }))["items"] as unknown[]).length;
@@ -63,7 +57,7 @@ describe.each(SERVER_KINDS)("ACL on subscriptions (%s)", (kind) => {
 
   it("on PEP (presence access model) a stranger cannot subscribe; an ACL JID can after presence", async () => {
     running = await startAgent(server, { alerts: [], pubsub: undefined });
-    await until("the PEP node", logged(running, "pubsub node ready", NODE));
+    await eventually(logged(running, "pubsub node ready", NODE), "the PEP node", 20_000);
     const stranger = await eve.call({ op: "subscribe", to: "agent@localhost", node: NODE });
     expect(stranger.ok).toBe(false);
     expect(stranger.error?.condition).toMatch(/^(not-authorized|forbidden|not-allowed)$/);

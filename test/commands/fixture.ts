@@ -1,8 +1,6 @@
-import { Writable } from "node:stream";
-import { createAgent, type Agent } from "../../src/agent.js";
-import { parseConfig } from "../../src/config/load.js";
-import { createLogger } from "../../src/log.js";
-import { startServerWith, type ServerKind, type XmppServer } from "../harness/servers.js";
+import type { Agent } from "../../src/agent.js";
+import { onServer, overlay, runAgent, ACCOUNTS, agentLogin, startAgentServer } from "../harness/agent.js";
+import type { ServerKind, XmppServer } from "../harness/servers.js";
 
 export interface RunningAgent {
   readonly agent: Agent;
@@ -18,11 +16,11 @@ export interface ControlFixture extends RunningAgent {
   readonly agentJid: string;
 }
 
-export const USERS = { alice: "alice-pw", bob: "bob-pw", carol: "carol-pw", eve: "eve-pw" } as const;
+export const USERS = { alice: ACCOUNTS.alice, bob: ACCOUNTS.bob, carol: "carol-pw-1", eve: "eve-pw-1" } as const;
 
-/** A private server with five accounts: agent; alice admin; bob and carol readers; eve a stranger. */
+/** The test bed's server with two more accounts: agent; alice admin; bob and carol readers; eve a stranger. */
 export async function startAccounts(kind: ServerKind = "prosody"): Promise<XmppServer> {
-  return startServerWith(kind, { agent: "agent-pw", ...USERS }, { pubsubAdmins: ["agent@localhost"] });
+  return startAgentServer({ kind, accounts: { carol: USERS.carol, eve: USERS.eve } });
 }
 
 /**
@@ -30,9 +28,9 @@ export async function startAccounts(kind: ServerKind = "prosody"): Promise<XmppS
  * `extra` replaces top-level config keys.
  */
 export async function startAgent(server: XmppServer, extra: Record<string, unknown> = {}): Promise<RunningAgent> {
-  const loaded = parseConfig({
+  const base = {
     name: "greenhouse-pi",
-    xmpp: { service: server.service, jid: "agent@localhost", password: "agent-pw", tls: "off", resource: "agent" },
+    xmpp: { ...agentLogin(server.service), resource: "agent" },
     pubsub: { service: server.pubsubJid, access: "acl" },
     acl: { admins: ["alice@localhost"], readers: ["bob@localhost", "carol@localhost"] },
     devices: [{
@@ -44,36 +42,12 @@ export async function startAgent(server: XmppServer, extra: Record<string, unkno
       },
     }],
     alerts: [{ when: "greenhouse/temperature > 35", for: "1s", hysteresis: 2, notify: ["alice@localhost"], room: `ops@${server.mucJid}` }],
-    ...extra,
-  });
-  const logs: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _e, done) {
-      for (const line of chunk.toString().split("\n")) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  const agent = createAgent(loaded, createLogger({ level: "info" }, sink));
-  await agent.start();
-  try { await agent.online(30_000); } catch (error) { await agent.stop(); throw error; }
-  return { agent, logs, stop: () => agent.stop() };
+  };
+  const running = await runAgent(overlay(base, extra), { logLevel: "info" });
+  return { agent: running.agent, logs: running.entries, stop: running.stop };
 }
 
 export async function startControlFixture(extra: Record<string, unknown> = {}, kind: ServerKind = "prosody"): Promise<ControlFixture> {
   const server = await startAccounts(kind);
-  try {
-    const running = await startAgent(server, extra);
-    return {
-      ...running, server, prosody: server, agentJid: "agent@localhost/agent",
-      async stop() {
-        await running.stop();
-        await server.stop();
-        server.remove();
-      },
-    };
-  } catch (error) {
-    await server.stop();
-    server.remove();
-    throw error;
-  }
+  return onServer(server, async () => ({ ...await startAgent(server, extra), server, prosody: server, agentJid: "agent@localhost/agent" }));
 }

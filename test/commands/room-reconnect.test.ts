@@ -2,14 +2,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { SERVER_KINDS, startServer, type XmppServer } from "../harness/servers.js";
 import { startSlixClient, type SlixClient } from "./client.js";
 import { startAccounts, startAgent, USERS, type RunningAgent } from "./fixture.js";
+import { eventually } from "../harness/wait.js";
+import { agentLogin } from "../harness/agent.js";
 
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** The agent rejoins its rooms after the server restarts, and room commands work again. */
 describe.each(SERVER_KINDS)("rooms across a %s restart", (kind) => {
@@ -30,15 +25,15 @@ describe.each(SERVER_KINDS)("rooms across a %s restart", (kind) => {
     const room = `ops@${first.mucJid}`;
     running = await startAgent(first, {
       alerts: [],
-      xmpp: { service: first.service, jid: "agent@localhost", password: "agent-pw", tls: "off", resource: "agent", reconnectMinMs: 200, reconnectMaxMs: 1000 },
+      xmpp: { ...agentLogin(first.service), resource: "agent", reconnectMinMs: 200, reconnectMaxMs: 1000 },
       chat: { rooms: [room] },
     });
     const joins = () => running!.logs.filter((l) => l["msg"] === "joined room" && l["room"] === room).length;
-    await until("first join", () => joins() === 1);
+    await eventually(joins, "first join", 20_000, { until: (n) => n === 1 });
 
     await first.stop();
     server = await startServer(kind, { pubsubAdmins: ["agent@localhost"], port: first.port, dir: first.dir });
-    await until("rejoin after the restart", () => joins() === 2);
+    await eventually(joins, "rejoin after the restart", 20_000, { until: (n) => n === 2 });
 
     alice = await startSlixClient(server.port, "alice@localhost/phone", USERS.alice);
     await alice.call({ op: "join", room, nick: "alice" });

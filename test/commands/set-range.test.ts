@@ -3,6 +3,7 @@ import { startMosquitto, type Mosquitto } from "../mqtt/mosquitto.js";
 import { observe, type Observer } from "../mqtt/observer.js";
 import { startSlixClient, type ClientReply, type SlixClient } from "./client.js";
 import { startControlFixture, USERS, type ControlFixture } from "./fixture.js";
+import { eventually } from "../harness/wait.js";
 
 // `set` outside a channel's validMin/validMax is refused with the range on every front end, through
 // the one command registry: chat and ad-hoc (slixmpp on a real Prosody), MQTT /set and the MQTT
@@ -66,8 +67,7 @@ describe("set respects validMin/validMax on every front end", () => {
 
   it("MQTT /set: refused and logged with the range; the value stays", async () => {
     await mqtt.publish(`${PREFIX}/greenhouse/setpoint/set`, "50");
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && !fx.logs.some((l) => l["msg"] === "MQTT set refused")) await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => fx.logs.some((l) => l["msg"] === "MQTT set refused"), "MQTT set refused logged", 10_000);
     expect(fx.logs.find((l) => l["msg"] === "MQTT set refused")).toMatchObject({ code: "BAD_INPUT", err: REFUSAL });
   });
 

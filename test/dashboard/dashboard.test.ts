@@ -3,10 +3,10 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDashboardServer, findDashboardRoot, type DashboardServer } from "../../src/dashboard/serve.js";
-import { createLogger } from "../../src/log.js";
-import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
-import { channelSelector, launchChromium, logIn, textOf, type Input } from "./browser.js";
+import type { DashboardServer } from "../../src/dashboard/serve.js";
+import { ACCOUNTS, type TestBed } from "../harness/agent.js";
+import { channelSelector, logIn, textOf, type Input } from "./browser.js";
+import { startDashboardBed, type DashboardBed } from "./bed.js";
 
 // Callbacks passed to page.evaluate/$eval/waitForFunction run in the page, where these exist; the
 // project's node typings have no DOM, so they are declared loosely in this module only.
@@ -24,10 +24,10 @@ describe("dashboard in chromium", () => {
   let bed: TestBed;
   let server: DashboardServer;
   let browser: Browser;
-  const log = createLogger({ level: "warn", name: "dashboard-test" });
+  let dashboard: DashboardBed | undefined;
 
   beforeAll(async () => {
-    bed = await startTestBed({
+    dashboard = await startDashboardBed({
       pubsub: { nodePrefix: "sensors/", access: "acl", maxItems: 50 },
       devices: [
         { id: "greenhouse", driver: "simulated", intervalMs: 500, channels: {
@@ -39,17 +39,11 @@ describe("dashboard in chromium", () => {
           setpoint: { unit: "Cel", type: "number", writable: true, value: 22, validMin: 5, validMax: 35 },
         } },
       ],
-    }, { websocket: true });
-    server = createDashboardServer({ log }, { root: findDashboardRoot(), host: "127.0.0.1", port: 0 });
-    await server.start(new AbortController().signal);
-    browser = await launchChromium();
+    });
+    ({ bed, server, browser } = dashboard);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await bed?.stop();
-  });
+  afterAll(async () => { await dashboard?.stop(); });
 
   it("logs in through the form and shows live values, charts, presence and working controls", async () => {
     const page = await browser.newPage();

@@ -1,12 +1,10 @@
 import { loadavg } from "node:os";
 import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAgent, type Agent } from "../../src/agent.js";
-import { parseConfig } from "../../src/config/load.js";
-import { createDashboardServer, findDashboardRoot, type DashboardServer } from "../../src/dashboard/serve.js";
-import { createLogger } from "../../src/log.js";
-import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
-import { launchChromium, logIn, percentile, textOf, type PageStats } from "./browser.js";
+import type { DashboardServer } from "../../src/dashboard/serve.js";
+import { logIn, percentile, textOf, type PageStats } from "./browser.js";
+import { startDashboardBed, type DashboardBed } from "./bed.js";
+import { ACCOUNTS, type TestBed } from "../harness/agent.js";
 
 declare const window: any;
 
@@ -21,46 +19,32 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Prosody deliver depends on the machine and is printed.
  */
 describe("dashboard under load", () => {
-  let prosody: ProsodyServer;
-  let agent: Agent;
+  let bed: TestBed;
   let server: DashboardServer;
   let browser: Browser;
   let page: Page;
-  const log = createLogger({ level: "warn", name: "dashboard-load" });
+  let dashboard: DashboardBed | undefined;
 
   beforeAll(async () => {
-    prosody = await startProsody({ pubsubAdmins: ["bulk@localhost"], websocket: true });
-    prosody.register("bulk", "bulk-pw-1");
-    prosody.register("alice", "alice-pw-1");
     const channels = Object.fromEntries(Array.from({ length: CHANNELS }, (_, i) => [`c${String(i).padStart(3, "0")}`, { unit: "V", waveform: "randomWalk", min: 0, max: 10, precision: 3 }]));
-    agent = createAgent(parseConfig({
-      xmpp: { service: prosody.service, jid: "bulk@localhost", password: "bulk-pw-1", tls: "off" },
+    dashboard = await startDashboardBed({
       // Not stored: Prosody's internal storage writes each persisted item to disk, ~230 items/s on
       // this kind of machine (docs/performance.md), the server's limit rather than the page's.
-      pubsub: { service: prosody.pubsubJid, nodePrefix: "sensors/", access: "acl", maxItems: 10, persistItems: false },
+      pubsub: { nodePrefix: "sensors/", access: "acl", maxItems: 10, persistItems: false },
       acl: { admins: ["alice@localhost"], readers: [] },
       devices: [{ id: "rack", driver: "simulated", intervalMs: 1000, channels }],
       log: { level: "warn" },
-    }, {}), log);
-    await agent.start();
-    server = createDashboardServer({ log }, { root: findDashboardRoot(), host: "127.0.0.1", port: 0 });
-    await server.start(new AbortController().signal);
-    browser = await launchChromium();
+    }, { logLevel: "warn" });
+    ({ bed, server, browser } = dashboard);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await agent?.stop();
-    await prosody?.stop();
-    prosody?.remove();
-  });
+  afterAll(async () => { await dashboard?.stop(); });
 
   it(`keeps up with ${CHANNELS} channels updating once a second`, async () => {
     page = await browser.newPage();
     await page.setViewport({ width: 1280, height: 860 });
     const started = Date.now();
-    await logIn(page, server.url(), { jid: "alice@localhost", password: "alice-pw-1", websocketUrl: prosody.websocketUrl! });
+    await logIn(page, server.url(), { jid: "alice@localhost", password: ACCOUNTS.alice, websocketUrl: bed.prosody.websocketUrl! });
     await page.waitForFunction((n: number) => window.xmppIotDashboard?.nodes() >= n, { timeout: 60_000, polling: 500 }, CHANNELS).catch(async (error: unknown) => {
       throw new Error(`${String(error)}; page status: ${await textOf(page, "#status")}`);
     });

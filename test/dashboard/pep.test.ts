@@ -1,9 +1,9 @@
 import type { Browser } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDashboardServer, findDashboardRoot, type DashboardServer } from "../../src/dashboard/serve.js";
-import { createLogger } from "../../src/log.js";
-import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
-import { channelSelector, launchChromium, textOf } from "./browser.js";
+import type { DashboardServer } from "../../src/dashboard/serve.js";
+import { ACCOUNTS, type TestBed } from "../harness/agent.js";
+import { channelSelector, textOf } from "./browser.js";
+import { startDashboardBed, type DashboardBed } from "./bed.js";
 
 declare const document: any;
 
@@ -12,24 +12,19 @@ describe("dashboard with an agent on PEP", () => {
   let bed: TestBed;
   let server: DashboardServer;
   let browser: Browser;
+  let dashboard: DashboardBed | undefined;
 
   beforeAll(async () => {
-    bed = await startTestBed({
+    dashboard = await startDashboardBed({
       pubsub: { service: undefined, access: "acl", maxItems: 20 },
       devices: [{ id: "greenhouse", driver: "simulated", intervalMs: 500, channels: {
         temperature: { unit: "Cel", waveform: "sine", min: 15, max: 30, periodMs: 20_000, precision: 2 },
       } }],
-    }, { websocket: true });
-    server = createDashboardServer({ log: createLogger({ level: "warn" }) }, { root: findDashboardRoot(), host: "127.0.0.1", port: 0 });
-    await server.start(new AbortController().signal);
-    browser = await launchChromium();
+    });
+    ({ bed, server, browser } = dashboard);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await bed?.stop();
-  });
+  afterAll(async () => { await dashboard?.stop(); });
 
   it("a reader who names the agent's JID sees its PEP nodes, history and live values", async () => {
     const page = await browser.newPage();

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { eventually, runDevice, type DeviceRun } from "./harness.js";
+import { runDevice, type DeviceRun } from "./harness.js";
+import { eventually } from "../harness/wait.js";
 
 // The w1_therm sysfs layout rebuilt in a temp dir (root is configurable); the real driver reads it.
 const GOOD = (milli: number): string => `72 01 4b 46 7f ff 0e 10 57 : crc=57 YES\n72 01 4b 46 7f ff 0e 10 57 t=${milli}\n`;

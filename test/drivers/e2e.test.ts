@@ -9,8 +9,8 @@ import { encodeSds011 } from "../../devices/serial/sds011.js";
 import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
 import { runPython, type PythonRun } from "../harness/python.js";
 import { createFakeGpio, type FakeGpio } from "./fake-gpio/index.js";
-import { eventually } from "./harness.js";
 import { createPtyPair, send, type PtyPair } from "./pty.js";
+import { eventually } from "../harness/wait.js";
 
 // End to end: real socat PTYs (serial, nmea), a fake w1 sysfs tree (ds18b20) and FAKE libgpiod v2
 // tools on PATH (gpio) -> the real agent -> a real Prosody -> an independent slixmpp subscriber.

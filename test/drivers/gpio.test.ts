@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createGpioDevice } from "../../devices/gpio/index.js";
 import type { GpioDeviceConfig } from "../../devices/gpio/schema.js";
 import { createFakeGpio, type FakeGpio } from "./fake-gpio/index.js";
-import { eventually, runDevice, type DeviceRun } from "./harness.js";
+import { runDevice, type DeviceRun } from "./harness.js";
+import { eventually } from "../harness/wait.js";
 
 // No GPIO hardware here: these run the driver's real spawning code against FAKE gpiomon/gpioset/
 // gpioget/gpiofind executables (test/drivers/fake-gpio) placed first on PATH, once with libgpiod

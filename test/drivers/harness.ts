@@ -1,5 +1,4 @@
 import { Writable } from "node:stream";
-import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
 import { createDriver, deviceSchema } from "../../devices/index.js";
 import type { DeviceDriver, DeviceHealth } from "../../src/device-contract/index.js";
@@ -56,12 +55,4 @@ export function runDevice(raw: unknown, factory: typeof createDriver = createDri
     },
     lastHealth: () => health.at(-1),
   };
-}
-
-export async function eventually(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
 }

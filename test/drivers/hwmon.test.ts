@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { eventually, runDevice, type DeviceRun } from "./harness.js";
+import { runDevice, type DeviceRun } from "./harness.js";
+import { eventually } from "../harness/wait.js";
 
 // /sys/class/hwmon and /sys/class/thermal rebuilt in a temp dir; the real drivers read them.
 describe("hwmon and thermal drivers on fake sysfs trees", () => {

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { deviceSchema } from "../../devices/index.js";
-import { eventually, runDevice, type DeviceRun } from "./harness.js";
+import { runDevice, type DeviceRun } from "./harness.js";
+import { eventually } from "../harness/wait.js";
 
 // The kernel's /sys/bus/iio/devices layout rebuilt in a temp dir (root is configurable): the real
 // driver reads these files exactly as it reads sysfs on a Pi. No I2C hardware is involved here.

@@ -3,8 +3,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { deviceSchema } from "../../devices/index.js";
 import { withChecksum } from "../../devices/nmea/parse.js";
 import { formatIssues } from "../../src/config/load.js";
-import { eventually, runDevice, type DeviceRun } from "./harness.js";
+import { runDevice, type DeviceRun } from "./harness.js";
 import { createPtyPair, send, type PtyPair } from "./pty.js";
+import { eventually } from "../harness/wait.js";
 
 // A GPS on a real socat PTY with the real serialport binding.
 describe("nmea driver on a socat PTY", () => {

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { SerialPort } from "serialport";
+import { eventually } from "../harness/wait.js";
 
 /**
  * A real pseudo-terminal pair from socat: the driver opens `a`, the test plays the device on `b`.
@@ -19,14 +19,6 @@ export interface PtyPair {
   /** The device side: a real SerialPort on `b` (reopened after each plug()). */
   device(): Promise<SerialPort>;
   close(): Promise<void>;
-}
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 export async function createPtyPair(): Promise<PtyPair> {
@@ -53,7 +45,7 @@ export async function createPtyPair(): Promise<PtyPair> {
       if (socat && socat.exitCode === null) return;
       const child = spawn("socat", [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: "ignore" });
       socat = child;
-      await waitFor(() => existsSync(a) && existsSync(b), "socat links");
+      await eventually(() => existsSync(a) && existsSync(b), "socat links", 5000, { everyMs: 10 });
     },
     async unplug() {
       await closeDevice();
@@ -63,7 +55,7 @@ export async function createPtyPair(): Promise<PtyPair> {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
       await exited;
-      await waitFor(() => !existsSync(a) && !existsSync(b), "socat links to vanish");
+      await eventually(() => !existsSync(a) && !existsSync(b), "socat links to vanish", 5000, { everyMs: 10 });
     },
     async device() {
       if (devicePort?.isOpen) return devicePort;

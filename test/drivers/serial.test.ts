@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { PMS5003_FRAME, pms5003Frame } from "../../devices/serial/fixtures.js";
 import { encodeSds011 } from "../../devices/serial/sds011.js";
-import { eventually, runDevice, type DeviceRun } from "./harness.js";
+import { runDevice, type DeviceRun } from "./harness.js";
 import { createPtyPair, send, type PtyPair } from "./pty.js";
+import { eventually } from "../harness/wait.js";
 
 // Real pseudo-terminals (socat) and the real node-serialport binding: the driver opens A, the test
 // writes into B as the sensor would.

@@ -3,8 +3,8 @@ import xml, { type Element } from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NS_PUBSUB } from "../../src/xmpp/pubsub-nodes.js";
 import { startTestBed, type TestBed } from "../harness/agent.js";
-import { eventually } from "./harness.js";
 import { createPtyPair, send, type PtyPair } from "./pty.js";
+import { eventually } from "../harness/wait.js";
 
 const NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items";
 

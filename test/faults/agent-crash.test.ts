@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { replayDir } from "../../src/outbox/replay.js";
 import { createPtyPair, send, type PtyPair } from "../drivers/pty.js";
-import { spawnCli, type CliProcess } from "../harness/cli.js";
-import { ACCOUNTS, eventually, fetchItems, removeDir, startRestartableProsody, type RestartableProsody } from "./bed.js";
+import { fetchItems, startRestartableProsody, type RestartableProsody } from "./bed.js";
+import { eventually } from "../harness/wait.js";
+import { prepareAgentProcesses, type AgentProcesses } from "../harness/agent-process.js";
+import { agentLogin } from "../harness/agent.js";
 
 /**
  * (c) The compiled agent (`node dist/src/cli.js run`) is SIGKILLed while the server is down and
@@ -16,18 +16,14 @@ import { ACCOUNTS, eventually, fetchItems, removeDir, startRestartableProsody, t
 describe("fault: the agent SIGKILLed with readings queued", () => {
   let prosody: RestartableProsody;
   let pty: PtyPair;
-  let dir: string;
-  let configFile: string;
-  const children: CliProcess[] = [];
+  let agents: AgentProcesses;
 
   beforeAll(async () => {
     prosody = await startRestartableProsody();
     pty = await createPtyPair();
-    dir = mkdtempSync(join(tmpdir(), "xmpp-iot-crash-"));
-    configFile = join(dir, "config.json");
-    writeFileSync(configFile, JSON.stringify({
+    agents = prepareAgentProcesses("xmpp-iot-crash-", (dir) => ({
       name: "crashpi",
-      xmpp: { service: prosody.current.service, jid: "agent@localhost", password: ACCOUNTS.agent, tls: "off", reconnectMinMs: 200, reconnectMaxMs: 1000 },
+      xmpp: { ...agentLogin(prosody.current.service), reconnectMinMs: 200, reconnectMaxMs: 1000 },
       pubsub: { service: "pubsub.localhost", maxItems: 1000 },
       acl: { readers: ["bob@localhost"] },
       devices: [{ id: "meter", driver: "serial", path: pty.a, format: "json", reconnectMinMs: 50, reconnectMaxMs: 200,
@@ -38,11 +34,9 @@ describe("fault: the agent SIGKILLed with readings queued", () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const child of children) if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill("SIGKILL");
-    await Promise.all(children.map((c) => c.exited));
+    await agents?.stop();
     await pty?.close();
     await prosody?.remove();
-    if (dir) removeDir(dir);
   }, 30_000);
 
   const items = async (channel: string) => fetchItems(prosody.current.service, `sensors/meter/${channel}`);
@@ -54,8 +48,7 @@ describe("fault: the agent SIGKILLed with readings queued", () => {
   };
 
   it("delivers after the restart what was queued at the SIGKILL", async () => {
-    const first = spawnCli(["run", "--config", configFile]);
-    children.push(first);
+    const first = agents.spawn();
     await first.waitForOutput(/"msg":"agent started"/, 20_000);
     await first.waitForOutput(/"device":"meter"[^\n]*"msg":"device ready"/, 20_000); // the serial port is open
     await lines(1, 20);
@@ -64,19 +57,18 @@ describe("fault: the agent SIGKILLed with readings queued", () => {
     await prosody.stop();
     await first.waitForOutput(/xmpp connection lost/, 5000);
     await lines(21, 80);
-    const onDisk = () => replayDir(join(dir, "outbox", "pubsub")).entries.length;
+    const onDisk = () => replayDir(join(agents.dir, "outbox", "pubsub")).entries.length;
     await eventually(() => onDisk() === 120, "the 60 lines (120 readings) in the outbox on disk", 10_000);
 
     first.child.kill("SIGKILL");
     await first.exited;
     expect(first.child.signalCode).toBe("SIGKILL");
-    const survived = replayDir(join(dir, "outbox", "pubsub"));
+    const survived = replayDir(join(agents.dir, "outbox", "pubsub"));
     expect(survived.entries.length).toBe(120);
     expect(survived.corrupt).toBe(0);
 
     await prosody.start();
-    const second = spawnCli(["run", "--config", configFile]);
-    children.push(second);
+    const second = agents.spawn();
     await second.waitForOutput(/"recovered":120/, 20_000);
     await second.waitForOutput(/"msg":"agent started"/, 20_000);
     await second.waitForOutput(/"device":"meter"[^\n]*"msg":"device ready"/, 20_000);
@@ -89,7 +81,7 @@ describe("fault: the agent SIGKILLed with readings queued", () => {
     expect(t.map((i) => i.value)).toEqual(Array.from({ length: 90 }, (_, i) => i + 1));
     expect(h.map((i) => i.value)).toEqual(Array.from({ length: 90 }, (_, i) => 1001 + i));
     expect(new Set(t.map((i) => i.id)).size).toBe(90);
-    await eventually(() => replayDir(join(dir, "outbox", "pubsub")).entries.length === 0, "outbox empty on disk", 10_000);
+    await eventually(() => replayDir(join(agents.dir, "outbox", "pubsub")).entries.length === 0, "outbox empty on disk", 10_000);
 
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);

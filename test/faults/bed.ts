@@ -1,21 +1,22 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { setTimeout as sleep } from "node:timers/promises";
 import xml, { type Element } from "@xmpp/xml";
 import pino from "pino";
-import { createAgent, type Agent } from "../../src/agent.js";
-import { parseConfig } from "../../src/config/load.js";
-import { createLogger } from "../../src/log.js";
+import type { SerialPort } from "serialport";
+import { onTestFailed } from "vitest";
+import type { Agent } from "../../src/agent.js";
 import { freeLoopbackPort } from "../../src/prosody/server.js";
 import type { Reading } from "../../src/reading.js";
 import { decodeSenmlXml } from "../../src/senml/decode.js";
 import type { ReadingSink } from "../../src/delivery/types.js";
 import { createConnection } from "../../src/xmpp/connection.js";
 import { NS_PUBSUB } from "../../src/xmpp/pubsub-nodes.js";
-import { ACCOUNTS } from "../harness/agent.js";
+import { createPtyPair, type PtyPair } from "../drivers/pty.js";
+import { ACCOUNTS, agentLogin, overlay, runAgent, TEST_ACL } from "../harness/agent.js";
+import { eventually } from "../harness/wait.js";
 import { startServer, startServerWith, type ServerKind, type XmppServer } from "../harness/servers.js";
+import { startProxy, type FaultProxy } from "../harness/proxy.js";
 
 export { ACCOUNTS };
 
@@ -66,26 +67,79 @@ export interface FaultAgent {
 /** The agent in-process, talking to `service` (Prosody or a proxy), with a durable outbox in a temp dir. */
 export async function startFaultAgent(service: string, config: Record<string, unknown>, options: { outboxDir?: string; sinks?: readonly ReadingSink[] } = {}): Promise<FaultAgent> {
   const outboxDir = options.outboxDir ?? mkdtempSync(join(tmpdir(), "xmpp-iot-outbox-"));
-  const logs: string[] = [];
-  const sink = new Writable({ write(chunk: Buffer, _enc, done) { logs.push(...chunk.toString().split("\n").filter(Boolean)); done(); } });
-  const { xmpp, outbox, pubsub, ...rest } = config as { xmpp?: object; outbox?: object; pubsub?: object };
-  const loaded = parseConfig({
-    xmpp: { service, jid: "agent@localhost", password: ACCOUNTS.agent, tls: "off", reconnectMinMs: 200, reconnectMaxMs: 1000, ...xmpp },
-    pubsub: { service: "pubsub.localhost", maxItems: 10, ...pubsub },
-    acl: { admins: ["alice@localhost"], readers: ["bob@localhost"] },
-    outbox: { path: outboxDir, ...outbox },
-    ...rest,
-  }, {});
-  const agent = createAgent(loaded, createLogger({ level: "debug" }, sink));
+  const base = {
+    xmpp: { ...agentLogin(service), reconnectMinMs: 200, reconnectMaxMs: 1000 },
+    pubsub: { service: "pubsub.localhost", maxItems: 10 },
+    acl: TEST_ACL,
+    outbox: { path: outboxDir },
+  };
   const recorder = createRecorder();
   // Own sinks replace the full recorder (a test measuring memory keeps its reference off the heap).
-  for (const sink of options.sinks ?? [recorder]) agent.addSink(sink);
-  await agent.start();
-  try { await agent.online(30_000); } catch (error) { await agent.stop(); throw error; }
-  return {
-    agent, recorder, logs, outboxDir,
-    async stop() { await agent.stop(); },
+  const running = await runAgent(overlay(base, config, ["xmpp", "pubsub", "outbox"]), { sinks: options.sinks ?? [recorder] });
+  return { agent: running.agent, recorder, logs: running.lines, outboxDir, stop: running.stop };
+}
+
+/** A restartable server, what stands between it and the agent, and the agent: one stop() ends them all. */
+export interface FaultBed {
+  readonly prosody: RestartableProsody;
+  readonly bed: FaultAgent;
+  /** Once the agent has the serial port open: the device side of the PTY, to write lines to. */
+  serialDevice(): Promise<SerialPort>;
+  /** The TCP proxy the agent reaches the server through (only with `proxied: true`). */
+  readonly proxy: FaultProxy;
+  stop(): Promise<void>;
+}
+
+export interface FaultBedOptions {
+  readonly kind?: ServerKind;
+  /** A socat PTY pair for a serial device; its path is handed to `config` as `ptyPath`. */
+  readonly serial?: boolean;
+  /** The agent reaches the server through a fault proxy instead of directly. */
+  readonly proxied?: boolean;
+  readonly sinks?: readonly ReadingSink[];
+}
+
+/** Starts the pieces in order and, if one fails, stops those already running before rethrowing. */
+export async function startFaultBed(options: FaultBedOptions, config: (link: { readonly ptyPath: string }) => Record<string, unknown>): Promise<FaultBed> {
+  const prosody = await startRestartableProsody(options.kind);
+  let pty: PtyPair | undefined;
+  let proxy: FaultProxy | undefined;
+  let bed: FaultAgent | undefined;
+  const stop = async (): Promise<void> => {
+    await bed?.stop();
+    await pty?.close();
+    await proxy?.close();
+    await prosody.remove();
+    if (bed) removeDir(bed.outboxDir);
   };
+  try {
+    if (options.serial) pty = await createPtyPair();
+    if (options.proxied) proxy = await startProxy(prosody.port);
+    const service = proxy?.service ?? prosody.current.service;
+    const link = { get ptyPath() { return (pty ?? missing("serial PTY", "serial")).a; } };
+    bed = await startFaultAgent(service, config(link), options.sinks ? { sinks: options.sinks } : {});
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const started = bed;
+  return {
+    prosody, bed: started, stop,
+    async serialDevice() {
+      await eventually(() => started.agent.devices.list()[0]?.health.state, "serial port open", 10_000, { until: (state) => state === "ok" });
+      return (pty ?? missing("serial PTY", "serial")).device();
+    },
+    get proxy() { return proxy ?? missing("fault proxy", "proxied"); },
+  };
+}
+
+/** On a failed test, the agent's last log lines (without the per-sample device lines). */
+export function printLogOnFailure(logs: readonly string[], last = 40): void {
+  onTestFailed(() => console.log(logs.filter((l) => !l.includes('"part":"devices"')).slice(-last).join("\n")));
+}
+
+function missing(what: string, option: string): never {
+  throw new Error(`this fault bed has no ${what}: start it with { ${option}: true }`);
 }
 
 /** Items stored on a node, as an independent client (bob, an ACL reader) fetches them (XEP-0060 section 6.5). */
@@ -142,14 +196,6 @@ export function compare(produced: readonly Reading[], received: ReadonlyArray<{ 
     if (order.join() !== expected.filter((id) => seen.has(id)).join()) outOfOrder.push(node);
   }
   return { missing, duplicates, outOfOrder, compared };
-}
-
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 export function removeDir(dir: string): void {

@@ -1,13 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { freeLoopbackPort, startProsody, type ProsodyServer } from "../../src/prosody/server.js";
 import { createPtyPair, send, type PtyPair } from "../drivers/pty.js";
-import { spawnCli, type CliProcess } from "../harness/cli.js";
+import type { CliProcess } from "../harness/cli.js";
 import { runPython } from "../harness/python.js";
-import { ACCOUNTS } from "../harness/agent.js";
+import { ACCOUNTS, agentLogin, TEST_ACL } from "../harness/agent.js";
+import { eventually } from "../harness/wait.js";
+import { prepareAgentProcesses, type AgentProcesses } from "../harness/agent-process.js";
 
 const BEFORE = 40;
 const AFTER = 20;
@@ -23,7 +23,7 @@ describe("fault: the agent starts before the XMPP server is reachable", () => {
   let prosody: ProsodyServer | undefined;
   let pty: PtyPair;
   let agent: CliProcess | undefined;
-  const work = mkdtempSync(join(tmpdir(), "xmpp-iot-boot-"));
+  let agents: AgentProcesses | undefined;
 
   beforeAll(async () => {
     port = await freeLoopbackPort();
@@ -33,27 +33,25 @@ describe("fault: the agent starts before the XMPP server is reachable", () => {
     for (const [user, password] of Object.entries(ACCOUNTS)) first.register(user, password);
     await first.stop();
     pty = await createPtyPair();
+    agents = prepareAgentProcesses("xmpp-iot-boot-", () => ({
+      xmpp: { ...agentLogin(`xmpp://127.0.0.1:${port}`), reconnectMinMs: 200, reconnectMaxMs: 1000 },
+      pubsub: { service: "pubsub.localhost", maxItems: 1000 },
+      acl: TEST_ACL,
+      devices: [{ id: "meter", driver: "serial", path: pty.a, format: "json", channels: { t: { unit: "Cel" } } }],
+      log: { level: "debug" },
+    }));
   }, 60_000);
 
   afterAll(async () => {
-    if (agent && agent.child.exitCode === null) { agent.child.kill("SIGKILL"); await agent.exited; }
+    await agents?.stop();
     await prosody?.stop();
     rmSync(dir, { recursive: true, force: true });
     await pty?.close();
-    rmSync(work, { recursive: true, force: true });
   }, 30_000);
 
   it("keeps running, reads the device meanwhile, and delivers every reading once the server is up", async () => {
     onTestFailed(() => console.log(agent?.output().split("\n").filter((l) => !l.includes('"part":"devices"')).slice(-40).join("\n")));
-    const config = join(work, "config.json");
-    writeFileSync(config, JSON.stringify({
-      xmpp: { jid: "agent@localhost", password: ACCOUNTS.agent, service: `xmpp://127.0.0.1:${port}`, tls: "off", reconnectMinMs: 200, reconnectMaxMs: 1000 },
-      pubsub: { service: "pubsub.localhost", maxItems: 1000 },
-      acl: { admins: ["alice@localhost"], readers: ["bob@localhost"] },
-      devices: [{ id: "meter", driver: "serial", path: pty.a, format: "json", channels: { t: { unit: "Cel" } } }],
-      log: { level: "debug" },
-    }));
-    agent = spawnCli(["run", "--config", config]);
+    agent = agents!.spawn();
     await agent.waitForOutput(/"msg":"agent started"/, 20_000);
     await agent.waitForOutput(/connection refused.*"msg":"xmpp connect failed"/, 20_000);
     await agent.waitForOutput(/"device":"meter"[^\n]*"msg":"device ready"/, 20_000);
@@ -71,17 +69,14 @@ describe("fault: the agent starts before the XMPP server is reachable", () => {
       await sleep(25);
     }
 
-    let stored: number[] = [];
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
+    const fetchStored = async (): Promise<number[]> => {
       const bob = runPython("slixmpp_subscriber.py", ["--jid", "bob@localhost", "--port", String(port), "--service", "pubsub.localhost",
         "--node", "sensors/meter/t", "--stored", "--no-tls", "--timeout", "30"], { SUBSCRIBER_PASSWORD: ACCOUNTS.bob });
       await bob.waitFor((line) => "fetched" in line, 40_000).catch(() => undefined);
       await bob.exited;
-      stored = bob.lines.filter((l) => l["stored"] === true).map((l) => l["v"] as number);
-      if (stored.length >= BEFORE + AFTER) break;
-      await sleep(1000);
-    }
+      return bob.lines.filter((l) => l["stored"] === true).map((l) => l["v"] as number);
+    };
+    const stored = await eventually(fetchStored, `all ${BEFORE + AFTER} lines stored`, 60_000, { until: (values) => values.length >= BEFORE + AFTER, everyMs: 1000 });
     console.log(JSON.stringify({ linesSent: BEFORE + AFTER, storedItems: stored.length, connectFailures: agent.output().split('"xmpp connect failed"').length - 1 }));
     expect([...new Set(stored)].sort((a, b) => a - b)).toEqual(Array.from({ length: BEFORE + AFTER }, (_, i) => i + 1));
 

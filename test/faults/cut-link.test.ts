@@ -4,9 +4,10 @@ import xml from "@xmpp/xml";
 import pino from "pino";
 import { createConnection } from "../../src/xmpp/connection.js";
 import { runPython, type PythonRun } from "../harness/python.js";
-import { ACCOUNTS, compare, eventually, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
-import { startProxy, type FaultProxy } from "./proxy.js";
+import { ACCOUNTS, compare, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
+import type { FaultProxy } from "../harness/proxy.js";
 import { SERVER_KINDS } from "../harness/servers.js";
+import { eventually } from "../harness/wait.js";
 
 const PING_INTERVAL_MS = 1000;
 const PING_TIMEOUT_MS = 1500;
@@ -21,31 +22,28 @@ describe.each(SERVER_KINDS)("fault: cut and half-open links (%s)", (kind) => {
   let prosody: RestartableProsody;
   let proxy: FaultProxy;
   let bed: FaultAgent;
+  let fault: FaultBed;
   let subscriber: PythonRun | undefined;
 
   beforeAll(async () => {
-    prosody = await startRestartableProsody(kind);
-    proxy = await startProxy(prosody.port);
-    bed = await startFaultAgent(proxy.service, {
+    fault = await startFaultBed({ kind, proxied: true }, () => ({
       xmpp: { pingIntervalMs: PING_INTERVAL_MS, pingTimeoutMs: PING_TIMEOUT_MS },
       devices: [{ id: "g", driver: "simulated", intervalMs: 40, channels: {
         t: { unit: "Cel", waveform: "randomWalk", min: 0, max: 1000 }, h: { unit: "%RH", waveform: "randomWalk", min: 0, max: 1000 } } }],
-    });
+    }));
+    ({ prosody, proxy, bed } = fault);
   }, 60_000);
 
   afterAll(async () => {
     subscriber?.kill();
-    await bed?.stop();
-    await proxy?.close();
-    await prosody?.remove();
-    if (bed) removeDir(bed.outboxDir);
+    await fault?.stop();
   }, 30_000);
 
   const online = (): boolean => bed.agent.connection.isOnline();
   const pubsub = () => bed.agent.sinks.find((s) => s.name === "pubsub")!.status();
 
   it("loses nothing across three cuts and a half-open link, and notices the silence in time", async () => {
-    onTestFailed(() => console.log(bed.logs.filter((l) => !l.includes('"part":"devices"')).slice(-60).join("\n")));
+    printLogOnFailure(bed.logs, 60);
     const wire: string[] = [];
     if (process.env["FAULT_WIRE"]) {
       const entity = (bed.agent.connection.iqCaller as unknown as { entity: NodeJS.EventEmitter & { socket: NodeJS.EventEmitter; write(s: string): Promise<void> } }).entity;

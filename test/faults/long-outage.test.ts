@@ -1,13 +1,14 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Reading } from "../../src/reading.js";
 import { formatStatus } from "../../src/status.js";
 import type { ReadingSink } from "../../src/delivery/types.js";
 import { runPython, type PythonRun } from "../harness/python.js";
-import { ACCOUNTS, eventually, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
-import { startProxy, type FaultProxy } from "./proxy.js";
+import { ACCOUNTS, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
+import type { FaultProxy } from "../harness/proxy.js";
+import { eventually } from "../harness/wait.js";
 
 const BOUND = 3000;
 const OUTAGE_MS = 15_000;
@@ -45,30 +46,27 @@ describe("fault: a long outage at a high rate", () => {
   let prosody: RestartableProsody;
   let proxy: FaultProxy;
   let bed: FaultAgent;
+  let fault: FaultBed;
   let subscriber: PythonRun | undefined;
   const recorder = createIdRecorder();
 
   beforeAll(async () => {
-    prosody = await startRestartableProsody();
-    proxy = await startProxy(prosody.port);
-    bed = await startFaultAgent(proxy.service, {
+    fault = await startFaultBed({ proxied: true, sinks: [recorder] }, () => ({
       outbox: { maxReadings: BOUND },
       devices: [{ id: "fast", driver: "simulated", intervalMs: 50, channels: Object.fromEntries(CHANNELS.map((c) => [c, { waveform: "randomWalk", min: 0, max: 1e6 }])) }],
-    }, { sinks: [recorder] });
+    }));
+    ({ prosody, proxy, bed } = fault);
   }, 60_000);
 
   afterAll(async () => {
     subscriber?.kill();
-    await bed?.stop();
-    await proxy?.close();
-    await prosody?.remove();
-    if (bed) removeDir(bed.outboxDir);
+    await fault?.stop();
   }, 60_000);
 
   const pubsub = () => bed.agent.sinks.find((s) => s.name === "pubsub")!.status();
 
   it("keeps memory flat, drops only the oldest beyond the bound and counts them exactly", async () => {
-    onTestFailed(() => console.log(bed.logs.filter((l) => !l.includes('"part":"devices"')).slice(-40).join("\n")));
+    printLogOnFailure(bed.logs);
     await eventually(() => pubsub().delivered >= 100, "first readings published (nodes created)", 20_000);
     subscriber = runPython("slixmpp_subscriber.py", ["--jid", "bob@localhost", "--port", String(prosody.port), "--service", "pubsub.localhost",
       ...NODES.flatMap((n) => ["--node", n]), "--no-tls", "--timeout", "120"], { SUBSCRIBER_PASSWORD: ACCOUNTS.bob });

@@ -2,8 +2,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { startMosquitto, type Mosquitto } from "../mqtt/mosquitto.js";
 import { observe, type Observer } from "../mqtt/observer.js";
-import { compare, eventually, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
-import { startProxy, type FaultProxy } from "./proxy.js";
+import { compare, type FaultAgent, startFaultBed, type FaultBed } from "./bed.js";
+import { startProxy, type FaultProxy } from "../harness/proxy.js";
+import { eventually } from "../harness/wait.js";
 
 const PREFIX = "xmpp-iot/mqpi";
 const OUTAGE_MS = 5000;
@@ -15,32 +16,30 @@ const OUTAGE_MS = 5000;
  * produced must arrive once the broker is back, in order per topic.
  */
 describe("fault: Mosquitto restarted", () => {
-  let prosody: RestartableProsody;
   let broker: Mosquitto;
   let proxy: FaultProxy;
   let observer: Observer;
   let bed: FaultAgent;
+  let fault: FaultBed | undefined;
 
   beforeAll(async () => {
-    prosody = await startRestartableProsody();
     broker = await startMosquitto();
     proxy = await startProxy(broker.port);
     observer = await observe(broker.url, [`${PREFIX}/g/+`]);
-    bed = await startFaultAgent(prosody.current.service, {
+    fault = await startFaultBed({}, () => ({
       name: "mqpi",
       mqtt: { url: `mqtt://127.0.0.1:${proxy.port}`, reconnectMinMs: 200, reconnectMaxMs: 800 },
       devices: [{ id: "g", driver: "simulated", intervalMs: 50, channels: {
         n: { unit: "Cel", waveform: "randomWalk", min: 0, max: 1000 }, m: { unit: "%RH", waveform: "randomWalk", min: 0, max: 1000 } } }],
-    });
+    }));
+    ({ bed } = fault);
   }, 60_000);
 
   afterAll(async () => {
-    await bed?.stop();
+    await fault?.stop();
     await observer?.close();
     await proxy?.close();
     await broker?.remove();
-    await prosody?.remove();
-    if (bed) removeDir(bed.outboxDir);
   }, 30_000);
 
   const mqtt = () => bed.agent.sinks.find((s) => s.name === "mqtt")!.status();

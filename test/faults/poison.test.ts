@@ -5,9 +5,10 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { openOutbox } from "../../src/outbox/index.js";
 import { formatStatus } from "../../src/status.js";
-import { createPtyPair, send, type PtyPair } from "../drivers/pty.js";
+import { send } from "../drivers/pty.js";
 import { startTestBed, type TestBed } from "../harness/agent.js";
-import { eventually, fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed } from "./bed.js";
+import { eventually } from "../harness/wait.js";
 
 const logsOf = (bed: FaultAgent, msg: string) => bed.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l["msg"]).startsWith(msg));
 const pubsubOf = (bed: FaultAgent) => bed.agent.sinks.find((s) => s.name === "pubsub")!.status() as ReturnType<FaultAgent["agent"]["sinks"][number]["status"]> & { setAside: number; recovered: number; lastSetAside?: { id: string; reason: string } };
@@ -20,30 +21,23 @@ const pubsubOf = (bed: FaultAgent) => bed.agent.sinks.find((s) => s.name === "pu
  */
 describe("fault: poison readings on the pubsub path", () => {
   let prosody: RestartableProsody;
-  let pty: PtyPair;
   let bed: FaultAgent;
+  let fault: FaultBed;
 
   beforeAll(async () => {
-    prosody = await startRestartableProsody();
-    pty = await createPtyPair();
-    bed = await startFaultAgent(prosody.current.service, {
+    fault = await startFaultBed({ serial: true }, ({ ptyPath }) => ({
       xmpp: { reconnectMinMs: 200, reconnectMaxMs: 10_000 },
       pubsub: { maxItems: 100 },
-      devices: [{ id: "meter", driver: "serial", path: pty.a, format: "json" }],
-    });
+      devices: [{ id: "meter", driver: "serial", path: ptyPath, format: "json" }],
+    }));
+    ({ prosody, bed } = fault);
   }, 60_000);
 
-  afterAll(async () => {
-    await bed?.stop();
-    await pty?.close();
-    await prosody?.remove();
-    if (bed) removeDir(bed.outboxDir);
-  }, 30_000);
+  afterAll(async () => { await fault?.stop(); }, 30_000);
 
   it("a control character from a serial line is refused as bad input and never closes the stream", async () => {
     onTestFailed(() => console.log(bed.logs.slice(-30).join("\n")));
-    await eventually(() => bed.agent.devices.list()[0]?.health.state === "ok", "serial port open", 10_000);
-    const device = await pty.device();
+    const device = await fault.serialDevice();
     const rejectedBefore = bed.agent.pipeline.stats().rejected;
     await send(device, '{"s": "a\\u0001b"}\n');
     await send(device, '{"s": "clean"}\n');

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import { createPtyPair, send, type PtyPair } from "../drivers/pty.js";
-import { eventually, fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { send } from "../drivers/pty.js";
+import { fetchItems, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
+import { eventually } from "../harness/wait.js";
 
 /**
  * Requests the dead server never answered must not hold up the new session. Prosody is frozen
@@ -13,30 +14,23 @@ import { eventually, fetchItems, removeDir, startFaultAgent, startRestartablePro
  */
 describe("fault: the server dies with a node creation and a publish in flight", () => {
   let prosody: RestartableProsody;
-  let pty: PtyPair;
   let bed: FaultAgent;
+  let fault: FaultBed;
 
   beforeAll(async () => {
-    prosody = await startRestartableProsody();
-    pty = await createPtyPair();
-    bed = await startFaultAgent(prosody.current.service, {
-      devices: [{ id: "meter", driver: "serial", path: pty.a, format: "json", channels: { a: { unit: "Cel" }, b: { unit: "Cel" } } }],
-    });
+    fault = await startFaultBed({ serial: true }, ({ ptyPath }) => ({
+      devices: [{ id: "meter", driver: "serial", path: ptyPath, format: "json", channels: { a: { unit: "Cel" }, b: { unit: "Cel" } } }],
+    }));
+    ({ prosody, bed } = fault);
   }, 60_000);
 
-  afterAll(async () => {
-    await bed?.stop();
-    await pty?.close();
-    await prosody?.remove();
-    if (bed) removeDir(bed.outboxDir);
-  }, 30_000);
+  afterAll(async () => { await fault?.stop(); }, 30_000);
 
   const pubsub = () => bed.agent.sinks.find((s) => s.name === "pubsub")!.status();
 
   it("publishes again within seconds of the restart instead of waiting for the dead session's timeouts", async () => {
-    onTestFailed(() => console.log(bed.logs.filter((l) => !l.includes('"part":"devices"')).slice(-40).join("\n")));
-    await eventually(() => bed.agent.devices.list()[0]?.health.state === "ok", "serial port open", 10_000);
-    const device = await pty.device();
+    printLogOnFailure(bed.logs);
+    const device = await fault.serialDevice();
     await send(device, '{"a": 1}\n');
     await eventually(() => pubsub().delivered === 1 && pubsub().pending === 0, "the first reading delivered", 20_000);
 

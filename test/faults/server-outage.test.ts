@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatStatus } from "../../src/status.js";
-import { createPtyPair, send, type PtyPair } from "../drivers/pty.js";
-import { eventually, fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
+import { send } from "../drivers/pty.js";
+import { fetchItems, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
+import { eventually } from "../harness/wait.js";
 
 const OUTAGE_MS = 10_000;
 const LINE_EVERY_MS = 100;
@@ -14,32 +15,25 @@ const LINE_EVERY_MS = 100;
  */
 describe("fault: the XMPP server down for 10 s while a serial device produces", () => {
   let prosody: RestartableProsody;
-  let pty: PtyPair;
   let bed: FaultAgent;
+  let fault: FaultBed;
 
   beforeAll(async () => {
-    prosody = await startRestartableProsody();
-    pty = await createPtyPair();
-    bed = await startFaultAgent(prosody.current.service, {
+    fault = await startFaultBed({ serial: true }, ({ ptyPath }) => ({
       pubsub: { maxItems: 1000 },
-      devices: [{ id: "meter", driver: "serial", path: pty.a, format: "json", reconnectMinMs: 50, reconnectMaxMs: 200,
+      devices: [{ id: "meter", driver: "serial", path: ptyPath, format: "json", reconnectMinMs: 50, reconnectMaxMs: 200,
         channels: { t: { unit: "Cel" }, h: { unit: "%RH" } } }],
-    });
+    }));
+    ({ prosody, bed } = fault);
   }, 60_000);
 
-  afterAll(async () => {
-    await bed?.stop();
-    await pty?.close();
-    await prosody?.remove();
-    if (bed) removeDir(bed.outboxDir);
-  }, 30_000);
+  afterAll(async () => { await fault?.stop(); }, 30_000);
 
   const pubsub = () => bed.agent.sinks.find((s) => s.name === "pubsub")!.status();
 
   it("delivers every reading after the server returns, in order per node", async () => {
-    onTestFailed(() => console.log(bed.logs.filter((l) => !l.includes('"part":"devices"')).slice(-40).join("\n")));
-    await eventually(() => bed.agent.devices.list()[0]?.health.state === "ok", "serial port open", 10_000);
-    const device = await pty.device();
+    printLogOnFailure(bed.logs);
+    const device = await fault.serialDevice();
     let sent = 0;
     let writing = true;
     const writer = (async () => {

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SinkStatus } from "../../src/delivery/types.js";
-import { eventually, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody } from "./bed.js";
-import { startProxy, type FaultProxy } from "./proxy.js";
+import { type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
+import type { FaultProxy } from "../harness/proxy.js";
+import { eventually } from "../harness/wait.js";
 
 const PING_INTERVAL_MS = 1000;
 const PING_TIMEOUT_MS = 1500;
@@ -20,31 +21,26 @@ describe("fault: a slow server is not a dead link", () => {
   let prosody: RestartableProsody;
   let proxy: FaultProxy;
   let bed: FaultAgent;
+  let fault: FaultBed;
 
   beforeAll(async () => {
-    prosody = await startRestartableProsody();
-    proxy = await startProxy(prosody.port);
-    bed = await startFaultAgent(proxy.service, {
+    fault = await startFaultBed({ proxied: true }, () => ({
       xmpp: { pingIntervalMs: PING_INTERVAL_MS, pingTimeoutMs: PING_TIMEOUT_MS },
       pubsub: { persistItems: false },
       devices: [{ id: "s", driver: "simulated", intervalMs: 100, channels: {
         t: { unit: "Cel", waveform: "randomWalk", min: 0, max: 1000 }, h: { unit: "%RH", waveform: "randomWalk", min: 0, max: 1000 } } }],
-    });
+    }));
+    ({ prosody, proxy, bed } = fault);
   }, 60_000);
 
-  afterAll(async () => {
-    await bed?.stop();
-    await proxy?.close();
-    await prosody?.remove();
-    if (bed) removeDir(bed.outboxDir);
-  }, 30_000);
+  afterAll(async () => { await fault?.stop(); }, 30_000);
 
   const online = (): boolean => bed.agent.connection.isOnline();
   const pubsub = () => bed.agent.sinks.find((s) => s.name === "pubsub")!.status() as SinkStatus & { window: number };
   const logged = (text: string): number => bed.logs.filter((l) => l.includes(text)).length;
 
   it("stays on its session while answers come late, and still notices a silent link", async () => {
-    onTestFailed(() => console.log(bed.logs.filter((l) => !l.includes('"part":"devices"')).slice(-40).join("\n")));
+    printLogOnFailure(bed.logs);
     await eventually(() => pubsub().delivered >= 20, "first readings published", 20_000);
     const connections = proxy.accepted;
     let wentOffline = false;

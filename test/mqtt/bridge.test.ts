@@ -3,6 +3,7 @@ import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
 import { runPython } from "../harness/python.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 import { mosquittoPub, mosquittoSubRetained, observe, type Observer } from "./observer.js";
+import { eventually } from "../harness/wait.js";
 
 const PREFIX = "xmpp-iot/testpi";
 const NODE_ID = "xmpp-iot_testpi";
@@ -102,7 +103,7 @@ describe("MQTT bridge on a real Mosquitto and Prosody", () => {
     mosquittoPub(broker.port, `${PREFIX}/g/temperature/set`, "5");
     mosquittoPub(broker.port, `${PREFIX}/g/lamp/set`, "maybe");
     mosquittoPub(broker.port, `${PREFIX}/nosuch/lamp/set`, "1");
-    await waitUntil(() => bed.logs.slice(logsBefore).filter((l) => l.includes("MQTT set refused")).length >= 3, 5000);
+    await eventually(() => bed.logs.slice(logsBefore).filter((l) => l.includes("MQTT set refused")).length, "three refused sets logged", 5000, { until: (n) => n >= 3 });
     const fresh = bed.logs.slice(logsBefore).join("\n");
     expect(fresh).toMatch(/"code":"NOT_WRITABLE"/);
     expect(fresh).toMatch(/"code":"BAD_INPUT".*expected a boolean/);
@@ -228,16 +229,16 @@ describe("MQTT bridge on a real Mosquitto and Prosody", () => {
       expect(mosquittoSubRetained(broker.port, `${PREFIX}/plug/availability`)).toBe("online");
       const lwtAt = Date.now();
       await tasmota.publish("tele/plug/LWT", "Offline", true);
-      await waitUntil(() => bed.agent.devices.get("plug")?.health.state === "failing", 5000);
+      await eventually(() => bed.agent.devices.get("plug")?.health.state, "the plug failing", 5000, { until: (state) => state === "failing" });
       expect(bed.agent.devices.get("plug")?.health.reason).toMatch(/tele\/plug\/LWT says Offline/);
       await watcher.waitFor((m) => m.topic === `${PREFIX}/plug/availability` && m.text === "offline" && m.at >= lwtAt, 5000, "plug availability offline");
       await tasmota.publish("tele/plug/LWT", "Online", true);
-      await waitUntil(() => bed.agent.devices.get("plug")?.health.state === "ok", 5000);
+      await eventually(() => bed.agent.devices.get("plug")?.health.state, "the plug ok again", 5000, { until: (state) => state === "ok" });
       await watcher.waitFor((m) => m.topic === `${PREFIX}/plug/availability` && m.text === "online" && m.at >= lwtAt, 5000, "plug availability online");
 
       // Garbage is counted, never fatal.
       await tasmota.publish("tele/plug/SENSOR", "{not json");
-      await waitUntil(() => (bed.agent.devices.get("plug")?.stats["garbage"] ?? 0) >= 1, 5000);
+      await eventually(() => bed.agent.devices.get("plug")?.stats["garbage"] ?? 0, "a garbage line counted", 5000, { until: (n) => n >= 1 });
       expect(bed.agent.devices.get("plug")?.health.state).toBe("ok");
     } finally {
       await tasmota.close();
@@ -245,10 +246,3 @@ describe("MQTT bridge on a real Mosquitto and Prosody", () => {
   });
 });
 
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

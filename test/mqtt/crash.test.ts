@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
-import { spawnCli, type CliProcess } from "../harness/cli.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 import { observe } from "./observer.js";
+import { eventually } from "../harness/wait.js";
+import { prepareAgentProcesses, type AgentProcesses } from "../harness/agent-process.js";
+import { agentLogin, removeServer, startAgentServer } from "../harness/agent.js";
+import type { XmppServer } from "../harness/servers.js";
 
 const PREFIX = "xmpp-iot/crashpi";
 
@@ -16,20 +16,15 @@ interface Rec { n: string; v: number; t: number; id: string }
  * and the next agent process sends them to the broker (original ids and timestamps).
  */
 describe("MQTT readings survive a crash of the agent while the broker is down (durable outbox)", () => {
-  let prosody: ProsodyServer;
+  let prosody: XmppServer;
   let broker: Mosquitto;
-  let dir: string;
-  let configFile: string;
-  const children: CliProcess[] = [];
+  let agents: AgentProcesses;
 
   beforeAll(async () => {
-    [prosody, broker] = await Promise.all([startProsody({ pubsubAdmins: ["agent@localhost"] }), startMosquitto()]);
-    prosody.register("agent", "agent-pw");
-    dir = mkdtempSync(join(tmpdir(), "xmpp-iot-mqtt-crash-"));
-    configFile = join(dir, "config.json");
-    writeFileSync(configFile, JSON.stringify({
+    [prosody, broker] = await Promise.all([startAgentServer(), startMosquitto()]);
+    agents = prepareAgentProcesses("xmpp-iot-mqtt-crash-", (dir) => ({
       name: "crashpi",
-      xmpp: { service: prosody.service, jid: "agent@localhost", password: "agent-pw", tls: "off" },
+      xmpp: agentLogin(prosody.service),
       pubsub: { service: prosody.pubsubJid },
       devices: [{ id: "g", driver: "simulated", intervalMs: 100, channels: { n: { unit: "Cel", waveform: "sine", min: 0, max: 100, periodMs: 4000 } } }],
       mqtt: { url: broker.url, reconnectMinMs: 200, reconnectMaxMs: 500 },
@@ -39,17 +34,13 @@ describe("MQTT readings survive a crash of the agent while the broker is down (d
   }, 60_000);
 
   afterAll(async () => {
-    for (const child of children) if (child.child.exitCode === null) child.child.kill("SIGKILL");
-    await Promise.all(children.map((c) => c.exited));
+    await agents?.stop();
     await broker?.remove();
-    await prosody?.stop();
-    prosody?.remove();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (prosody) await removeServer(prosody);
   });
 
   it("sends the readings taken before the SIGKILL after the next start", async () => {
-    const first = spawnCli(["run", "--config", configFile]);
-    children.push(first);
+    const first = agents.spawn();
     await first.waitForOutput(/"msg":"MQTT connected"/, 20_000);
     await broker.remove();
     const downAt = Date.now();
@@ -62,11 +53,10 @@ describe("MQTT readings survive a crash of the agent while the broker is down (d
     broker = await startMosquitto({ port: broker.port });
     const watcher = await observe(broker.url, [`${PREFIX}/g/n`]);
     try {
-      const second = spawnCli(["run", "--config", configFile]);
-      children.push(second);
+      const second = agents.spawn();
       await second.waitForOutput(/"msg":"agent started"/, 20_000);
       const fromBefore = () => watcher.seen.map((m) => (JSON.parse(m.text) as Rec[])[0]!).filter((r) => r.t * 1000 > downAt && r.t * 1000 < killedAt);
-      await waitUntil(() => fromBefore().length >= 10, 10_000);
+      await eventually(() => fromBefore().length, "ten readings from before the crash at the broker", 10_000, { until: (n) => n >= 10 });
       const recovered = fromBefore();
       // ~15 readings at 100 ms in the 1.5 s outage; ids unique, oldest first.
       expect(recovered.length).toBeGreaterThanOrEqual(10);
@@ -81,10 +71,3 @@ describe("MQTT readings survive a crash of the agent while the broker is down (d
   });
 });
 
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

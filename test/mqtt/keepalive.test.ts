@@ -1,34 +1,8 @@
-import { createServer, connect, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.js";
 import { createMqttClient } from "../../src/mqtt/client.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
-
-/** A forwarder whose link can go silent without closing: a half-open link (cable pulled, NAT gone). */
-async function startSilentProxy(targetPort: number) {
-  const sockets = new Set<Socket>();
-  let silent = false;
-  const server: Server = createServer((client) => {
-    const upstream = connect({ host: "127.0.0.1", port: targetPort });
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("close", () => sockets.delete(s));
-      s.on("error", () => { client.destroy(); upstream.destroy(); });
-    }
-    client.on("data", (d) => { if (!silent) upstream.write(d); });
-    upstream.on("data", (d) => { if (!silent) client.write(d); });
-    client.on("close", () => upstream.destroy());
-    upstream.on("close", () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (typeof address !== "object" || !address) throw new Error("proxy has no port");
-  return {
-    port: address.port,
-    silence: () => { silent = true; },
-    close: async () => { for (const s of sockets) s.destroy(); await new Promise((resolve) => server.close(resolve)); },
-  };
-}
+import { startProxy, type FaultProxy } from "../harness/proxy.js";
 
 /**
  * The client sets mqtt.js `reschedulePings: false` (no timer re-armed per PUBACK): it then pings
@@ -37,10 +11,10 @@ async function startSilentProxy(targetPort: number) {
  */
 describe("MQTT keepalive on a half-open link", () => {
   let broker: Mosquitto;
-  let proxy: Awaited<ReturnType<typeof startSilentProxy>>;
+  let proxy: FaultProxy;
   beforeAll(async () => {
     broker = await startMosquitto();
-    proxy = await startSilentProxy(broker.port);
+    proxy = await startProxy(broker.port);
   });
   afterAll(async () => {
     await proxy?.close();

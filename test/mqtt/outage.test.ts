@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBed, type TestBed } from "../harness/agent.js";
-import { startLinkProxy, type LinkProxy } from "./link-proxy.js";
+import { startProxy, type FaultProxy } from "../harness/proxy.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 import { observe, type Observer } from "./observer.js";
+import { eventually } from "../harness/wait.js";
 
 const PREFIX = "xmpp-iot/outpi";
 const BOUND = 5;
@@ -11,13 +12,13 @@ interface Record1 { n: string; v: number; t: number; id: string }
 
 describe("MQTT link outage: bounded queue, backoff, resend after reconnect", () => {
   let broker: Mosquitto;
-  let proxy: LinkProxy;
+  let proxy: FaultProxy;
   let bed: TestBed;
   let watcher: Observer;
 
   beforeAll(async () => {
     broker = await startMosquitto();
-    proxy = await startLinkProxy(broker.port);
+    proxy = await startProxy(broker.port);
     watcher = await observe(broker.url, [`${PREFIX}/g/n`]);
     bed = await startTestBed({
       name: "outpi",
@@ -38,7 +39,7 @@ describe("MQTT link outage: bounded queue, backoff, resend after reconnect", () 
   it("keeps the newest readings up to the bound while the broker is unreachable and sends them after reconnect", async () => {
     await watcher.waitFor(() => true, 10_000, "a first reading");
     const cutAt = Date.now();
-    proxy.down();
+    proxy.block();
     await new Promise((r) => setTimeout(r, 2500));
     const during = mqttSink();
     expect(during.connected).toBe(false);
@@ -52,13 +53,13 @@ describe("MQTT link outage: bounded queue, backoff, resend after reconnect", () 
     expect(retries.map((r) => r.attempt)).toEqual(retries.map((_, i) => i + 1));
 
     const restoredAt = Date.now();
-    proxy.up();
+    proxy.unblock();
     const connectedLog = () => bed.logs.map((l) => JSON.parse(l) as { msg: string; time: number }).filter((l) => l.msg === "MQTT connected" && l.time >= restoredAt)[0];
-    await waitUntil(() => connectedLog() !== undefined, 5000);
+    await eventually(() => connectedLog() !== undefined, "MQTT connected logged after the link is restored", 5000);
     // Everything stamped before the reconnect was queued; the bound kept the newest BOUND of them.
     const connectedAt = connectedLog()!.time;
     const queuedAndResent = () => watcher.seen.filter((m) => m.at >= restoredAt).map((m) => (JSON.parse(m.text) as Record1[])[0]!).filter((r) => r.t * 1000 < connectedAt);
-    await waitUntil(() => queuedAndResent().length >= BOUND, 10_000).catch((e: Error) => {
+    await eventually(() => queuedAndResent().length, `${BOUND} queued readings resent`, 10_000, { until: (n) => n >= BOUND }).catch((e: Error) => {
       throw new Error(`${e.message}: sink ${JSON.stringify(mqttSink())}; seen after ${JSON.stringify(watcher.seen.filter((m) => m.at >= restoredAt).slice(0, 8))}`);
     });
     await new Promise((r) => setTimeout(r, 300));
@@ -69,27 +70,19 @@ describe("MQTT link outage: bounded queue, backoff, resend after reconnect", () 
     expect(new Set(resent.map((r) => r.id)).size).toBe(BOUND);
     // Only the newest survive the bound: BOUND readings at 100 ms cover the last ~0.5 s.
     for (const r of resent) expect(connectedAt - r.t * 1000).toBeLessThan(1000);
-    await waitUntil(() => mqttSink().connected && mqttSink().pending === 0, 5000).catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(mqttSink())}`); });
+    await eventually(() => mqttSink(), "the MQTT sink connected and drained", 5000, { until: (sink) => sink.connected && sink.pending === 0 });
     console.log(`outage ${restoredAt - cutAt} ms: dropped ${mqttSink().dropped}, resent ${resent.length}, retries logged ${retries.length} (${retries.map((r) => r.retryInMs).join(", ")} ms)`);
   });
 });
 
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe("MQTT broker unreachable when the agent starts", () => {
   let broker: Mosquitto;
-  let proxy: LinkProxy;
+  let proxy: FaultProxy;
   let bed: TestBed | undefined;
 
   beforeAll(async () => {
     broker = await startMosquitto();
-    proxy = await startLinkProxy(broker.port);
+    proxy = await startProxy(broker.port);
   });
   afterAll(async () => {
     await bed?.stop();
@@ -98,7 +91,7 @@ describe("MQTT broker unreachable when the agent starts", () => {
   });
 
   it("starts anyway (XMPP side and devices), queues, and connects once the broker is reachable", async () => {
-    proxy.down();
+    proxy.block();
     const startedAt = Date.now();
     bed = await startTestBed({
       name: "latepi",
@@ -107,13 +100,13 @@ describe("MQTT broker unreachable when the agent starts", () => {
     });
     expect(Date.now() - startedAt).toBeLessThan(10_000);
     expect(bed.agent.devices.get("g")?.health.state).toBe("ok");
-    await waitUntil(() => bed!.logs.some((l) => l.includes("MQTT broker not reachable yet")), 5000);
+    await eventually(() => bed!.logs.some((l) => l.includes("MQTT broker not reachable yet")), "the broker logged as not reachable yet", 5000);
     const before = bed.agent.status().sinks.find((s) => s.name === "mqtt")!;
     expect(before.connected).toBe(false);
     expect(before.pending).toBeGreaterThan(0);
     const watcher = await observe(broker.url, ["xmpp-iot/latepi/#"]);
     try {
-      proxy.up();
+      proxy.unblock();
       await watcher.waitFor((m) => m.topic === "xmpp-iot/latepi/status" && m.text === "online", 10_000, "online after the late connect");
       const reading = await watcher.waitFor((m) => m.topic === "xmpp-iot/latepi/g/n", 10_000, "a reading");
       expect(JSON.parse(reading.text)[0]).toMatchObject({ n: "n", u: "Cel", v: 7 });

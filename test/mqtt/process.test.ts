@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
-import { spawnCli, type CliProcess } from "../harness/cli.js";
+import type { CliProcess } from "../harness/cli.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 import { mosquittoPub, mosquittoSubRetained, observe } from "./observer.js";
+import { prepareAgentProcesses, type AgentProcesses } from "../harness/agent-process.js";
+import { ACCOUNTS, removeServer, startAgentServer } from "../harness/agent.js";
+import type { XmppServer } from "../harness/servers.js";
 
 const PREFIX = "xmpp-iot/killpi";
 
@@ -14,44 +15,33 @@ const PREFIX = "xmpp-iot/killpi";
  * for real: the broker, not the agent, must then publish the last will.
  */
 describe("agent process: retained status and the last will", () => {
-  let prosody: ProsodyServer;
+  let prosody: XmppServer;
   let broker: Mosquitto;
-  let dir: string;
-  let configFile: string;
-  const children: CliProcess[] = [];
+  let agents: AgentProcesses | undefined;
 
   beforeAll(async () => {
-    [prosody, broker] = await Promise.all([startProsody({ pubsubAdmins: ["agent@localhost"] }), startMosquitto()]);
-    prosody.register("agent", "agent-pw");
-    dir = mkdtempSync(join(tmpdir(), "xmpp-iot-mqtt-proc-"));
-    const passwordFile = join(dir, "xmpp-password");
-    writeFileSync(passwordFile, "agent-pw\n", { mode: 0o600 });
-    configFile = join(dir, "config.json");
-    writeFileSync(configFile, JSON.stringify({
-      name: "killpi",
-      xmpp: { service: prosody.service, jid: "agent@localhost", passwordFile, tls: "off" },
-      pubsub: { service: prosody.pubsubJid },
-      devices: [{ id: "g", driver: "simulated", intervalMs: 500, channels: { lamp: { type: "boolean", writable: true, value: false } } }],
-      mqtt: { url: broker.url, keepaliveS: 5 },
-      log: { level: "info" },
-    }));
+    [prosody, broker] = await Promise.all([startAgentServer(), startMosquitto()]);
+    agents = prepareAgentProcesses("xmpp-iot-mqtt-proc-", (dir) => {
+      const passwordFile = join(dir, "xmpp-password");
+      writeFileSync(passwordFile, `${ACCOUNTS.agent}\n`, { mode: 0o600 });
+      return {
+        name: "killpi",
+        xmpp: { service: prosody.service, jid: "agent@localhost", passwordFile, tls: "off" },
+        pubsub: { service: prosody.pubsubJid },
+        devices: [{ id: "g", driver: "simulated", intervalMs: 500, channels: { lamp: { type: "boolean", writable: true, value: false } } }],
+        mqtt: { url: broker.url, keepaliveS: 5 },
+        log: { level: "info" },
+      };
+    });
   }, 60_000);
 
   afterAll(async () => {
-    for (const child of children) if (child.child.exitCode === null) child.child.kill("SIGKILL");
-    await Promise.all(children.map((c) => c.exited));
+    await agents?.stop();
     await broker?.remove();
-    await prosody?.stop();
-    prosody?.remove();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (prosody) await removeServer(prosody);
   });
 
-  const start = async (): Promise<CliProcess> => {
-    const child = spawnCli(["run", "--config", configFile]);
-    children.push(child);
-    await child.waitForOutput(/"msg":"agent started"/, 20_000);
-    return child;
-  };
+  const start = async (): Promise<CliProcess> => agents!.start();
 
   it("publishes online retained, and the broker publishes the will (offline) after SIGKILL", async () => {
     // A retained /set left on the broker must not fire at start-up (it would fire on every restart).

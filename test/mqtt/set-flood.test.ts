@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBed, type TestBed } from "../harness/agent.js";
-import { eventually } from "../faults/bed.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 import { observe, type Observer } from "./observer.js";
+import { eventually } from "../harness/wait.js";
 
 const PREFIX = "xmpp-iot/floodpi";
 

@@ -11,6 +11,7 @@ import { createLogger } from "../../src/log.js";
 import { createMqttClient } from "../../src/mqtt/client.js";
 import { mqttClientOptions } from "../../src/mqtt/options.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
+import { eventually } from "../harness/wait.js";
 
 const PASSWORD = "mqtt-s3cret-pw";
 
@@ -64,9 +65,9 @@ describe("MQTT over TLS with a private CA, username and passwordFile", () => {
       client.start(controller.signal);
       expect(await client.waitOnline(5000)).toBe(true);
       await client.publish("xmpp-iot/tlspi/probe", "1", { qos: 1, retain: false });
-      await waitUntil(() => seen.includes("online"), 5000);
+      await eventually(() => seen, "the retained status online", 5000, { until: (payloads) => payloads.includes("online") });
       await client.stop();
-      await waitUntil(() => seen.includes("offline"), 5000);
+      await eventually(() => seen, "the status offline after stop", 5000, { until: (payloads) => payloads.includes("offline") });
       expect(lines.join("\n")).not.toContain(PASSWORD);
     } finally {
       controller.abort();
@@ -128,10 +129,3 @@ describe("MQTT over TLS with a private CA, username and passwordFile", () => {
   });
 });
 
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

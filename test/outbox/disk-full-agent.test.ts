@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatStatus } from "../../src/status.js";
-import { eventually } from "../faults/bed.js";
 import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
 import { runPython, type PythonRun } from "../harness/python.js";
+import { eventually } from "../harness/wait.js";
 
 /**
  * The agent with its outbox on a real tmpfs that fills up, against a real Prosody: it keeps

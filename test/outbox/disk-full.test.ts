@@ -12,7 +12,7 @@ import { openSegmentLog } from "../../src/outbox/segment-log.js";
 import type { Reading } from "../../src/reading.js";
 import { formatStatus } from "../../src/status.js";
 import { sinkStatus } from "../../src/delivery/status.js";
-import { eventually } from "../faults/bed.js";
+import { eventually } from "../harness/wait.js";
 
 /**
  * The outbox on a real, tiny tmpfs filled to the last byte: writes, compaction (copy-forward and

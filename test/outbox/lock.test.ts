@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnCli, type CliProcess } from "../harness/cli.js";
-import { ACCOUNTS, removeDir, startRestartableProsody, type RestartableProsody } from "../faults/bed.js";
+import type { CliProcess } from "../harness/cli.js";
+import { startRestartableProsody, type RestartableProsody } from "../faults/bed.js";
+import { prepareAgentProcesses, type AgentProcesses } from "../harness/agent-process.js";
+import { agentLogin } from "../harness/agent.js";
 
 /**
  * The outbox lock is flock(2), which the kernel drops with its process: a lock file left by a
@@ -13,41 +14,30 @@ import { ACCOUNTS, removeDir, startRestartableProsody, type RestartableProsody }
  */
 describe("outbox lock", () => {
   let prosody: RestartableProsody;
-  let dir: string;
-  let configFile: string;
+  let agents: AgentProcesses;
   const children: ChildProcess[] = [];
-  const agents: CliProcess[] = [];
 
   beforeAll(async () => {
     prosody = await startRestartableProsody();
-    dir = mkdtempSync(join(tmpdir(), "xmpp-iot-lock-"));
-    configFile = join(dir, "config.json");
-    writeFileSync(configFile, JSON.stringify({
+    agents = prepareAgentProcesses("xmpp-iot-lock-", (dir) => ({
       name: "lockpi",
-      xmpp: { service: prosody.current.service, jid: "agent@localhost", password: ACCOUNTS.agent, tls: "off" },
+      xmpp: agentLogin(prosody.current.service),
       pubsub: { service: "pubsub.localhost" },
       devices: [],
       outbox: { path: join(dir, "outbox") },
       log: { level: "info" },
     }));
-    mkdirSync(join(dir, "outbox", "pubsub"), { recursive: true });
+    mkdirSync(join(agents.dir, "outbox", "pubsub"), { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
-    for (const a of agents) if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill("SIGKILL");
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-    await Promise.all(agents.map((a) => a.exited));
+    await agents?.stop();
     await prosody?.remove();
-    if (dir) removeDir(dir);
   }, 30_000);
 
-  const lockFile = (): string => join(dir, "outbox", "pubsub", "lock");
-  const startAgent = async (): Promise<CliProcess> => {
-    const agent = spawnCli(["run", "--config", configFile]);
-    agents.push(agent);
-    await agent.waitForOutput(/"msg":"agent started"/, 30_000);
-    return agent;
-  };
+  const lockFile = (): string => join(agents.dir, "outbox", "pubsub", "lock");
+  const startAgent = async (): Promise<CliProcess> => agents.start(30_000);
   const stopAgent = async (agent: CliProcess): Promise<void> => {
     agent.child.kill("SIGTERM");
     expect(await agent.exited).toBe(0);
@@ -78,8 +68,7 @@ describe("outbox lock", () => {
     const first = await startAgent();
     expect(first.output()).toMatch(new RegExp(`"previousPid":${killed.child.pid},.*taken over`));
 
-    const second = spawnCli(["run", "--config", configFile]);
-    agents.push(second);
+    const second = agents.spawn();
     expect(await second.exited).toBe(78);
     expect(second.output()).toContain(`is in use by process ${first.child.pid}`);
     expect(first.child.exitCode).toBeNull();

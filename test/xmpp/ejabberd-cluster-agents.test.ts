@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { startEjabberd, type EjabberdServer } from "../../src/ejabberd/server.js";
-import { compare, eventually, removeDir, startFaultAgent, type FaultAgent } from "../faults/bed.js";
+import { compare, removeDir, startFaultAgent, type FaultAgent } from "../faults/bed.js";
 import { ACCOUNTS } from "../harness/agent.js";
 import { runPython, type PythonRun } from "../harness/python.js";
+import { eventually } from "../harness/wait.js";
 
 const AGENT2_PASSWORD = "agent2-pw-1";
 const NODES = { agent: ["site1/a/t", "site1/a/h"], agent2: ["site2/b/t", "site2/b/h"] };

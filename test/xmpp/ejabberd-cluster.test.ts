@@ -1,11 +1,8 @@
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAgent, type Agent } from "../../src/agent.js";
-import { parseConfig } from "../../src/config/load.js";
 import { startEjabberd, type EjabberdServer } from "../../src/ejabberd/server.js";
-import { createLogger } from "../../src/log.js";
-import { ACCOUNTS } from "../harness/agent.js";
+import { ACCOUNTS, agentLogin, runAgent, TEST_ACL, type InProcessAgent } from "../harness/agent.js";
 import { runPython } from "../harness/python.js";
+import { eventually } from "../harness/wait.js";
 
 const NODES = ["sensors/field/moisture", "sensors/field/valve"];
 
@@ -17,8 +14,7 @@ const NODES = ["sensors/field/moisture", "sensors/field/valve"];
 describe("a two-node ejabberd cluster", () => {
   let first: EjabberdServer;
   let second: EjabberdServer;
-  let agent: Agent | undefined;
-  const logs: string[] = [];
+  let agent: InProcessAgent | undefined;
 
   beforeAll(async () => {
     first = await startEjabberd({ pubsubAdmins: ["agent@localhost"], logLevel: "warning" });
@@ -38,17 +34,17 @@ describe("a two-node ejabberd cluster", () => {
     expect(first.clusterNodes()).toEqual([first.node, second.node].sort());
     expect(second.clusterNodes()).toEqual([first.node, second.node].sort());
 
-    const sink = new Writable({ write(chunk: Buffer, _e, done) { logs.push(...chunk.toString().split("\n").filter(Boolean)); done(); } });
-    agent = createAgent(parseConfig({
-      xmpp: { service: first.service, jid: "agent@localhost", password: ACCOUNTS.agent, tls: "off" },
+    agent = await runAgent({
+      xmpp: agentLogin(first.service),
       pubsub: { service: first.pubsubJid },
-      acl: { admins: ["alice@localhost"], readers: ["bob@localhost"] },
+      acl: TEST_ACL,
       devices: [{ id: "field", driver: "simulated", intervalMs: 200, channels: {
         moisture: { unit: "%RH", waveform: "sine", min: 20, max: 60 }, valve: { type: "boolean", writable: true } } }],
-    }, {}), createLogger({ level: "info" }, sink));
-    await agent.start();
-    const deadline = Date.now() + 20_000;
-    while (logs.filter((l) => l.includes('"pubsub node ready"')).length < NODES.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    }, { logLevel: "info", onlineMs: 0 });
+    const { lines } = agent;
+    // Best effort: the subscriber below fails with its own message if a node never came.
+    await eventually(() => lines.filter((l) => l.includes('"pubsub node ready"')).length, "both nodes ready", 20_000, { until: (n) => n >= NODES.length, everyMs: 100 })
+      .catch(() => undefined);
 
     const subscriber = runPython("slixmpp_subscriber.py", [
       "--jid", "bob@localhost", "--port", String(second.port), "--service", second.pubsubJid,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
 import { runPython } from "../harness/python.js";
 import { SERVER_KINDS } from "../harness/servers.js";
+import { eventually } from "../harness/wait.js";
 
 const NODE = "sensors/porch/light";
 
@@ -43,8 +44,7 @@ describe.each(SERVER_KINDS)("a pubsub service on %s that does not let the agent 
   afterAll(async () => { await bed?.stop(); });
 
   it("logs a line that says what to put in the server config, and keeps running", async () => {
-    const deadline = Date.now() + 10_000;
-    while (!bed.logs.some((l) => l.includes("not allowed to create")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => bed.logs.some((l) => l.includes("not allowed to create")), "the node creation refused and logged", 10_000);
     const line = bed.logs.find((l) => l.includes("not allowed to create"));
     expect(line).toContain(`Component \\"${bed.server.pubsubJid}\\" \\"pubsub\\"`);
     expect(line).toContain("access_createnode");

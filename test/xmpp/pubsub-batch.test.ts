@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
 import { runPython } from "../harness/python.js";
+import { eventually } from "../harness/wait.js";
 
 const FAST = ["sensors/fast/a", "sensors/fast/b"];
 const SLOW = "sensors/slow/t";
@@ -21,9 +22,8 @@ describe("pubsub.batch: readings of a node packed into one SenML item", () => {
 
   it("fills items up to maxReadings per node and sends a lone reading when its window ends", async () => {
     // Nodes are created on first publish; subscribing before the slow node exists would miss it.
-    const deadline = Date.now() + 15_000;
     const ready = () => [...FAST, SLOW].every((n) => bed.logs.some((l) => l.includes('"pubsub node ready"') && l.includes(`"node":"${n}"`)));
-    while (!ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await eventually(ready, "every node ready", 15_000);
     expect(ready()).toBe(true);
     const subscriber = runPython("slixmpp_subscriber.py", [
       "--jid", "bob@localhost", "--port", String(bed.server.port), "--service", bed.server.pubsubJid,

@@ -4,16 +4,9 @@ import { createConnection } from "../../src/xmpp/connection.js";
 import { createLogger } from "../../src/log.js";
 import { SERVER_KINDS, startServer } from "../harness/servers.js";
 import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
+import { eventually } from "../harness/wait.js";
 
 const NODE = "sensors/counter/n";
-const until = async (condition: () => boolean, timeoutMs: number, what: string): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timeout waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
 describe.each(SERVER_KINDS)("a %s that goes away and comes back", (kind) => {
   let bed: TestBed;
   beforeAll(async () => {
@@ -27,10 +20,10 @@ describe.each(SERVER_KINDS)("a %s that goes away and comes back", (kind) => {
 
   it("queues readings while the server is down and publishes them after the reconnect", async () => {
     const pubsub = () => bed.agent.status().sinks.find((s) => s.name === "pubsub")!;
-    await until(() => pubsub().delivered > 5, 10_000, "first deliveries");
+    await eventually(() => pubsub().delivered, "first deliveries", 10_000, { until: (n) => n > 5 });
     const { port, dir } = bed.server;
     await bed.server.stop();
-    await until(() => !bed.agent.connection.isOnline(), 5000, "the agent to notice");
+    await eventually(() => !bed.agent.connection.isOnline(), "the agent to notice", 5000);
     await new Promise((r) => setTimeout(r, 1500));
     const queued = pubsub().pending;
     expect(queued).toBeGreaterThan(5);
@@ -38,9 +31,9 @@ describe.each(SERVER_KINDS)("a %s that goes away and comes back", (kind) => {
 
     const restarted = await startServer(kind, { port, dir, pubsubAdmins: ["agent@localhost"] });
     try {
-      await until(() => bed.agent.connection.isOnline(), 15_000, "reconnect");
+      await eventually(() => bed.agent.connection.isOnline(), "reconnect", 15_000);
       // Generous: on a loaded 2-core machine Prosody answers slowly (the stall bound is in test/faults/restart-in-flight.test.ts).
-      await until(() => pubsub().pending === 0, 60_000, "the queue to drain");
+      await eventually(() => pubsub().pending, "the queue to drain", 60_000, { until: (n) => n === 0 });
       const produced = bed.agent.pipeline.stats().accepted;
       expect(pubsub().dropped).toBe(0);
       expect(pubsub().delivered).toBeGreaterThanOrEqual(produced - 2);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEntity, type XmppEntity } from "../../src/xmpp/entity.js";
 import { MAX_UNACKED_BEFORE_REQUEST } from "../../src/xmpp/xmppjs.js";
 import { startProsody, type ProsodyServer } from "../../src/prosody/server.js";
+import { eventually } from "../harness/wait.js";
 
 /**
  * xmpp.js 0.14 asks for XEP-0198 acks only after 250 ms without outgoing stanzas, so at a steady
@@ -27,8 +28,8 @@ describe("XEP-0198 outbound queue at a steady rate", () => {
 
   it("stays about one request round trip long while 400 stanzas go out every 5 ms", async () => {
     const sm = xmpp.streamManagement as unknown as { enabled: boolean; outbound_q: unknown[]; outbound: number };
-    const enabledBy = Date.now() + 3000; // <enabled/> may arrive just after "online"
-    while (!sm.enabled && Date.now() < enabledBy) await new Promise((resolve) => setTimeout(resolve, 20));
+    // <enabled/> may arrive just after "online"
+    await eventually(() => sm.enabled, "stream management enabled", 3000);
     expect(sm.enabled).toBe(true);
     let longest = 0;
     const to = `nobody@${prosody.domain}`; // offline storage off: Prosody answers nothing, but counts it
@@ -37,8 +38,7 @@ describe("XEP-0198 outbound queue at a steady rate", () => {
       longest = Math.max(longest, sm.outbound_q.length);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    const deadline = Date.now() + 2000;
-    while (sm.outbound_q.length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await eventually(() => sm.outbound_q.length, "every stanza acknowledged", 2000, { until: (queued) => queued === 0, everyMs: 10 });
     // Upstream alone would hold all 400 until the link went quiet for 250 ms.
     expect(longest).toBeLessThanOrEqual(MAX_UNACKED_BEFORE_REQUEST);
     expect(sm.outbound_q.length).toBe(0);

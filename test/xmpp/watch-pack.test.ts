@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.js";
 import { createWatcher, type WatchedReading } from "../../src/watch/watcher.js";
 import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
+import { eventually } from "../harness/wait.js";
 
 /** `xmpp-iot watch` against a batched agent: packs with base fields resolve like single records. */
 describe("watch: SenML packs resolved per RFC 8428 section 4.6", () => {
@@ -27,9 +28,8 @@ describe("watch: SenML packs resolved per RFC 8428 section 4.6", () => {
     const stop = new AbortController();
     await watcher.start(stop.signal);
     try {
-      const deadline = Date.now() + 30_000;
       const enough = () => ["a", "lamp"].every((c) => seen.filter((r) => r.channel === c).length >= 40) && seen.some((r) => r.device === "slow");
-      while (!enough() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await eventually(enough, "40 readings of a and lamp and one of the slow device", 30_000);
       expect(enough()).toBe(true);
     } finally {
       await watcher.stop();

@@ -1,7 +1,8 @@
 import { createServer, connect, type Socket } from "node:net";
 
 /**
- * A TCP proxy on 127.0.0.1 between the agent and Prosody that breaks the link on demand:
+ * A TCP proxy on 127.0.0.1 between a client and its server (the agent and Prosody, a client and
+ * Mosquitto) that breaks the link on demand:
  * `cut()` closes every connection (RST), `silence()` keeps them open but lets no byte through in
  * either direction (a half-open link: a NAT that forgot the flow, a pulled uplink cable).
  * New connections after either are forwarded normally.
