@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { cliReportOf } from "./error-replies.js";
-import { ERROR_CATALOG } from "./errors.js";
+import { cliReportOf } from "./errors/replies.js";
+import { ERROR_CATALOG } from "./errors/catalog.js";
 import { parseArgs } from "./cli/args.js";
 import { checkCommand } from "./cli/check.js";
 import { runCommand } from "./cli/run.js";

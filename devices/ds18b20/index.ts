@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { DeviceDriver, DriverContext, RawSample } from "../../src/device-contract/index.js";
-import { messageOf } from "../../src/errors.js";
+import { messageOf } from "../../src/errors/catalog.js";
 import { createSysfsPoller, type SysfsScan } from "../sysfs/poller.js";
 import { parseW1Slave, SENSOR_ID } from "./parse.js";
 import type { Ds18b20DeviceConfig } from "./schema.js";

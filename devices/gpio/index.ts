@@ -1,5 +1,5 @@
-import { quoteInput } from "../../src/echo.js";
-import { IotError } from "../../src/errors.js";
+import { quoteInput } from "../../src/text/echo.js";
+import { IotError } from "../../src/errors/catalog.js";
 import { createReconnectBackoff } from "../../src/reconnect/backoff.js";
 import type { DeviceDriver, DriverContext } from "../../src/device-contract/index.js";
 import { driveOutput, watchInput, type LineHandle } from "./lines.js";

@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { messageOf } from "../../src/errors.js";
+import { messageOf } from "../../src/errors/catalog.js";
 import type { DeviceDriver, DriverContext, RawSample } from "../../src/device-contract/index.js";
 import { I2C_WIRING, overlayHint } from "../iio/channels.js";
 import { atI2cAddress, createSysfsPoller, readNumber, readText, tidy, type SysfsScan } from "../sysfs/poller.js";

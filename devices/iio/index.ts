@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { messageOf } from "../../src/errors.js";
+import { messageOf } from "../../src/errors/catalog.js";
 import type { DeviceDriver, DriverContext, RawSample } from "../../src/device-contract/index.js";
 import { atI2cAddress, channelName, createSysfsPoller, readNumber, readText, tidy, type SysfsScan } from "../sysfs/poller.js";
 import { convert, I2C_WIRING, listChannels, overlayHint, unitOf, type IioChannel } from "./channels.js";

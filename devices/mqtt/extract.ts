@@ -1,4 +1,4 @@
-import type { ReadingValue } from "../../src/reading.js";
+import type { ReadingValue } from "../../src/readings/reading.js";
 import type { MqttSubscriptionConfig } from "./schema.js";
 
 export interface ExtractedValue {

@@ -1,5 +1,5 @@
-import { IotError, messageOf } from "../../src/errors.js";
-import type { ReadingValue } from "../../src/reading.js";
+import { IotError, messageOf } from "../../src/errors/catalog.js";
+import type { ReadingValue } from "../../src/readings/reading.js";
 import type { DeviceDriver, DeviceHealth, DriverContext } from "../../src/device-contract/index.js";
 import { extract } from "./extract.js";
 import type { MqttDeviceConfig } from "./schema.js";

@@ -1,4 +1,4 @@
-import { IotError } from "../../src/errors.js";
+import { IotError } from "../../src/errors/catalog.js";
 import { createGarbageLog } from "../serial-port/garbage-log.js";
 import { createLineFramer } from "../serial-port/line-framer.js";
 import { createDriverPort } from "../serial-port/driver-port.js";

@@ -3,7 +3,7 @@ import type { SerialPort, SerialPortMock, SerialPortOpenOptions } from "serialpo
 /** A node-serialport binding (bindings-cpp by default; MockBinding or another in tests). */
 export type SerialBinding = typeof SerialPort.binding | typeof SerialPortMock.binding;
 import type { Logger } from "pino";
-import { IotError, messageOf } from "../../src/errors.js";
+import { IotError, messageOf } from "../../src/errors/catalog.js";
 import type { DeviceHealth } from "../../src/device-contract/index.js";
 import { createReconnectBackoff } from "../../src/reconnect/backoff.js";
 

@@ -1,5 +1,5 @@
 import { IDENTIFIER } from "../../src/device-contract/index.js";
-import type { ReadingValue } from "../../src/reading.js";
+import type { ReadingValue } from "../../src/readings/reading.js";
 
 /** One line decoded: the channel values, plus how many fields were unusable (wrong type, bad key). */
 export type LineResult =

@@ -1,6 +1,6 @@
-import { quoteInput } from "../../src/echo.js";
-import { IotError } from "../../src/errors.js";
-import type { ReadingValue } from "../../src/reading.js";
+import { quoteInput } from "../../src/text/echo.js";
+import { IotError } from "../../src/errors/catalog.js";
+import type { ReadingValue } from "../../src/readings/reading.js";
 import type { DeviceDriver, DriverContext } from "../../src/device-contract/index.js";
 import type { SimulatedDeviceConfig } from "./schema.js";
 import { createWaveform, generatedType, type Waveform } from "./waveform.js";

@@ -1,5 +1,5 @@
 import { channelType, type ChannelType } from "../../src/device-contract/index.js";
-import type { ReadingValue } from "../../src/reading.js";
+import type { ReadingValue } from "../../src/readings/reading.js";
 import type { SimulatedChannelConfig } from "./schema.js";
 
 /** A source of values for one simulated channel; `next(nowMs)` is pure apart from the walk state. */

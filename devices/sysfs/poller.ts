@@ -1,7 +1,7 @@
 import { readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { IotError, messageOf } from "../../src/errors.js";
+import { IotError, messageOf } from "../../src/errors/catalog.js";
 import type { DeviceDriver, DriverContext, RawSample } from "../../src/device-contract/index.js";
 
 /** What one poll of a kernel sensor found. */

@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { messageOf } from "../../src/errors.js";
+import { messageOf } from "../../src/errors/catalog.js";
 import type { DeviceDriver, DriverContext } from "../../src/device-contract/index.js";
 import { createSysfsPoller, readNumber, readText, tidy, type SysfsScan } from "../sysfs/poller.js";
 import type { ThermalDeviceConfig } from "./schema.js";

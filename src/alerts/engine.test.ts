@@ -1,6 +1,6 @@
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Reading } from "../reading.js";
+import type { Reading } from "../readings/reading.js";
 import { createAlertEngine, type AlertDelivery } from "./engine.js";
 import { alertRuleSchema } from "./rules.js";
 

@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import { formatValue } from "../commands/format.js";
-import type { Reading } from "../reading.js";
+import type { Reading } from "../readings/reading.js";
 import type { ReadingSink, SinkStatus } from "../delivery/types.js";
-import { formatDuration } from "../status.js";
+import { formatDuration } from "../status/status.js";
 import { createHealthRules, failingRule, staleRule, type HealthSource } from "./health.js";
 import { createAlertOutlet, type AlertDelivery } from "./outlet.js";
 import { holds, parseDuration, parseRule, type AlertRuleConfig, type Condition } from "./rules.js";

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { DeviceHealth } from "../device-contract/index.js";
-import type { Reading } from "../reading.js";
+import type { Reading } from "../readings/reading.js";
 import { createAlertEngine, type AlertDelivery, type AlertEvent } from "./engine.js";
 import { alertRuleSchema, parseRule } from "./rules.js";
 

@@ -1,7 +1,7 @@
 import type { DeviceHealth } from "../device-contract/index.js";
 import { formatValue } from "../commands/format.js";
-import type { Reading } from "../reading.js";
-import { formatDuration } from "../status.js";
+import type { Reading } from "../readings/reading.js";
+import { formatDuration } from "../status/status.js";
 import type { AlertOutlet } from "./outlet.js";
 import { parseDuration, type AlertRuleConfig } from "./rules.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IotError } from "../errors.js";
+import { IotError } from "../errors/catalog.js";
 import { parseConfig } from "../config/load.js";
 import { holds, parseCondition, parseDuration } from "./rules.js";
 

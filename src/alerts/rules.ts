@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ReadingValue } from "../reading.js";
+import type { ReadingValue } from "../readings/reading.js";
 
 export type Operator = ">" | ">=" | "<" | "<=" | "==" | "!=";
 

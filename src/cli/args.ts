@@ -1,4 +1,4 @@
-import { IotError } from "../errors.js";
+import { IotError } from "../errors/catalog.js";
 
 export interface ParsedArgs {
   readonly command: string | undefined;

@@ -1,6 +1,6 @@
 import { loadConfig } from "../config/load.js";
 import { allowFlags, flagString, type ParsedArgs } from "./args.js";
-import { IotError } from "../errors.js";
+import { IotError } from "../errors/catalog.js";
 
 /**
  * `xmpp-iot check --config FILE`: validate; exit 78 with one line per problem (field path, what to

@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import { createDashboardServer, findDashboardRoot } from "../dashboard/serve.js";
-import { IotError } from "../errors.js";
-import { createLogger } from "../log.js";
+import { IotError } from "../errors/catalog.js";
+import { createLogger } from "../logging/log.js";
 import { allowFlags, flagString, type ParsedArgs } from "./args.js";
 
 export const DASHBOARD_DEFAULT_PORT = 8380;

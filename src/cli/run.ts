@@ -1,7 +1,7 @@
-import { createAgent } from "../agent.js";
+import { createAgent } from "../agent/agent.js";
 import { loadConfig } from "../config/load.js";
-import { IotError } from "../errors.js";
-import { createLogger } from "../log.js";
+import { IotError } from "../errors/catalog.js";
+import { createLogger } from "../logging/log.js";
 import { allowFlags, flagString, type ParsedArgs } from "./args.js";
 import { createSdNotify } from "../systemd/sd-notify.js";
 import { systemdStatusLine } from "../systemd/status-line.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { IotError, messageOf } from "../errors.js";
-import { createLogger } from "../log.js";
+import { IotError, messageOf } from "../errors/catalog.js";
+import { createLogger } from "../logging/log.js";
 import { createWatcher, formatWatched } from "../watch/watcher.js";
 import { allowFlags, flagString, type ParsedArgs } from "./args.js";
 

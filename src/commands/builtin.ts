@@ -1,9 +1,9 @@
 import { z } from "zod";
-import type { DeviceInfo, DeviceManager } from "../device-manager.js";
-import { IotError } from "../errors.js";
+import type { DeviceInfo, DeviceManager } from "../device-manager/device-manager.js";
+import { IotError } from "../errors/catalog.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
-import type { Reading } from "../reading.js";
-import { formatStatus, type AgentStatus } from "../status.js";
+import type { Reading } from "../readings/reading.js";
+import { formatStatus, type AgentStatus } from "../status/status.js";
 import { formatReading, formatValue } from "./format.js";
 import { findDevice, normalizeInputValue, resolveChannel, resolveDevice, resolveTarget } from "./resolve.js";
 import type { CommandDefinition, CommandHead, CommandInfo, FieldSpec } from "./types.js";

@@ -1,5 +1,5 @@
-import type { Reading, ReadingValue } from "../reading.js";
-import { formatDuration } from "../status.js";
+import type { Reading, ReadingValue } from "../readings/reading.js";
+import { formatDuration } from "../status/status.js";
 
 /** SenML unit names (RFC 8428 section 12.1) as a person writes them on a phone screen. */
 const UNIT_SYMBOLS: Readonly<Record<string, string>> = {

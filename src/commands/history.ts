@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { DeviceManager } from "../device-manager.js";
-import { IotError } from "../errors.js";
+import type { DeviceManager } from "../device-manager/device-manager.js";
+import { IotError } from "../errors/catalog.js";
 import type { History } from "../history/rollup.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import { formatValue } from "./format.js";

@@ -12,18 +12,18 @@
  *
  * `execute` never throws: unknown command, forbidden role (stranger, or a reader asking for an
  * admin command), input that fails the command's zod schema, and driver refusals all come back as
- * `{ status: "error", error }` with a code from src/errors.ts (FORBIDDEN, BAD_INPUT,
+ * `{ status: "error", error }` with a code from src/errors/catalog.ts (FORBIDDEN, BAD_INPUT,
  * UNKNOWN_DEVICE, UNKNOWN_CHANNEL, NOT_WRITABLE, ...). `rawInput` is a plain object, e.g.
  * `{ device: "greenhouse", channel: "lamp", value: "on" }`; values may be strings (chat, forms,
  * MQTT) and are coerced by the device manager to the channel's type. Handlers know nothing of
  * XMPP or MQTT; `text` is a short plain-text rendering that reads well on a phone.
  */
 import type { z } from "zod";
-import type { Role } from "../acl.js";
-import type { DeviceManager } from "../device-manager.js";
-import { IotError, isIotError, messageOf } from "../errors.js";
+import type { Role } from "./acl.js";
+import type { DeviceManager } from "../device-manager/device-manager.js";
+import { IotError, isIotError, messageOf } from "../errors/catalog.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
-import type { AgentStatus } from "../status.js";
+import type { AgentStatus } from "../status/status.js";
 import { BUILTIN_HEADS, builtinCommands } from "./builtin.js";
 import { compileChatSyntax, type ChatCommand } from "./chat-syntax.js";
 import { didYouMean } from "./resolve.js";

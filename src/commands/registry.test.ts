@@ -1,9 +1,9 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deviceSchema } from "../../devices/index.js";
-import { createDeviceManager } from "../device-manager.js";
+import { createDeviceManager } from "../device-manager/device-manager.js";
 import { createPipeline } from "../pipeline/pipeline.js";
-import { collectStatus } from "../status.js";
+import { collectStatus } from "../status/status.js";
 import { createCommandRegistry } from "./index.js";
 
 /** The registry over the real device manager, pipeline and simulated driver (no XMPP). */

@@ -1,6 +1,6 @@
-import type { DeviceInfo, DeviceManager } from "../device-manager.js";
-import { IotError } from "../errors.js";
-import type { ReadingValue } from "../reading.js";
+import type { DeviceInfo, DeviceManager } from "../device-manager/device-manager.js";
+import { IotError } from "../errors/catalog.js";
+import type { ReadingValue } from "../readings/reading.js";
 
 /**
  * Forgiving names and values for every front end (chat, ad-hoc, MQTT): names match without regard

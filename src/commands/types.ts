@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import type { Role } from "../acl.js";
-import type { IotError } from "../errors.js";
+import type { Role } from "./acl.js";
+import type { IotError } from "../errors/catalog.js";
 
 /** Who may run a command: readers may list/read/status; admins everything (DESIGN "ACL"). */
 export type Permission = "reader" | "admin";

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { IotError } from "../errors.js";
+import { IotError } from "../errors/catalog.js";
 import { loadConfig, parseConfig } from "./load.js";
 
 const base = { xmpp: { jid: "agent@localhost", password: "s3cret" } };

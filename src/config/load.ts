@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
-import { IotError, messageOf } from "../errors.js";
+import { IotError, messageOf } from "../errors/catalog.js";
 import { deviceSchema } from "../../devices/index.js";
 import { configSchema, type Config } from "./schema.js";
 import { formatIssues as formatMessages, formatPath, jsonErrorLines } from "./messages.js";

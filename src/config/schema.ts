@@ -3,7 +3,7 @@ import { z } from "zod";
 import { deviceSchema } from "../../devices/index.js";
 import { channelType, identifierSchema } from "../device-contract/index.js";
 import { alertRuleSchema, parseRule, ruleDevice } from "../alerts/rules.js";
-import { deviceClassProblem } from "../mqtt/ha-classes.js";
+import { deviceClassProblem } from "../home-assistant/device-classes.js";
 import { reconnectShape } from "../reconnect/config.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -120,7 +120,7 @@ const outboxSchema = z.strictObject({
 
 /** Chat commands (one-to-one and in rooms) and the XEP-0045 rooms the agent joins. */
 const chatSchema = z.strictObject({
-  /** Per-JID rate limit (src/xmpp/rate-limit.ts): at most `burst` lines in any 10 s and `perMinute` in any 60 s. */
+  /** Per-JID rate limit (src/commands/rate-limit.ts): at most `burst` lines in any 10 s and `perMinute` in any 60 s. */
   burst: z.number().int().min(1).max(100).default(20),
   perMinute: z.number().int().min(1).max(600).default(30),
   /** Rooms joined besides those named by alert rules. */

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { messageOf } from "../errors.js";
+import { messageOf } from "../errors/catalog.js";
 import { createDashboardServer, findDashboardRoot } from "./serve.js";
 
 /**

@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
-import { IotError, messageOf } from "../errors.js";
+import { IotError, messageOf } from "../errors/catalog.js";
 
 /**
  * Where `npm run build` puts the page: dist/dashboard, seen from dist/src/dashboard, from

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createLogger } from "../log.js";
+import { createLogger } from "../logging/log.js";
 import { createOutbox } from "../outbox/index.js";
 import type { BatchOptions } from "./batcher.js";
 import { createDeliverySink, TRANSIENT_PAUSE_MS } from "./engine.js";

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { messageOf } from "../errors.js";
+import { messageOf } from "../errors/catalog.js";
 import type { Outbox, OutboxEntry } from "../outbox/index.js";
 import { Batcher } from "./batcher.js";
 import { createPoisonFinder } from "./poison.js";

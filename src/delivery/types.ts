@@ -1,5 +1,5 @@
 import type { DiskTrouble, OutboxEntry } from "../outbox/types.js";
-import type { Reading } from "../reading.js";
+import type { Reading } from "../readings/reading.js";
 import type { BatchOptions } from "./batcher.js";
 
 /** Per-sink delivery state for `status` (ad-hoc, chat, CLI). */

@@ -1,5 +1,5 @@
-import { quoteInput } from "../echo.js";
-import type { ReadingValue } from "../reading.js";
+import { quoteInput } from "../text/echo.js";
+import type { ReadingValue } from "../readings/reading.js";
 import type { ChannelConfig } from "./channel.js";
 
 export type ChannelType = NonNullable<ChannelConfig["type"]>;

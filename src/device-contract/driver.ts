@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { QualityFlag, ReadingValue } from "../reading.js";
+import type { QualityFlag, ReadingValue } from "../readings/reading.js";
 import type { ChannelConfig } from "./channel.js";
 
 /**

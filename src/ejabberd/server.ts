@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { IotError } from "../errors.js";
+import { IotError } from "../errors/catalog.js";
 import { freeLoopbackPort, type ProsodyServer } from "../prosody/server.js";
 import { renderEjabberdConfig } from "./config.js";
 import { makeCertificates } from "./certificates.js";

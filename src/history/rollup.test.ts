@@ -4,7 +4,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { parsePeriod, sparkline } from "../commands/history.js";
-import type { Reading } from "../reading.js";
+import type { Reading } from "../readings/reading.js";
 import { createHistory } from "./rollup.js";
 
 const log = pino({ level: "silent" });

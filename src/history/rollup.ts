@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import { messageOf } from "../errors.js";
-import type { Reading } from "../reading.js";
+import { messageOf } from "../errors/catalog.js";
+import type { Reading } from "../readings/reading.js";
 import type { ReadingSink, SinkStatus } from "../delivery/types.js";
 import { appendRecords, loadRecords, mergeRecords, rewriteRecords, type MinuteRecord } from "./store.js";
 

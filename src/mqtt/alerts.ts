@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { AlertEvent } from "../alerts/outlet.js";
-import { messageOf } from "../errors.js";
+import { messageOf } from "../errors/catalog.js";
 import type { MqttClientHandle, Qos } from "./client.js";
 
 /** `<prefix>/alerts`: every alert and all-clear as JSON, not retained (they are events, not state). */

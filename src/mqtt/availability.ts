@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import type { DeviceManager } from "../device-manager.js";
-import { messageOf } from "../errors.js";
+import type { DeviceManager } from "../device-manager/device-manager.js";
+import { messageOf } from "../errors/catalog.js";
 import type { MqttClientHandle, Qos } from "./client.js";
 
 /** `<prefix>/<device>/availability`, as Zigbee2MQTT users know it. */

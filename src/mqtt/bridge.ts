@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import type { CommandCaller, CommandResult } from "../commands/index.js";
 import type { Config, MqttConfig } from "../config/schema.js";
-import type { DeviceManager } from "../device-manager.js";
-import { messageOf } from "../errors.js";
+import type { DeviceManager } from "../device-manager/device-manager.js";
+import { messageOf } from "../errors/catalog.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import { createAvailability } from "./availability.js";
 import { createMqttClient, withoutCredentials, type MqttClientHandle } from "./client.js";
@@ -11,8 +11,8 @@ import { createDiscovery, type Discovery } from "./discovery.js";
 import { mqttClientOptions, topicPrefixOf } from "./options.js";
 import { createMqttReadingTransport } from "./readings-sink.js";
 import { createMqttAlerts } from "./alerts.js";
-import { AGENT_VERSION } from "../version.js";
-import type { MqttBridgeStatus } from "../status.js";
+import { AGENT_VERSION } from "../version/version.js";
+import type { MqttBridgeStatus } from "../status/status.js";
 
 /** Created before the device manager so the `mqtt` gateway driver can share the connection. */
 export function createMqttClientFromConfig(config: Config, mqtt: MqttConfig, log: Logger): MqttClientHandle {

@@ -1,9 +1,9 @@
 import { EventEmitter } from "node:events";
 import type { IClientOptions, MqttClient } from "mqtt";
 import type { Logger } from "pino";
-import type { MqttLink } from "../../devices/types.js";
+import type { MqttLink } from "../device-contract/index.js";
 import { createReconnectBackoff } from "../reconnect/backoff.js";
-import { IotError, messageOf } from "../errors.js";
+import { IotError, messageOf } from "../errors/catalog.js";
 import { filterProblem, topicMatches } from "./topics.js";
 
 export type Qos = 0 | 1 | 2;

@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
-import type { Role } from "../acl.js";
+import type { Role } from "../commands/acl.js";
 import type { CommandCaller, CommandResult } from "../commands/index.js";
-import { mqttErrorOf, type MqttErrorResponse } from "../error-replies.js";
-import { IotError, messageOf } from "../errors.js";
-import { createRateLimiter } from "../xmpp/rate-limit.js";
+import { mqttErrorOf, type MqttErrorResponse } from "../errors/replies.js";
+import { IotError, messageOf } from "../errors/catalog.js";
+import { createRateLimiter } from "../commands/rate-limit.js";
 import type { MqttClientHandle, Qos, RequestProperties } from "./client.js";
 import { topicProblem, wildcardLevels } from "./topics.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { entityConfig, haId, type DiscoveryOptions } from "./discovery.js";
-import { haUnit } from "./ha-units.js";
+import { haUnit } from "../home-assistant/units.js";
 
 const options: DiscoveryOptions = {
   discoveryPrefix: "homeassistant", topicPrefix: "xmpp-iot/pi", statusTopic: "xmpp-iot/pi/status",

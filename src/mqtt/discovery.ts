@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import { channelType, type ChannelConfig } from "../device-contract/index.js";
-import type { DeviceManager } from "../device-manager.js";
-import { messageOf } from "../errors.js";
-import type { Reading } from "../reading.js";
+import type { DeviceManager } from "../device-manager/device-manager.js";
+import { messageOf } from "../errors/catalog.js";
+import type { Reading } from "../readings/reading.js";
 import { availabilityTopic } from "./availability.js";
 import type { MqttClientHandle, Qos } from "./client.js";
 import { entityConfig, haId, type Entity, type EntityOptions, type ValueType } from "./ha-entity.js";

@@ -1,8 +1,8 @@
 import type { ChannelConfig } from "../device-contract/index.js";
 import { availabilityTopic } from "./availability.js";
-import { binarySensorClassByName, classesFor, sensorClassByName, switchClassByName, type HaComponent } from "./ha-classes.js";
-import { haUnit } from "./ha-units.js";
-import { readingTopic } from "./payload.js";
+import { binarySensorClassByName, classesFor, sensorClassByName, switchClassByName, type HaComponent } from "../home-assistant/device-classes.js";
+import { haUnit } from "../home-assistant/units.js";
+import { readingTopic } from "./topics.js";
 
 export interface EntityOptions {
   readonly discoveryPrefix: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { channelSchema } from "../device-contract/index.js";
-import { deviceClassProblem } from "./ha-classes.js";
+import { deviceClassProblem } from "../home-assistant/device-classes.js";
 import { componentOf, entityConfig, type EntityOptions, type ValueType } from "./ha-entity.js";
 
 // Home Assistant's documented MQTT discovery schema, encoded here from its docs

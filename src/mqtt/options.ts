@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Config, MqttConfig } from "../config/schema.js";
-import { IotError, messageOf } from "../errors.js";
+import { IotError, messageOf } from "../errors/catalog.js";
 import type { MqttClientOptions } from "./client.js";
 
 /** DESIGN: topics live under `mqtt.topicPrefix`, default `xmpp-iot/<agent-name>`. */

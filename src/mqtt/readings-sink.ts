@@ -1,9 +1,10 @@
 import type { DeliveryLink, SendFailure, Transport } from "../delivery/types.js";
-import { messageOf } from "../errors.js";
+import { messageOf } from "../errors/catalog.js";
 import type { OutboxEntry } from "../outbox/index.js";
-import type { Reading } from "../reading.js";
+import type { Reading } from "../readings/reading.js";
 import type { MqttClientHandle, Qos } from "./client.js";
-import { encodeReadingPayload, readingTopic } from "./payload.js";
+import { encodeReadingPayload } from "../senml/json.js";
+import { readingTopic } from "./topics.js";
 
 export interface MqttSinkOptions {
   readonly topicPrefix: string;

@@ -11,3 +11,8 @@ export function wildcardLevels(filter: string, topic: string): string[] {
   });
   return out;
 }
+
+/** A reading's topic, `<prefix>/<device>/<channel>`: its payload is a SenML JSON pack (src/senml/json.ts). */
+export function readingTopic(prefix: string, device: string, channel: string): string {
+  return `${prefix}/${device}/${channel}`;
+}

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Reading } from "../reading.js";
+import type { Reading } from "../readings/reading.js";
 import { createOutbox } from "./outbox.js";
 import { decodeRecord, encodeRecord, toRanges } from "./record.js";
 import { openSegmentLog } from "./segment-log.js";

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Reading } from "../reading.js";
+import type { Reading } from "../readings/reading.js";
 import { BoundedQueue } from "./bounded-queue.js";
 import type { DiskTrouble, Outbox, OutboxEntry, OutboxStats } from "./types.js";
 

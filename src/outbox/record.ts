@@ -1,5 +1,5 @@
 import { crc32 } from "./crc32.js";
-import type { Reading } from "../reading.js";
+import type { Reading } from "../readings/reading.js";
 
 /**
  * One line of an outbox segment: `<crc32 as 8 hex digits> <json>\n`. The checksum tells a torn

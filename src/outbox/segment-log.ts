@@ -1,7 +1,7 @@
 import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { IotError, messageOf } from "../errors.js";
+import { IotError, messageOf } from "../errors/catalog.js";
 import { takeDirLock } from "./lock.js";
 import type { OutboxStore } from "./outbox.js";
 import { encodeRecord, segmentName, toRanges } from "./record.js";

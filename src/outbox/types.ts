@@ -1,4 +1,4 @@
-import type { Reading } from "../reading.js";
+import type { Reading } from "../readings/reading.js";
 
 export interface OutboxEntry {
   /** Monotonic per outbox, survives restarts; orders resends. Not the wire id (that is reading.id). */

@@ -1,5 +1,5 @@
 import { coerceToChannel, type ChannelConfig } from "../device-contract/index.js";
-import type { QualityFlag, ReadingValue } from "../reading.js";
+import type { QualityFlag, ReadingValue } from "../readings/reading.js";
 
 export type Normalized =
   | { readonly ok: true; readonly value: ReadingValue; readonly quality: readonly QualityFlag[] }

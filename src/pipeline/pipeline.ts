@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_UNNAMED_CHANNELS, type ChannelConfig, type DeviceDriver, type RawSample } from "../device-contract/index.js";
-import type { Reading } from "../reading.js";
-import { forbiddenXmlChar } from "../xml-chars.js";
+import type { Reading } from "../readings/reading.js";
+import { forbiddenXmlChar } from "../xml/chars.js";
 import { normalizeValue, shouldPublish, type Published } from "./normalize.js";
 
 export interface PipelineDeps {

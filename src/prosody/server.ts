@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { IotError } from "../errors.js";
+import { IotError } from "../errors/catalog.js";
 import { renderProsodyConfig } from "./config.js";
 
 export const PROSODY_APT_COMMAND = "apt-get update && apt-get install -y prosody";

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { messageOf } from "../errors.js";
+import { messageOf } from "../errors/catalog.js";
 
 /** xmpp.js's StanzaError: a server's answer to one request (RFC 6120 section 8.3), never a reason to exit. */
 export function isStanzaError(reason: unknown): reason is Error & { condition?: string; text?: string } {

@@ -1,5 +1,5 @@
-import { IotError } from "../errors.js";
-import { QUALITY_FLAGS, type QualityFlag } from "../reading.js";
+import { IotError } from "../errors/catalog.js";
+import { QUALITY_FLAGS, type QualityFlag } from "../readings/reading.js";
 
 /*
  * The one SenML XML reader (RFC 8428 section 7) of the repository: watch, the dashboard page, the

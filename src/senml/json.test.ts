@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Reading } from "../reading.js";
+import type { Reading } from "../readings/reading.js";
 import { encodeReadingPayload } from "./json.js";
 
 const JID = "agent@localhost";

@@ -1,4 +1,4 @@
-import type { Reading } from "../reading.js";
+import type { Reading } from "../readings/reading.js";
 import { baseName } from "./name.js";
 
 /**

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { decodeSenmlXml } from "./decode.js";
 import { addressOf } from "./name.js";
 import { encodeSenmlXml } from "./xml.js";
-import type { Reading } from "../reading.js";
+import type { Reading } from "../readings/reading.js";
 
 const readings: Reading[] = [
   { device: "greenhouse", channel: "temperature", value: 21.5, unit: "Cel", time: 1764000000.123, id: "a" },

@@ -1,7 +1,7 @@
 import type Element from "ltx/lib/Element.js";
-import type { Reading } from "../reading.js";
-import { appendChild, element } from "../xml-element.js";
-import { replaceForbiddenXmlChars } from "../xml-chars.js";
+import type { Reading } from "../readings/reading.js";
+import { appendChild, element } from "../xml/element.js";
+import { replaceForbiddenXmlChars } from "../xml/chars.js";
 import { NS_QUALITY, NS_SENML } from "./decode.js";
 import { baseName } from "./name.js";
 

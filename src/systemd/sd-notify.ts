@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import type { Logger } from "../log.js";
+import type { Logger } from "../logging/log.js";
 
 /**
  * sd_notify(3) client for `Type=notify` + `WatchdogSec=` without a native add-on.

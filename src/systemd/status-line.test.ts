@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AgentStatus } from "../status.js";
+import type { AgentStatus } from "../status/status.js";
 import { systemdStatusLine } from "./status-line.js";
 
 const base: AgentStatus = {

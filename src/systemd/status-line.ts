@@ -1,4 +1,4 @@
-import type { AgentStatus } from "../status.js";
+import type { AgentStatus } from "../status/status.js";
 
 /**
  * The one line `systemctl status xmpp-iot` shows (sd_notify STATUS=): what a user checks first on

@@ -1,7 +1,7 @@
 import xml, { type Element } from "@xmpp/xml";
 import type { Logger } from "pino";
 import { createBackoff } from "../reconnect/backoff.js";
-import { messageOf } from "../errors.js";
+import { messageOf } from "../errors/catalog.js";
 import { decodeSenmlXml, type DecodedRecord } from "../senml/decode.js";
 import { addressOf } from "../senml/name.js";
 import { createConnection } from "../xmpp/connection.js";

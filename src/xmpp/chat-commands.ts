@@ -1,8 +1,8 @@
-import type { Role } from "../acl.js";
+import type { Role } from "../commands/acl.js";
 import { BUILTIN_CHAT_COMMANDS, type ChatCommand, type CommandRegistry, type Via } from "../commands/index.js";
 import { compileChatSyntax, tryHint, type CompiledSyntax } from "../commands/chat-syntax.js";
 import { didYouMean } from "../commands/resolve.js";
-import { chatReplyOf } from "../error-replies.js";
+import { chatReplyOf } from "../errors/replies.js";
 
 export type ParsedChat =
   | { readonly ok: true; readonly name: string; readonly input: Record<string, string> }

@@ -4,10 +4,10 @@ import { z } from "zod";
 import { deviceSchema } from "../../devices/index.js";
 import { resolveTarget } from "../commands/resolve.js";
 import { createCommandRegistry } from "../commands/index.js";
-import { createDeviceManager } from "../device-manager.js";
-import { IotError } from "../errors.js";
+import { createDeviceManager } from "../device-manager/device-manager.js";
+import { IotError } from "../errors/catalog.js";
 import { createPipeline } from "../pipeline/pipeline.js";
-import { collectStatus } from "../status.js";
+import { collectStatus } from "../status/status.js";
 import { runChatLine } from "./chat-commands.js";
 
 /**

@@ -1,14 +1,14 @@
 import xml, { type Element } from "@xmpp/xml";
 import type { Logger } from "pino";
-import type { AclHandle } from "../acl.js";
+import type { AclHandle } from "../commands/acl.js";
 import type { CommandRegistry } from "../commands/index.js";
-import { chatReplyOf } from "../error-replies.js";
-import { IotError, messageOf } from "../errors.js";
+import { chatReplyOf } from "../errors/replies.js";
+import { IotError, messageOf } from "../errors/catalog.js";
 import { runChatLine } from "./chat-commands.js";
 import { createInOrder } from "./in-order.js";
 import type { Connection } from "./connection.js";
 import { bare } from "./presence.js";
-import { createRateLimiter, retryText } from "./rate-limit.js";
+import { createRateLimiter, retryText } from "../commands/rate-limit.js";
 
 export interface ChatOptions {
   readonly burst: number;

@@ -1,4 +1,4 @@
-import { IotError, messageOf } from "../errors.js";
+import { IotError, messageOf } from "../errors/catalog.js";
 import { tlsFailureMessage } from "./tls-hint.js";
 
 /** Where a connection attempt was when it failed: each has its own likely cause. */

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import xml, { type Element } from "@xmpp/xml";
 import { createReconnectBackoff } from "../reconnect/backoff.js";
-import { IotError, messageOf } from "../errors.js";
+import { IotError, messageOf } from "../errors/catalog.js";
 import { closedDuring, describeConnectFailure, type ConnectContext, type ConnectPhase } from "./connect-errors.js";
 import { createEntity, type EntityOptions, type XmppEntity } from "./entity.js";
 import { createRequestTracker } from "./requests.js";

@@ -1,6 +1,6 @@
 import xml from "@xmpp/xml";
 import { rootCertificates } from "node:tls";
-import { IotError } from "../errors.js";
+import { IotError } from "../errors/catalog.js";
 import {
   boundUnackedQueue, canUpgrade, Client, fixInboundCount, guardIqCaller, ignoreBytesAfterStreamClose, iqCallee as _iqCallee,
   iqCaller as _iqCaller, jid, middleware as _middleware, resourceBinding as _resourceBinding, sasl as _sasl, SASLFactory,

@@ -1,15 +1,15 @@
 import xml, { type Element } from "@xmpp/xml";
 import type { Logger } from "pino";
-import type { AclHandle } from "../acl.js";
+import type { AclHandle } from "../commands/acl.js";
 import type { CommandRegistry } from "../commands/index.js";
-import { chatReplyOf } from "../error-replies.js";
-import { IotError, messageOf } from "../errors.js";
+import { chatReplyOf } from "../errors/replies.js";
+import { IotError, messageOf } from "../errors/catalog.js";
 import { runChatLine } from "./chat-commands.js";
 import { createInOrder } from "./in-order.js";
 import type { Connection } from "./connection.js";
 import { NS_DATA } from "./forms.js";
 import { bare } from "./presence.js";
-import { createRateLimiter } from "./rate-limit.js";
+import { createRateLimiter } from "../commands/rate-limit.js";
 
 const NS_MUC = "http://jabber.org/protocol/muc";
 const NS_MUC_USER = "http://jabber.org/protocol/muc#user";

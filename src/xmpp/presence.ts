@@ -1,7 +1,7 @@
 import xml, { type Element } from "@xmpp/xml";
 import type { Logger } from "pino";
-import type { DeviceManager } from "../device-manager.js";
-import { messageOf } from "../errors.js";
+import type { DeviceManager } from "../device-manager/device-manager.js";
+import { messageOf } from "../errors/catalog.js";
 import type { Connection } from "./connection.js";
 import type { Disco } from "./disco.js";
 

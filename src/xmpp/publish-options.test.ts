@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { StanzaError } from "./xmppjs.js";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../log.js";
+import { createLogger } from "../logging/log.js";
 import { readForm } from "./forms.js";
 import { createPublishOptions } from "./publish-options.js";
 import { nodeConfigFields, refusedField, publishOptions, type NodeSettings } from "./pubsub-nodes.js";

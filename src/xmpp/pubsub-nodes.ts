@@ -1,6 +1,6 @@
 import xml, { type Element } from "@xmpp/xml";
 import type { Logger } from "pino";
-import { messageOf } from "../errors.js";
+import { messageOf } from "../errors/catalog.js";
 import { readForm, submitForm, type FieldValue } from "./forms.js";
 
 export const NS_PUBSUB = "http://jabber.org/protocol/pubsub";

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { StanzaError } from "./xmppjs.js";
 import xml, { type Element } from "@xmpp/xml";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../log.js";
+import { createLogger } from "../logging/log.js";
 import type { Connection } from "./connection.js";
 import { createDeliverySink } from "../delivery/engine.js";
 import { openOutbox } from "../outbox/index.js";

@@ -2,12 +2,12 @@ import xml from "@xmpp/xml";
 import type { Logger } from "pino";
 import type { BatchOptions } from "../delivery/batcher.js";
 import type { DeliveryLink, SendFailure, Transport } from "../delivery/types.js";
-import { messageOf } from "../errors.js";
+import { messageOf } from "../errors/catalog.js";
 import type { OutboxEntry } from "../outbox/index.js";
-import type { Reading } from "../reading.js";
+import type { Reading } from "../readings/reading.js";
 import { encodeSenmlXml } from "../senml/xml.js";
 import type { Connection } from "./connection.js";
-import { element } from "./element.js";
+import { element } from "../xml/element.js";
 import { createNodeManager, errorCondition, NS_PUBSUB, type NodeSettings } from "./pubsub-nodes.js";
 import { createPublishOptions } from "./publish-options.js";
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Element } from "@xmpp/xml";
-import { IotError } from "../errors.js";
+import { IotError } from "../errors/catalog.js";
 
 interface Deferred { promise: Promise<unknown>; reject(error: unknown): void }
 interface IqCaller {

@@ -1,4 +1,4 @@
-import { messageOf } from "../errors.js";
+import { messageOf } from "../errors/catalog.js";
 
 /** Node's codes for a certificate no configured CA vouches for. */
 const UNTRUSTED = new Set([

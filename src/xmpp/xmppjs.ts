@@ -6,7 +6,7 @@
  * Everything else in src/ uses @xmpp/xml and the handles this module and entity.ts return.
  */
 import xml from "@xmpp/xml";
-import { forbiddenXmlChar, replaceForbiddenXmlChars } from "../xml-chars.js";
+import { forbiddenXmlChar, replaceForbiddenXmlChars } from "../xml/chars.js";
 import type { IqCaller, Middleware, StreamManagement, XmppJsEntity } from "@xmpp/client-core";
 
 export { Client, jid } from "@xmpp/client-core";

@@ -5,9 +5,9 @@
  * event loop allows, so a burst of N readings measures the agent's drain rate.
  */
 import { writeHeapSnapshot } from "node:v8";
-import { createAgent, type Agent } from "../../src/agent.js";
+import { createAgent, type Agent } from "../../src/agent/agent.js";
 import { parseConfig } from "../../src/config/load.js";
-import { createLogger } from "../../src/log.js";
+import { createLogger } from "../../src/logging/log.js";
 import { setPackForm, type PackForm } from "../../src/senml/xml.js";
 import { processFootprint, serveWorker } from "./ipc.js";
 

@@ -4,7 +4,7 @@
  * Prosody's work on the same readings takes a core on a 2-core box; this isolates the bridge.
  */
 import { parseConfig } from "../../src/config/load.js";
-import { createLogger } from "../../src/log.js";
+import { createLogger } from "../../src/logging/log.js";
 import { createMqttClientFromConfig } from "../../src/mqtt/bridge.js";
 import { topicPrefixOf } from "../../src/mqtt/options.js";
 import { createDeliverySink } from "../../src/delivery/engine.js";

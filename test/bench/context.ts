@@ -2,7 +2,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProsodyServer } from "../../src/prosody/server.js";
 import type { PackForm } from "../../src/senml/xml.js";
-import type { AgentStatus } from "../../src/status.js";
+import type { AgentStatus } from "../../src/status/status.js";
 import { startWorker, type WorkerHandle } from "./ipc.js";
 import type { Mosquitto } from "./servers.js";
 import { BENCH_ACCOUNTS } from "./servers.js";

@@ -5,9 +5,9 @@
  * lost or declared half-open, which is what an overloaded server does to a fleet.
  */
 import { Writable } from "node:stream";
-import { createAgent, type Agent } from "../../src/agent.js";
+import { createAgent, type Agent } from "../../src/agent/agent.js";
 import { parseConfig } from "../../src/config/load.js";
-import { createLogger } from "../../src/log.js";
+import { createLogger } from "../../src/logging/log.js";
 import { serveWorker } from "./ipc.js";
 
 const agents: Agent[] = [];

@@ -1,6 +1,6 @@
 import { agentConfig, nodesOf, simulatedDevice, startAgentWorker, waitRecords, type BenchContext } from "./context.js";
 import type { WorkerHandle } from "./ipc.js";
-import type { AgentStatus } from "../../src/status.js";
+import type { AgentStatus } from "../../src/status/status.js";
 import { eventually } from "../harness/wait.js";
 import { mb, sleep } from "./stats.js";
 

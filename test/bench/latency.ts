@@ -1,5 +1,5 @@
 import { agentConfig, nodeSettings, nodesOf, simulatedDevice, startAgentWorker, worker, type BenchContext } from "./context.js";
-import type { AgentStatus } from "../../src/status.js";
+import type { AgentStatus } from "../../src/status/status.js";
 import { BENCH_ACCOUNTS, cpuSeconds } from "./servers.js";
 import { sleep } from "./stats.js";
 import type { PackForm } from "../../src/senml/xml.js";

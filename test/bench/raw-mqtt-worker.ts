@@ -3,8 +3,8 @@
  * as the bridge does), the bridge's window of unacknowledged publishes, to the same broker.
  */
 import { connectAsync, type MqttClient } from "mqtt";
-import type { Reading } from "../../src/reading.js";
-import { encodeReadingPayload } from "../../src/mqtt/payload.js";
+import type { Reading } from "../../src/readings/reading.js";
+import { encodeReadingPayload } from "../../src/senml/json.js";
 import { processFootprint, serveWorker } from "./ipc.js";
 
 let client: MqttClient | undefined;

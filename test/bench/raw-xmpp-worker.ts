@@ -5,7 +5,7 @@
  */
 import xml from "@xmpp/xml";
 import pino from "pino";
-import type { Reading } from "../../src/reading.js";
+import type { Reading } from "../../src/readings/reading.js";
 import { encodeSenmlXml } from "../../src/senml/xml.js";
 import { createEntity } from "../../src/xmpp/entity.js";
 import { createNodeManager, NS_PUBSUB, publishOptions, type NodeSettings } from "../../src/xmpp/pubsub-nodes.js";

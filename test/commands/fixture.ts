@@ -1,4 +1,4 @@
-import type { Agent } from "../../src/agent.js";
+import type { Agent } from "../../src/agent/agent.js";
 import { onServer, overlay, runAgent, ACCOUNTS, agentLogin, startAgentServer } from "../harness/agent.js";
 import type { ServerKind, XmppServer } from "../harness/servers.js";
 

@@ -1,6 +1,6 @@
 import type { Browser } from "puppeteer-core";
 import { createDashboardServer, findDashboardRoot, type DashboardServer } from "../../src/dashboard/serve.js";
-import { createLogger } from "../../src/log.js";
+import { createLogger } from "../../src/logging/log.js";
 import { startTestBed, type RunAgentOptions, type TestBed } from "../harness/agent.js";
 import { launchChromium } from "./browser.js";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/log.js";
+import { createLogger } from "../../src/logging/log.js";
 import { createSdNotify } from "../../src/systemd/sd-notify.js";
 import { listenNotify, type NotifyListener } from "./notify-listener.js";
 

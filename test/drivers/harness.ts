@@ -3,7 +3,7 @@ import pino from "pino";
 import { createDriver, deviceSchema } from "../../devices/index.js";
 import type { DeviceDriver, DeviceHealth } from "../../src/device-contract/index.js";
 import { createPipeline, type Pipeline } from "../../src/pipeline/pipeline.js";
-import type { Reading } from "../../src/reading.js";
+import type { Reading } from "../../src/readings/reading.js";
 
 /**
  * One device driven exactly as the agent drives it: config parsed by the real catalog schema,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { openOutbox } from "../../src/outbox/index.js";
-import { formatStatus } from "../../src/status.js";
+import { formatStatus } from "../../src/status/status.js";
 import { send } from "../drivers/pty.js";
 import { startTestBed, type TestBed } from "../harness/agent.js";
 import { fetchItems, removeDir, startFaultAgent, startRestartableProsody, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed } from "./bed.js";

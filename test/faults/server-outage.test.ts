@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatStatus } from "../../src/status.js";
+import { formatStatus } from "../../src/status/status.js";
 import { send } from "../drivers/pty.js";
 import { fetchItems, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
 import { eventually } from "../harness/wait.js";

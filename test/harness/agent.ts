@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
-import { createAgent, type Agent } from "../../src/agent.js";
+import { createAgent, type Agent } from "../../src/agent/agent.js";
 import { parseConfig } from "../../src/config/load.js";
-import { createLogger } from "../../src/log.js";
+import { createLogger } from "../../src/logging/log.js";
 import type { ReadingSink } from "../../src/delivery/types.js";
 import { startServerWith, type ServerKind, type ServerOptions, type XmppServer } from "./servers.js";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/log.js";
+import { createLogger } from "../../src/logging/log.js";
 import { createMqttClient } from "../../src/mqtt/client.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 import { startProxy, type FaultProxy } from "../harness/proxy.js";

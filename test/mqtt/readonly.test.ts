@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load.js";
-import { isIotError } from "../../src/errors.js";
+import { isIotError } from "../../src/errors/catalog.js";
 import { startTestBed, type TestBed } from "../harness/agent.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 import { mosquittoPub, observe, type Observer } from "./observer.js";

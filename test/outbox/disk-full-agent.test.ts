@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatStatus } from "../../src/status.js";
+import { formatStatus } from "../../src/status/status.js";
 import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
 import { runPython, type PythonRun } from "../harness/python.js";
 import { eventually } from "../harness/wait.js";

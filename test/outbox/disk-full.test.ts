@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOutbox } from "../../src/outbox/outbox.js";
 import { replayDir } from "../../src/outbox/replay.js";
 import { openSegmentLog } from "../../src/outbox/segment-log.js";
-import type { Reading } from "../../src/reading.js";
-import { formatStatus } from "../../src/status.js";
+import type { Reading } from "../../src/readings/reading.js";
+import { formatStatus } from "../../src/status/status.js";
 import { sinkStatus } from "../../src/delivery/status.js";
 import { eventually } from "../harness/wait.js";
 

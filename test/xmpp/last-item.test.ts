@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/log.js";
+import { createLogger } from "../../src/logging/log.js";
 import { createWatcher, type WatchedReading } from "../../src/watch/watcher.js";
 import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
 import { SERVER_KINDS } from "../harness/servers.js";

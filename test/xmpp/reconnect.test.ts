@@ -1,7 +1,7 @@
 import xml from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnection } from "../../src/xmpp/connection.js";
-import { createLogger } from "../../src/log.js";
+import { createLogger } from "../../src/logging/log.js";
 import { SERVER_KINDS, startServer } from "../harness/servers.js";
 import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
 import { eventually } from "../harness/wait.js";

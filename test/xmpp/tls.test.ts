@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAgent } from "../../src/agent.js";
+import { createAgent } from "../../src/agent/agent.js";
 import { parseConfig } from "../../src/config/load.js";
-import { IotError } from "../../src/errors.js";
-import { createLogger } from "../../src/log.js";
+import { IotError } from "../../src/errors/catalog.js";
+import { createLogger } from "../../src/logging/log.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/log.js";
+import { createLogger } from "../../src/logging/log.js";
 import { createWatcher, type WatchedReading } from "../../src/watch/watcher.js";
 import { ACCOUNTS, startTestBed, type TestBed } from "../harness/agent.js";
 import { eventually } from "../harness/wait.js";

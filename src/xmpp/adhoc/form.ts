@@ -1,6 +1,6 @@
 import xml, { type Element } from "@xmpp/xml";
 import type { FieldSpec, ResultTable } from "../../commands/types.js";
-import { quoteInput } from "../../echo.js";
+import { quoteInput } from "../../text/echo.js";
 import { NS_DATA } from "../forms.js";
 
 const NS_VALIDATE = "http://jabber.org/protocol/xdata-validate";

@@ -1,10 +1,10 @@
 import xml, { type Element } from "@xmpp/xml";
 import type { Logger } from "pino";
-import type { AclHandle } from "../../acl.js";
+import type { AclHandle } from "../../commands/acl.js";
 import type { CommandRegistry } from "../../commands/index.js";
-import { boundErrorText, MAX_ECHO_CHARS } from "../../echo.js";
-import { adhocReplyOf, stanzaErrorOf } from "../../error-replies.js";
-import { IotError } from "../../errors.js";
+import { boundErrorText, MAX_ECHO_CHARS } from "../../text/echo.js";
+import { adhocReplyOf, stanzaErrorOf } from "../../errors/replies.js";
+import { IotError } from "../../errors/catalog.js";
 import type { Connection } from "../connection.js";
 import type { Disco } from "../disco.js";
 import { NS_DATA } from "../forms.js";

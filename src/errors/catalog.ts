@@ -1,6 +1,6 @@
 /**
  * The one error catalog (fastify's lib/errors.js is the model): stable codes, each saying what
- * every front end makes of it. src/error-replies.ts holds the one mapping per front end.
+ * every front end makes of it. src/errors/replies.ts holds the one mapping per front end.
  *
  * - `exit`: the process exit code (sysexits.h: 78 EX_CONFIG, 69 EX_UNAVAILABLE; 1 otherwise).
  * - `condition` and `type`: the stanza error (RFC 6120 section 8.3.3 conditions, each with the

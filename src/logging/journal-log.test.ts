@@ -2,7 +2,7 @@ import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../log.js";
+import { createLogger } from "./log.js";
 import { formatJournalLine, isJournalStream, journalDestination } from "./journal-log.js";
 
 describe("formatJournalLine", () => {

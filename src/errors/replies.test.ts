@@ -2,11 +2,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { adhocReplyOf, chatReplyOf, cliReportOf, mqttErrorOf, stanzaErrorOf } from "./error-replies.js";
-import { ERROR_CATALOG, IotError, STANZA_CONDITIONS, type ErrorCode } from "./errors.js";
+import { adhocReplyOf, chatReplyOf, cliReportOf, mqttErrorOf, stanzaErrorOf } from "./replies.js";
+import { ERROR_CATALOG, IotError, STANZA_CONDITIONS, type ErrorCode } from "./catalog.js";
 
 const CODES = Object.keys(ERROR_CATALOG) as ErrorCode[];
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** RFC 6120 section 8.3.3: the error type each condition's definition gives. */
 const RECOMMENDED_TYPE: Readonly<Record<string, readonly string[]>> = {
@@ -77,7 +77,7 @@ describe("the error catalog and its one mapping per front end", () => {
   });
 
   it("lists only codes that some production code raises", () => {
-    const code = sources(join(ROOT, "src")).concat(sources(join(ROOT, "devices"))).filter((f) => !/src\/(errors|error-replies)\.ts$/.test(f)).map((f) => readFileSync(f, "utf8")).join("\n");
+    const code = sources(join(ROOT, "src")).concat(sources(join(ROOT, "devices"))).filter((f) => !/src\/errors\/(catalog|replies)\.ts$/.test(f)).map((f) => readFileSync(f, "utf8")).join("\n");
     const unused = CODES.filter((c) => !code.includes(`new IotError("${c}"`));
     expect(unused).toEqual([]);
   });

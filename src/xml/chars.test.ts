@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { forbiddenXmlChar, replaceForbiddenXmlChars } from "./xml-chars.js";
+import { forbiddenXmlChar, replaceForbiddenXmlChars } from "./chars.js";
 
 describe("characters XML 1.0 cannot carry", () => {
   it("finds C0 controls, U+FFFE/U+FFFF and lone surrogates, and allows tab, LF, CR and astral characters", () => {

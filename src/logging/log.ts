@@ -1,6 +1,6 @@
 import { writeSync } from "node:fs";
 import pino, { type DestinationStream, type Logger } from "pino";
-import { isJournalStream, journalDestination } from "./systemd/journal-log.js";
+import { isJournalStream, journalDestination } from "./journal-log.js";
 
 export type { Logger } from "pino";
 
@@ -58,7 +58,7 @@ function chooseDestination(format: LogFormat, destination: DestinationStream | u
   const tty = isTTY ?? (destination === undefined && process.stderr.isTTY === true);
   if (format === "json") return raw;
   if (format === "pretty") return prettyDestination(raw, tty && !env["NO_COLOR"]);
-  // auto: systemd's journal gets its own readable lines with priorities (src/systemd/journal-log.ts);
+  // auto: systemd's journal gets its own readable lines with priorities (src/logging/journal-log.ts);
   // a terminal gets pretty lines; a pipe or file (log shippers, tests) keeps pino's JSON.
   if (destination === undefined && isJournalStream(env)) return journalDestination(env) ?? raw;
   return tty ? prettyDestination(raw, !env["NO_COLOR"]) : raw;

@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
-import { createDriver, type DeviceConfig } from "../devices/index.js";
-import { coerceToChannel, type DeviceDriver, type DeviceHealth, type MqttLink } from "./device-contract/index.js";
-import { IotError, messageOf } from "./errors.js";
-import type { Pipeline } from "./pipeline/pipeline.js";
-import type { ReadingValue } from "./reading.js";
+import { createDriver, type DeviceConfig } from "../../devices/index.js";
+import { coerceToChannel, type DeviceDriver, type DeviceHealth, type MqttLink } from "../device-contract/index.js";
+import { IotError, messageOf } from "../errors/catalog.js";
+import type { Pipeline } from "../pipeline/pipeline.js";
+import type { ReadingValue } from "../readings/reading.js";
 
 export interface DeviceInfo {
   readonly id: string;

@@ -1,8 +1,8 @@
-import { boundErrorText } from "./echo.js";
-import { asIotError, ERROR_CATALOG, type IotError, type StanzaCondition, type StanzaErrorType } from "./errors.js";
+import { boundErrorText } from "../text/echo.js";
+import { asIotError, ERROR_CATALOG, type IotError, type StanzaCondition, type StanzaErrorType } from "./catalog.js";
 
 /**
- * The one mapping from the error catalog (src/errors.ts) to each front end: XMPP stanza errors
+ * The one mapping from the error catalog (src/errors/catalog.ts) to each front end: XMPP stanza errors
  * and ad-hoc notes, chat and room replies, MQTT command responses, CLI lines and exit codes.
  * Front ends call these and never look at an error's code themselves.
  */

@@ -1,7 +1,7 @@
-import type { DeviceManager } from "./device-manager.js";
-import type { DiskTrouble } from "./outbox/types.js";
-import type { Pipeline, PipelineStats } from "./pipeline/pipeline.js";
-import type { ReadingSink, SinkStatus } from "./delivery/types.js";
+import type { DeviceManager } from "../device-manager/device-manager.js";
+import type { DiskTrouble } from "../outbox/types.js";
+import type { Pipeline, PipelineStats } from "../pipeline/pipeline.js";
+import type { ReadingSink, SinkStatus } from "../delivery/types.js";
 
 /** The MQTT bridge beyond its readings: command topics (`/set`, `command/<name>`) and HA discovery. */
 export interface MqttBridgeStatus {
