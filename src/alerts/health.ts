@@ -71,31 +71,38 @@ export function createHealthRules(deps: { failing: readonly FailingRule[]; stale
     send(rule, "ok", id, `✅ OK ${rule.label}: ${id} is ok again (failing lasted ${seconds(state.okSince - state.failingSince)})`);
   };
 
+  /** Hysteresis: a change of state counts once it has held for the rule's `for` time. */
+  function afterHold(rule: FailingRule, state: FailingState, action: () => void): void {
+    if (rule.forMs === 0) return action();
+    state.timer = setTimeout(action, rule.forMs);
+    state.timer.unref();
+  }
+
   function step(rule: FailingRule, id: string, state: FailingState, health: DeviceHealth): void {
     const failing = health.state === "failing";
     // A device that is stopping or restarting is neither an alert nor a recovery.
     const ok = health.state === "ok";
     switch (state.phase) {
       case "idle":
-        if (!failing) return;
-        state.phase = "pending";
-        state.failingSince = now();
-        if (rule.forMs === 0) fire(rule, id, state);
-        else { state.timer = setTimeout(() => fire(rule, id, state), rule.forMs); state.timer.unref(); }
+      case "firing": {
+        // A hold starts: failing while idle (towards an alert), ok while firing (towards its clearing).
+        const alerting = state.phase === "idle";
+        if (alerting ? !failing : !ok) return;
+        state.phase = alerting ? "pending" : "clearing";
+        if (alerting) state.failingSince = now();
+        else state.okSince = now();
+        afterHold(rule, state, () => (alerting ? fire : clear)(rule, id, state));
         return;
+      }
       case "pending":
-        if (!failing) { clearTimeout(state.timer); state.phase = "idle"; }
+      case "clearing": {
+        // The hold broke before its time: back to where it started.
+        const pending = state.phase === "pending";
+        if (pending ? failing : !failing) return;
+        clearTimeout(state.timer);
+        state.phase = pending ? "idle" : "firing";
         return;
-      case "firing":
-        if (!ok) return;
-        state.phase = "clearing";
-        state.okSince = now();
-        if (rule.forMs === 0) clear(rule, id, state);
-        else { state.timer = setTimeout(() => clear(rule, id, state), rule.forMs); state.timer.unref(); }
-        return;
-      case "clearing":
-        if (failing) { clearTimeout(state.timer); state.phase = "firing"; }
-        return;
+      }
     }
   }
 

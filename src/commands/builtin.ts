@@ -30,6 +30,10 @@ export const BUILTIN_HEADS = {
 /** Identity helper that keeps each definition's schema type for `run`. */
 const define = <S extends z.ZodType>(definition: CommandDefinition<S>): CommandDefinition<S> => definition;
 
+/** A command that takes no input and runs at once (no ad-hoc form). */
+const withoutInput = (head: CommandHead, run: CommandDefinition["run"]): CommandDefinition =>
+  define({ ...head, input: z.strictObject({}), stages: [], run });
+
 export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
   const { devices, pipeline } = deps;
 
@@ -91,22 +95,17 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
     return out;
   };
 
-  const list = define({
-    ...BUILTIN_HEADS.list,
-    input: z.strictObject({}),
-    stages: [],
-    async run() {
-      const all = devices.list();
-      const data = all.map((d) => ({
-        id: d.id, name: d.name, state: d.health.state, writable: d.writable,
-        readings: d.channels.map((c) => pipeline.latest(d.id, c)).filter((r): r is Reading => r !== undefined),
-      }));
-      const lines = data.flatMap((d) => [
-        `${d.id}: ${d.state}`,
-        ...d.readings.map((r) => `  ${r.channel} ${formatReading(r, deps.now())}${d.writable.includes(r.channel) ? " ✎" : ""}`),
-      ]);
-      return { data, text: lines.length > 0 ? lines.join("\n") : "no devices configured", table: { columns, rows: data.flatMap((d) => d.readings.map(rowOf)) } };
-    },
+  const list = withoutInput(BUILTIN_HEADS.list, async () => {
+    const all = devices.list();
+    const data = all.map((d) => ({
+      id: d.id, name: d.name, state: d.health.state, writable: d.writable,
+      readings: d.channels.map((c) => pipeline.latest(d.id, c)).filter((r): r is Reading => r !== undefined),
+    }));
+    const lines = data.flatMap((d) => [
+      `${d.id}: ${d.state}`,
+      ...d.readings.map((r) => `  ${r.channel} ${formatReading(r, deps.now())}${d.writable.includes(r.channel) ? " ✎" : ""}`),
+    ]);
+    return { data, text: lines.length > 0 ? lines.join("\n") : "no devices configured", table: { columns, rows: data.flatMap((d) => d.readings.map(rowOf)) } };
   });
 
   const read = define({
@@ -176,14 +175,9 @@ export function builtinCommands(deps: BuiltinDeps): CommandDefinition[] {
     },
   });
 
-  const status = define({
-    ...BUILTIN_HEADS.status,
-    input: z.strictObject({}),
-    stages: [],
-    async run() {
-      const s = deps.status();
-      return { data: s, text: formatStatus(s) };
-    },
+  const status = withoutInput(BUILTIN_HEADS.status, async () => {
+    const s = deps.status();
+    return { data: s, text: formatStatus(s) };
   });
 
   const help = define({

@@ -10,62 +10,41 @@ export interface HaUnit {
   readonly stateClass: "measurement" | "total_increasing";
 }
 
-const M = "measurement" as const;
+/** One device class's SenML units with the unit string HA shows for each (undefined: none shown). */
+function units(deviceClass: string | undefined, shown: Readonly<Record<string, string | undefined>>, stateClass: HaUnit["stateClass"] = "measurement"): Record<string, HaUnit> {
+  return Object.fromEntries(Object.entries(shown).map(([senml, unit]) => [senml, {
+    ...(unit !== undefined ? { unit } : {}), ...(deviceClass !== undefined ? { deviceClass } : {}), stateClass,
+  }]));
+}
 
 const TABLE: Readonly<Record<string, HaUnit>> = {
-  Cel: { unit: "°C", deviceClass: "temperature", stateClass: M },
-  K: { unit: "K", deviceClass: "temperature", stateClass: M },
-  "%RH": { unit: "%", deviceClass: "humidity", stateClass: M },
-  "%EL": { unit: "%", deviceClass: "battery", stateClass: M },
-  "%": { unit: "%", stateClass: M },
-  Pa: { unit: "Pa", deviceClass: "pressure", stateClass: M },
-  hPa: { unit: "hPa", deviceClass: "pressure", stateClass: M },
-  lx: { unit: "lx", deviceClass: "illuminance", stateClass: M },
-  V: { unit: "V", deviceClass: "voltage", stateClass: M },
-  mV: { unit: "mV", deviceClass: "voltage", stateClass: M },
-  A: { unit: "A", deviceClass: "current", stateClass: M },
-  mA: { unit: "mA", deviceClass: "current", stateClass: M },
-  W: { unit: "W", deviceClass: "power", stateClass: M },
-  kW: { unit: "kW", deviceClass: "power", stateClass: M },
-  VA: { unit: "VA", deviceClass: "apparent_power", stateClass: M },
-  var: { unit: "var", deviceClass: "reactive_power", stateClass: M },
-  Wh: { unit: "Wh", deviceClass: "energy", stateClass: "total_increasing" },
-  kWh: { unit: "kWh", deviceClass: "energy", stateClass: "total_increasing" },
-  J: { unit: "J", deviceClass: "energy", stateClass: "total_increasing" },
-  Hz: { unit: "Hz", deviceClass: "frequency", stateClass: M },
-  MHz: { unit: "MHz", deviceClass: "frequency", stateClass: M },
-  ppm: { unit: "ppm", stateClass: M },
-  ppb: { unit: "ppb", stateClass: M },
-  "ug/m3": { unit: "µg/m³", stateClass: M },
-  m: { unit: "m", deviceClass: "distance", stateClass: M },
-  cm: { unit: "cm", deviceClass: "distance", stateClass: M },
-  mm: { unit: "mm", deviceClass: "distance", stateClass: M },
-  km: { unit: "km", deviceClass: "distance", stateClass: M },
-  "m/s": { unit: "m/s", deviceClass: "speed", stateClass: M },
-  "km/h": { unit: "km/h", deviceClass: "speed", stateClass: M },
-  dBm: { unit: "dBm", deviceClass: "signal_strength", stateClass: M },
-  dB: { unit: "dB", deviceClass: "sound_pressure", stateClass: M },
-  s: { unit: "s", deviceClass: "duration", stateClass: M },
-  ms: { unit: "ms", deviceClass: "duration", stateClass: M },
-  min: { unit: "min", deviceClass: "duration", stateClass: M },
-  h: { unit: "h", deviceClass: "duration", stateClass: M },
-  kg: { unit: "kg", deviceClass: "weight", stateClass: M },
-  g: { unit: "g", deviceClass: "weight", stateClass: M },
-  "W/m2": { unit: "W/m²", deviceClass: "irradiance", stateClass: M },
-  "mm/h": { unit: "mm/h", deviceClass: "precipitation_intensity", stateClass: M },
-  l: { unit: "L", deviceClass: "volume", stateClass: M },
-  m3: { unit: "m³", deviceClass: "volume", stateClass: M },
-  "m3/h": { unit: "m³/h", deviceClass: "volume_flow_rate", stateClass: M },
-  "l/h": { unit: "L/h", stateClass: M },
-  pH: { deviceClass: "ph", stateClass: M },
-  lat: { unit: "°", stateClass: M },
-  lon: { unit: "°", stateClass: M },
-  deg: { unit: "°", stateClass: M },
-  "/": { stateClass: M },
-  count: { stateClass: M },
+  ...units("temperature", { Cel: "°C", K: "K" }),
+  ...units("humidity", { "%RH": "%" }),
+  ...units("battery", { "%EL": "%" }),
+  ...units(undefined, { "%": "%", ppm: "ppm", ppb: "ppb", "ug/m3": "µg/m³", "l/h": "L/h", lat: "°", lon: "°", deg: "°", "/": undefined, count: undefined }),
+  ...units("pressure", { Pa: "Pa", hPa: "hPa" }),
+  ...units("illuminance", { lx: "lx" }),
+  ...units("voltage", { V: "V", mV: "mV" }),
+  ...units("current", { A: "A", mA: "mA" }),
+  ...units("power", { W: "W", kW: "kW" }),
+  ...units("apparent_power", { VA: "VA" }),
+  ...units("reactive_power", { var: "var" }),
+  ...units("energy", { Wh: "Wh", kWh: "kWh", J: "J" }, "total_increasing"),
+  ...units("frequency", { Hz: "Hz", MHz: "MHz" }),
+  ...units("distance", { m: "m", cm: "cm", mm: "mm", km: "km" }),
+  ...units("speed", { "m/s": "m/s", "km/h": "km/h" }),
+  ...units("signal_strength", { dBm: "dBm" }),
+  ...units("sound_pressure", { dB: "dB" }),
+  ...units("duration", { s: "s", ms: "ms", min: "min", h: "h" }),
+  ...units("weight", { kg: "kg", g: "g" }),
+  ...units("irradiance", { "W/m2": "W/m²" }),
+  ...units("precipitation_intensity", { "mm/h": "mm/h" }),
+  ...units("volume", { l: "L", m3: "m³" }),
+  ...units("volume_flow_rate", { "m3/h": "m³/h" }),
+  ...units("ph", { pH: undefined }),
 };
 
 export function haUnit(senmlUnit: string | undefined): HaUnit {
-  if (senmlUnit === undefined) return { stateClass: M };
-  return TABLE[senmlUnit] ?? { unit: senmlUnit, stateClass: M };
+  if (senmlUnit === undefined) return { stateClass: "measurement" };
+  return TABLE[senmlUnit] ?? { unit: senmlUnit, stateClass: "measurement" };
 }

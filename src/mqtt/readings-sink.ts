@@ -1,4 +1,5 @@
-import type { DeliveryLink, SendFailure, Transport } from "../delivery/types.js";
+import { followLinkEvents } from "../delivery/link-events.js";
+import type { SendFailure, Transport } from "../delivery/types.js";
 import { messageOf } from "../errors/catalog.js";
 import type { OutboxEntry } from "../outbox/index.js";
 import type { Reading } from "../readings/reading.js";
@@ -32,10 +33,9 @@ export function createMqttReadingTransport(
 ): Transport {
   const { client } = deps;
   const publishOptions = { qos: options.qos, retain: options.retain };
-  let link: DeliveryLink | undefined;
-  const onOnline = (): void => link?.online(false);
-  // The client fails every publish awaiting its PUBACK on close; the broker names no guilty packet.
-  const onOffline = (): void => link?.offline(undefined);
+  // Every reconnect is a new session; the client fails every publish awaiting its PUBACK on close,
+  // and the broker names no guilty packet.
+  const link = followLinkEvents(client.events, { resumed: () => false, cause: () => undefined });
 
   return {
     name: "mqtt",
@@ -43,16 +43,8 @@ export function createMqttReadingTransport(
     // Fixed: PUBACKs come from the broker's memory, their round trips say little about overload.
     window: { max: options.window ?? 64, adaptive: false },
     isOnline: client.isConnected,
-    attach(to) {
-      link = to;
-      client.events.on("online", onOnline);
-      client.events.on("offline", onOffline);
-    },
-    detach() {
-      client.events.off("online", onOnline);
-      client.events.off("offline", onOffline);
-      link = undefined;
-    },
+    attach: link.attach,
+    detach: link.detach,
     destination: (reading) => readingTopic(options.topicPrefix, reading.device, reading.channel),
     send(entries: readonly OutboxEntry[], acknowledged) {
       const { reading } = entries[0]!;

@@ -1,12 +1,13 @@
 import xml from "@xmpp/xml";
 import type { Logger } from "pino";
 import type { BatchOptions } from "../delivery/batcher.js";
-import type { DeliveryLink, SendFailure, Transport } from "../delivery/types.js";
+import { followLinkEvents } from "../delivery/link-events.js";
+import type { SendFailure, Transport } from "../delivery/types.js";
 import { messageOf } from "../errors/catalog.js";
 import type { OutboxEntry } from "../outbox/index.js";
 import type { Reading } from "../readings/reading.js";
 import { encodeSenmlXml } from "../senml/xml.js";
-import type { Connection } from "./connection.js";
+import type { Connection, ConnectionEvents } from "./connection.js";
 import { element } from "../xml/element.js";
 import { createNodeManager, errorCondition, NS_PUBSUB, type NodeSettings } from "./pubsub-nodes.js";
 import { createPublishOptions } from "./publish-options.js";
@@ -46,11 +47,8 @@ export function createPubsubTransport(deps: { connection: Connection; log: Logge
   const nodes = createNodeManager({ request, log, service: options.service });
   const ensuring = new Map<string, Promise<void>>();
   const publishOptions = createPublishOptions({ log, service: options.service }, options.settings);
-  let link: DeliveryLink | undefined;
-
-  const onOnline = ({ resumed }: { resumed: boolean } = { resumed: false }): void => link?.online(resumed);
   // The stream error condition (RFC 6120 section 4.9.3): the engine judges whether a stanza of ours provoked it (poison.ts).
-  const onOffline = ({ streamError }: { streamError?: string }): void => link?.offline(streamError);
+  const link = followLinkEvents<ConnectionEvents["online"][0], ConnectionEvents["offline"][0]>(connection.events, { resumed: (event) => event.resumed, cause: (event) => event.streamError });
 
   async function discoverFeatures(): Promise<void> {
     try {
@@ -123,7 +121,7 @@ export function createPubsubTransport(deps: { connection: Connection; log: Logge
   }
 
   function answered(sentAt: number): void {
-    const rttMs = link?.answered(sentAt);
+    const rttMs = link.current()?.answered(sentAt);
     if (rttMs !== undefined) connection.answeredIn?.(rttMs);
   }
 
@@ -133,16 +131,8 @@ export function createPubsubTransport(deps: { connection: Connection; log: Logge
     window: { max: options.window ?? 32, adaptive: true },
     ...(options.batch ? { batch: options.batch } : {}),
     isOnline: () => connection.isOnline(),
-    attach(to) {
-      link = to;
-      connection.events.on("online", onOnline);
-      connection.events.on("offline", onOffline);
-    },
-    detach() {
-      connection.events.off("online", onOnline);
-      connection.events.off("offline", onOffline);
-      link = undefined;
-    },
+    attach: link.attach,
+    detach: link.detach,
     newSession() {
       ensuring.clear(); // node creations of the old session: failed by the connection, never answered
       nodes.forgetAll();
