@@ -1,8 +1,8 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { messageOf } from "../../src/errors/catalog.js";
-import type { DeviceDriver, DriverContext, RawSample } from "../../src/device-contract/index.js";
+import type { DeviceDriver, DriverContext } from "../../src/device-contract/index.js";
 import { I2C_WIRING, overlayHint } from "../iio/channels.js";
+import { locate, readChannels } from "../sysfs/channels.js";
 import { atI2cAddress, createSysfsPoller, readNumber, readText, tidy, type SysfsScan } from "../sysfs/poller.js";
 import { listHwmonChannels } from "./channels.js";
 import type { HwmonDeviceConfig } from "./schema.js";
@@ -36,31 +36,14 @@ export function createHwmonDevice(context: DriverContext, options: HwmonDeviceCo
   const missing = (detail: string): string => `no hwmon chip named "${options.deviceName}" under ${options.root} (${detail}): ${hint}`;
 
   const scan = async (): Promise<SysfsScan> => {
-    let found: { dir: string; files: string[] } | undefined;
-    try {
-      found = await findHwmon(options.root, options.deviceName, options.address);
-    } catch (error) {
-      return { missing: missing(messageOf(error)), samples: [], problems: [] };
-    }
-    if (!found) return { missing: missing("not found"), samples: [], problems: [] };
-    const available = new Map(listHwmonChannels(found.files).map((c) => [c.name, c]));
-    const wanted = configured.length > 0 ? configured : [...available.keys()].map((name) => ({ channel: name, source: name }));
-    const samples: RawSample[] = [];
-    const problems: string[] = [];
-    for (const { channel, source } of wanted) {
-      const sensor = available.get(source);
-      if (!sensor) {
-        problems.push(`${options.deviceName} has no sensor ${source} (has: ${[...available.keys()].join(", ") || "none"})`);
-        continue;
-      }
-      try {
-        const value = tidy((await readNumber(join(found.dir, sensor.file))) * sensor.factor);
-        samples.push({ channel, value, unit: sensor.unit, time: Date.now() / 1000 });
-      } catch (error) {
-        problems.push(`cannot read ${options.deviceName} ${source}: ${messageOf(error)}`);
-      }
-    }
-    if (wanted.length === 0) problems.push(`${options.deviceName} at ${found.dir} has no *_input sensor`);
+    const found = await locate(() => findHwmon(options.root, options.deviceName, options.address), missing);
+    if ("missing" in found) return found;
+    const { samples, problems, wanted } = await readChannels({
+      device: options.deviceName, kind: "sensor", configured, nameOf: (name) => name,
+      available: new Map(listHwmonChannels(found.files).map((c) => [c.name, c])),
+      read: async (sensor) => ({ value: tidy((await readNumber(join(found.dir, sensor.file))) * sensor.factor), unit: sensor.unit }),
+    });
+    if (wanted === 0) problems.push(`${options.deviceName} at ${found.dir} has no *_input sensor`);
     return { samples, problems };
   };
 

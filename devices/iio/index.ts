@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { messageOf } from "../../src/errors/catalog.js";
-import type { DeviceDriver, DriverContext, RawSample } from "../../src/device-contract/index.js";
+import type { DeviceDriver, DriverContext } from "../../src/device-contract/index.js";
+import { locate, readChannels } from "../sysfs/channels.js";
 import { atI2cAddress, channelName, createSysfsPoller, readNumber, readText, tidy, type SysfsScan } from "../sysfs/poller.js";
 import { convert, I2C_WIRING, listChannels, overlayHint, unitOf, type IioChannel } from "./channels.js";
 import type { IioDeviceConfig } from "./schema.js";
@@ -40,38 +40,19 @@ export function createIioDevice(context: DriverContext, options: IioDeviceConfig
     `no IIO device named "${options.deviceName}"${at} under ${options.root} (${detail}): add ${overlayHint(options.deviceName)}; ${I2C_WIRING}`;
 
   const scan = async (): Promise<SysfsScan> => {
-    let dir: string | undefined;
-    try {
-      dir = await findIioDevice(options.root, options.deviceName, options.address);
-    } catch (error) {
-      return { missing: missing(messageOf(error)), samples: [], problems: [] };
-    }
-    if (dir === undefined) return { missing: missing("not found"), samples: [], problems: [] };
-    let files: string[];
-    try {
-      files = await readdir(dir);
-    } catch (error) {
-      return { missing: missing(messageOf(error)), samples: [], problems: [] };
-    }
-    const available = new Map(listChannels(files).map((c) => [c.name, c]));
-    const wanted = configured.length > 0 ? configured : [...available.keys()].map((name) => ({ channel: channelName(name), source: name }));
-    const samples: RawSample[] = [];
-    const problems: string[] = [];
-    for (const { channel, source } of wanted) {
-      const iio = available.get(source);
-      if (!iio) {
-        problems.push(`${options.deviceName} has no channel ${source} (has: ${[...available.keys()].join(", ") || "none"})`);
-        continue;
-      }
-      try {
-        const value = await readChannel(dir, iio);
-        const unit = unitOf(source)?.unit;
-        samples.push({ channel, value, time: Date.now() / 1000, ...(unit !== undefined ? { unit } : {}) });
-      } catch (error) {
-        problems.push(`cannot read ${options.deviceName} ${source}: ${messageOf(error)}; check the ${I2C_WIRING}`);
-      }
-    }
-    if (wanted.length === 0) problems.push(`${options.deviceName} at ${dir} has no readable in_*_input or in_*_raw channel`);
+    const found = await locate(async () => {
+      const dir = await findIioDevice(options.root, options.deviceName, options.address);
+      return dir === undefined ? undefined : { dir, files: await readdir(dir) };
+    }, missing);
+    if ("missing" in found) return found;
+    const { dir } = found;
+    const { samples, problems, wanted } = await readChannels({
+      device: options.deviceName, kind: "channel", configured, nameOf: channelName,
+      available: new Map(listChannels(found.files).map((c) => [c.name, c])),
+      read: async (iio, source) => ({ value: await readChannel(dir, iio), unit: unitOf(source)?.unit }),
+      readHint: `; check the ${I2C_WIRING}`,
+    });
+    if (wanted === 0) problems.push(`${options.deviceName} at ${dir} has no readable in_*_input or in_*_raw channel`);
     return { samples, problems };
   };
 
