@@ -54,6 +54,8 @@ export function effectiveType(config: ChannelConfig | undefined): ChannelConfig[
 export function normalizeValue(raw: ReadingValue, config: ChannelConfig | undefined): Normalized {
   const coerced = coerce(raw, effectiveType(config));
   if (!coerced.ok || typeof coerced.value !== "number" || !config) return coerced;
+  // Nothing to apply (a channel with only a unit, the common case): the coerced result as it is, one object less per sample.
+  if (config.scale === undefined && config.offset === undefined && config.precision === undefined && config.validMin === undefined && config.validMax === undefined && !Object.is(coerced.value, -0)) return coerced;
   let value = coerced.value * (config.scale ?? 1) + (config.offset ?? 0);
   if (config.precision !== undefined) value = roundTo(value, config.precision);
   const below = config.validMin !== undefined && value < config.validMin;
@@ -78,14 +80,19 @@ export interface Published {
  * deadband every sample is published.
  */
 export function shouldPublish(last: Published | undefined, next: Published, config: ChannelConfig | undefined): boolean {
+  return shouldPublishValue(last, next.value, next.timeMs, next.qualityKey, config);
+}
+
+/** `shouldPublish` on the candidate's fields: the pipeline decides without building a candidate per sample. */
+export function shouldPublishValue(last: Published | undefined, value: ReadingValue, timeMs: number, qualityKey: string, config: ChannelConfig | undefined): boolean {
   if (!last) return true;
-  const elapsed = next.timeMs - last.timeMs;
+  const elapsed = timeMs - last.timeMs;
   if (config?.minIntervalMs !== undefined && elapsed < config.minIntervalMs) return false;
   if (config?.maxIntervalMs !== undefined && elapsed >= config.maxIntervalMs) return true;
-  if (next.qualityKey !== last.qualityKey) return true;
+  if (qualityKey !== last.qualityKey) return true;
   if (config?.deadband === undefined) return true;
-  if (typeof next.value === "number" && typeof last.value === "number") {
-    return Math.abs(next.value - last.value) >= config.deadband && next.value !== last.value;
+  if (typeof value === "number" && typeof last.value === "number") {
+    return Math.abs(value - last.value) >= config.deadband && value !== last.value;
   }
-  return next.value !== last.value;
+  return value !== last.value;
 }
