@@ -179,16 +179,17 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
     const c = client;
     if (!online || !c) return done(new IotError("SERVICE_UNREACHABLE", "MQTT broker not connected"));
     let settled = false;
-    const finish = (error?: Error): void => {
+    // mqtt.js's callback itself (one closure per publish, not two); it passes null or nothing on success.
+    const finish = (error?: Error | null): void => {
       if (settled) return;
       settled = true;
       pending.delete(finish);
-      done(error);
+      done(error ?? undefined);
     };
     pending.add(finish);
     const { correlationData } = publishOptions;
     const settings = correlationData === undefined ? publishOptions : options.protocolVersion === 5 ? { qos: publishOptions.qos, retain: publishOptions.retain, properties: { correlationData } } : { qos: publishOptions.qos, retain: publishOptions.retain };
-    c.publish(topic, payload, settings, (error) => finish(error ?? undefined));
+    c.publish(topic, payload, settings, finish);
   }
 
   function publish(topic: string, payload: string | Buffer, publishOptions: PublishOptions): Promise<void> {

@@ -90,7 +90,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
       const entry: OutboxEntry = { seq: seq++, reading, acceptedAt: now() };
       store?.append(entry);
       queued.push(entry);
-      enforceBound();
+      // Checked here: a call per reading costs even when, as nearly always, nothing is dropped.
+      if (queued.size + inflight.size > options.maxReadings) enforceBound();
     },
     next() {
       const entry = queued.shift();

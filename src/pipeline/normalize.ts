@@ -41,14 +41,19 @@ export interface Published {
  * deadband every sample is published.
  */
 export function shouldPublish(last: Published | undefined, next: Published, config: ChannelConfig | undefined): boolean {
+  return shouldPublishValue(last, next.value, next.timeMs, next.qualityKey, config);
+}
+
+/** `shouldPublish` on the candidate's fields: the pipeline decides without building a candidate per sample. */
+export function shouldPublishValue(last: Published | undefined, value: ReadingValue, timeMs: number, qualityKey: string, config: ChannelConfig | undefined): boolean {
   if (!last) return true;
-  const elapsed = next.timeMs - last.timeMs;
+  const elapsed = timeMs - last.timeMs;
   if (config?.minIntervalMs !== undefined && elapsed < config.minIntervalMs) return false;
   if (config?.maxIntervalMs !== undefined && elapsed >= config.maxIntervalMs) return true;
-  if (next.qualityKey !== last.qualityKey) return true;
+  if (qualityKey !== last.qualityKey) return true;
   if (config?.deadband === undefined) return true;
-  if (typeof next.value === "number" && typeof last.value === "number") {
-    return Math.abs(next.value - last.value) >= config.deadband && next.value !== last.value;
+  if (typeof value === "number" && typeof last.value === "number") {
+    return Math.abs(value - last.value) >= config.deadband && value !== last.value;
   }
-  return next.value !== last.value;
+  return value !== last.value;
 }

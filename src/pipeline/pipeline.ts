@@ -1,7 +1,10 @@
 import { DEFAULT_MAX_UNNAMED_CHANNELS, type ChannelConfig, type DeviceDriver, type RawSample } from "../device-contract/index.js";
-import type { Reading } from "../readings/reading.js";
+import type { QualityFlag, Reading } from "../readings/reading.js";
 import { forbiddenXmlChar } from "../xml/chars.js";
-import { normalizeValue, shouldPublish, type Published } from "./normalize.js";
+import { normalizeValue, shouldPublishValue, type Published } from "./normalize.js";
+
+/** Shared by every sample without flags: `sample.quality ?? []` would allocate one per sample. */
+const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
 
 export interface PipelineDeps {
   /** Channel settings per device id; a channel without an entry is still published, without unit. */
@@ -35,8 +38,11 @@ export interface Pipeline {
   stats(): PipelineStats;
 }
 
+/** The last published value of a channel, updated in place (one object per channel, not per sample). */
+type LastPublished = { -readonly [K in keyof Published]: Published[K] };
+
 interface DeviceState {
-  readonly published: Map<string, Published>;
+  readonly published: Map<string, LastPublished>;
   readonly latest: Map<string, Reading>;
   /** Channels seen that `channels` does not name, bounded by maxUnnamedChannels. */
   readonly unnamed: Set<string>;
@@ -64,6 +70,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return undefined;
   };
   let sequence = 0;
+  // Readings of one millisecond share the base-36 time and dash of their ids: one string per
+  // millisecond instead of two per reading (a burst queues thousands of readings in the outbox).
+  let idTimeMs = Number.NaN;
+  let idPrefix = "";
   let accepted = 0;
   let suppressed = 0;
   let rejected = 0;
@@ -104,20 +114,26 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       // must not use one up without ever making a node.
       if (config === undefined) channelsOf(device).unnamed.add(sample.channel);
       const timeMs = sample.time !== undefined ? Math.round(sample.time * 1000) : now();
-      // Every sample passes here: no spread, join or key string unless there are flags to carry.
-      const sampleFlags = sample.quality ?? [];
+      // Every sample passes here: no spread, join, key string or decision object unless needed.
+      const sampleFlags = sample.quality ?? NO_FLAGS;
       const quality = sampleFlags.length === 0 ? normalized.quality : normalized.quality.length === 0 ? sampleFlags : [...sampleFlags, ...normalized.quality];
-      const candidate: Published = { value: normalized.value, timeMs, qualityKey: quality.length === 0 ? "" : quality.join(",") };
+      const qualityKey = quality.length === 0 ? "" : quality.join(",");
       const channels = channelsOf(device);
-      if (!shouldPublish(channels.published.get(sample.channel), candidate, config)) {
+      const last = channels.published.get(sample.channel);
+      if (!shouldPublishValue(last, normalized.value, timeMs, qualityKey, config)) {
         suppressed++;
         return undefined;
       }
-      channels.published.set(sample.channel, candidate);
+      if (last === undefined) channels.published.set(sample.channel, { value: normalized.value, timeMs, qualityKey });
+      else { last.value = normalized.value; last.timeMs = timeMs; last.qualityKey = qualityKey; }
       sequence = (sequence + 1) % 1_000_000;
-      const reading: { -readonly [K in keyof Reading]: Reading[K] } = { device, channel: sample.channel, value: normalized.value, time: timeMs / 1000, id: `${timeMs.toString(36)}-${sequence.toString(36)}` };
+      if (timeMs !== idTimeMs) { idTimeMs = timeMs; idPrefix = `${timeMs.toString(36)}-`; }
+      const id = idPrefix + sequence.toString(36);
       const unit = config?.unit ?? sample.unit;
-      if (unit !== undefined) reading.unit = unit;
+      // One literal per shape: adding `unit` afterwards would give every reading a second (property) array.
+      const reading: { -readonly [K in keyof Reading]: Reading[K] } = unit === undefined
+        ? { device, channel: sample.channel, value: normalized.value, time: timeMs / 1000, id }
+        : { device, channel: sample.channel, value: normalized.value, time: timeMs / 1000, id, unit };
       if (quality.length > 0) reading.quality = quality === normalized.quality || quality === sampleFlags ? [...quality] : quality;
       channels.latest.set(sample.channel, reading);
       accepted++;

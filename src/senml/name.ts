@@ -3,9 +3,13 @@
  * so a resolved name (RFC 8428 section 4.5.1: bn + n) is `<agent-bare-jid>/<device>/<channel>`.
  */
 
+let lastBase = { jid: "", device: "", name: "" };
+
 /** `<agent-bare-jid>/<device>/`: the SenML base name of a device's records. */
 export function baseName(agentBareJid: string, device: string): string {
-  return `${agentBareJid}/${device}/`;
+  // Consecutive readings are nearly always of the same device: one string per device change, not per record.
+  if (agentBareJid !== lastBase.jid || device !== lastBase.device) lastBase = { jid: agentBareJid, device, name: `${agentBareJid}/${device}/` };
+  return lastBase.name;
 }
 
 export interface ChannelAddress {

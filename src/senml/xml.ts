@@ -1,4 +1,4 @@
-import type Element from "ltx/lib/Element.js";
+import Element from "ltx/lib/Element.js";
 import type { Reading } from "../readings/reading.js";
 import { appendChild, element } from "../xml/element.js";
 import { replaceForbiddenXmlChars } from "../xml/chars.js";
@@ -40,7 +40,9 @@ function setQuality(attrs: Record<string, string>, reading: Reading): void {
 }
 
 function record(reading: Reading, bn: string | undefined): Element {
-  const attrs: Record<string, string> = {};
+  // Attributes set on the element itself: ltx copies a given attrs object into a new one.
+  const el = new Element("senml");
+  const attrs = el.attrs as Record<string, string>;
   if (bn !== undefined) attrs["bn"] = bn;
   // The pipeline refuses such characters; a reading stored by an older version in a durable
   // outbox may still carry them, and one would close the stream on every attempt to send it.
@@ -49,12 +51,16 @@ function record(reading: Reading, bn: string | undefined): Element {
   setValue(attrs, reading.value);
   attrs["t"] = reading.time.toFixed(3);
   setQuality(attrs, reading);
-  return element("senml", attrs);
+  return el;
 }
 
+const ROOT_ATTRS: Readonly<Record<string, string>> = Object.freeze({ xmlns: NS_SENML });
+const ROOT_ATTRS_QUALITY: Readonly<Record<string, string>> = Object.freeze({ xmlns: NS_SENML, "xmlns:iot": NS_QUALITY });
+
 function root(readings: readonly Reading[]): Element {
-  const quality = readings.some((r) => r.quality && r.quality.length > 0);
-  return element("sensml", quality ? { xmlns: NS_SENML, "xmlns:iot": NS_QUALITY } : { xmlns: NS_SENML });
+  let quality = false;
+  for (let i = 0; i < readings.length && !quality; i++) { const q = readings[i]!.quality; quality = q !== undefined && q.length > 0; }
+  return new Element("sensml", quality ? ROOT_ATTRS_QUALITY : ROOT_ATTRS);
 }
 
 function oneChannel(readings: readonly Reading[]): boolean {
@@ -80,7 +86,8 @@ function pack(agentBareJid: string, readings: readonly Reading[]): Element {
   const out = root(readings);
   for (let i = 0; i < readings.length; i++) {
     const reading = readings[i]!;
-    const attrs: Record<string, string> = {};
+    const el = new Element("senml");
+    const attrs = el.attrs as Record<string, string>;
     if (i === 0) {
       attrs["bn"] = `${baseName(agentBareJid, reading.device)}${replaceForbiddenXmlChars(reading.channel)}`;
       attrs["bt"] = first.time.toFixed(3);
@@ -93,7 +100,7 @@ function pack(agentBareJid: string, readings: readonly Reading[]): Element {
       if (dt !== 0) attrs["t"] = seconds(dt);
     }
     setQuality(attrs, reading);
-    appendChild(out, element("senml", attrs));
+    appendChild(out, el);
   }
   return out;
 }
