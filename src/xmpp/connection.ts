@@ -9,6 +9,7 @@ import { createRequestTracker } from "./requests.js";
 import { guardOutgoingXml } from "./xml-guard.js";
 import { pick, SOCKET_CLOSED, waitForSession, withTimeout } from "./session-wait.js";
 import { createLiveness } from "./liveness.js";
+import { watchSignsOfLife } from "./signs-of-life.js";
 
 export interface ConnectionOptions extends EntityOptions {
   readonly reconnectMinMs: number;
@@ -65,14 +66,17 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
   let probing = false;
   let sessions = 0;
   const liveness = createLiveness({ log }, { timeoutMs: options.pingTimeoutMs, maxWaitMs: Math.max(options.pingIntervalMs, 4 * options.pingTimeoutMs) });
-  entity.on("element", () => liveness.inbound());
+  const life = watchSignsOfLife(entity, liveness, () => rawSocket(entity));
 
   guardOutgoingXml(entity, (char) => {
     if (replacedLogged) return;
     replacedLogged = true;
     log.error({ char }, "a stanza carried a character XML cannot carry; replaced with U+FFFD (logged once)");
   });
-  entity.on("connect", () => rawSocket(entity)?.setNoDelay?.(true));
+  entity.on("connect", () => {
+    rawSocket(entity)?.setNoDelay?.(true);
+    life.connected();
+  });
   entity.on("stanza", (stanza: Element) => events.emit("stanza", stanza));
   entity.on("error", (error: unknown) => {
     if ((error as { name?: string }).name === "StreamError") streamError = { ...pick(error, "condition"), ...pick(error, "text") };
@@ -96,6 +100,7 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
 
   function markOnline(resumed: boolean): void {
     online = true;
+    life.online();
     everOnline = true;
     // A new session: the requests of the old one will never be answered (RFC 6120 section 8.2.3).
     if (!resumed) requests.failAll("the XMPP session ended before the answer came; a new one started");
@@ -187,7 +192,7 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
     try {
       const verdict = await liveness.probe((timeoutMs) => requests.request(xml("iq", { type: "get", to: options.domain }, xml("ping", { xmlns: "urn:xmpp:ping" })), timeoutMs));
       if (verdict === "dead" && online && !stopping && session === sessions) {
-        log.warn({ timeoutMs: options.pingTimeoutMs }, "no answer to ping and nothing else from the server: the link is half-open; reconnecting");
+        log.warn({ timeoutMs: options.pingTimeoutMs, allowedSilenceMs: liveness.allowedSilenceMs }, "no answer to ping and nothing else from the server: the link is half-open; reconnecting");
         rawSocket(entity)?.destroy?.();
       }
     } finally {

@@ -5,6 +5,7 @@
  * lost or declared half-open, which is what an overloaded server does to a fleet.
  */
 import { Writable } from "node:stream";
+import { appendFileSync } from "node:fs";
 import { createAgent, type Agent } from "../../src/agent.js";
 import { parseConfig } from "../../src/config/load.js";
 import { createLogger } from "../../src/log.js";
@@ -22,6 +23,8 @@ process.on("unhandledRejection", (reason) => {
 /** A failed start is tried again after a pause, as systemd restarts a unit that exited (Restart=on-failure). */
 const START_ATTEMPTS = 3;
 const START_RETRY_MS = 3000;
+/** How long one start waits for the agent's first session (twice the default connect timeout). */
+const ONLINE_WAIT_MS = 30_000;
 const COUNTED: ReadonlyArray<[keyof typeof counts, string]> = [
   ["lost", "xmpp connection lost"], ["halfOpen", "half-open"], ["slow", "server is slow"], ["logins", "\"xmpp online\""],
 ];
@@ -31,6 +34,7 @@ const lines = new Writable({
     for (const [key, needle] of COUNTED) if (text.includes(needle)) counts[key]++;
     if (text.includes("\"level\":50")) counts.errors++;
     if (process.env["FLEET_LOG"]) process.stderr.write(text);
+    if (process.env["FLEET_DIAG"] && (!text.includes('"level":30') || /DIAG|late|online|reconnect|slow/.test(text))) appendFileSync(process.env["FLEET_DIAG"], text);
     done();
   },
 });
@@ -52,7 +56,10 @@ serveWorker({
         for (let attempt = 1; ; attempt++) {
           const agent = createAgent(loaded, createLogger({ level: "info", name: loaded.config.name }, lines));
           try {
+            // The agent connects in the background: waiting for its session keeps `concurrency`
+            // logins at a time, as a fleet that boots in batches (all at once, they time out together).
             await agent.start();
+            await agent.online(Math.max(1000, Math.min(ONLINE_WAIT_MS, args.startBudgetMs - (Date.now() - t0))));
             agents.push(agent);
             break;
           } catch (error) {
