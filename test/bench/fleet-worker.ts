@@ -34,7 +34,10 @@ const lines = new Writable({
     for (const [key, needle] of COUNTED) if (text.includes(needle)) counts[key]++;
     if (text.includes("\"level\":50")) counts.errors++;
     if (process.env["FLEET_LOG"]) process.stderr.write(text);
-    if (process.env["FLEET_DIAG"] && (!text.includes('"level":30') || /DIAG|late|online|reconnect|slow/.test(text))) appendFileSync(process.env["FLEET_DIAG"], text);
+    // FLEET_EVENTS=<file>: every warning and the session, liveness and back-off lines of every
+    // agent, with their times, for tracing what a point did (the worker's log is removed with the run).
+    const events = process.env["FLEET_EVENTS"];
+    if (events && (!text.includes('"level":30') || /online|reconnect|slow|late/.test(text))) appendFileSync(events, text);
     done();
   },
 });
