@@ -67,6 +67,9 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
   let sessions = 0;
   const liveness = createLiveness({ log }, { timeoutMs: options.pingTimeoutMs, maxWaitMs: Math.max(options.pingIntervalMs, 4 * options.pingTimeoutMs) });
   const life = watchSignsOfLife(entity, liveness, () => rawSocket(entity));
+  // xmpp.js's XEP-0198 layer closes the stream 60 s after an `<r/>` with no element since: a
+  // second, unlogged half-open rule that counts no bytes and knows no slow server. liveness.ts judges.
+  if (xmpp.streamManagement) xmpp.streamManagement.timeout = 0;
 
   guardOutgoingXml(entity, (char) => {
     if (replacedLogged) return;
