@@ -60,6 +60,8 @@ declare module "@xmpp/client-core" {
     inbound: number;
     outbound: number;
     outbound_q: unknown[];
+    /** ms after an unanswered `<r/>` before xmpp.js closes the stream; 0 = never. */
+    timeout: number;
   }
   export const Client: new (options: { service: string; domain: string }) => XmppJsEntity;
   export function jid(local: string, domain?: string, resource?: string): { toString(): string };

@@ -6,9 +6,10 @@ import { IotError, messageOf } from "../errors/catalog.js";
 import { closedDuring, describeConnectFailure, type ConnectContext, type ConnectPhase } from "./connect-errors.js";
 import { createEntity, type EntityOptions, type XmppEntity } from "./entity.js";
 import { createRequestTracker } from "./requests.js";
-import { guardOutgoingXml, rawSocket } from "./xmppjs.js";
+import { disableAckTimeout, guardOutgoingXml, rawSocket } from "./xmppjs.js";
 import { pick, SOCKET_CLOSED, waitForSession, withTimeout } from "./session-wait.js";
 import { createLiveness } from "./liveness.js";
+import { watchSignsOfLife } from "./signs-of-life.js";
 
 export interface ConnectionOptions extends EntityOptions {
   readonly reconnectMinMs: number;
@@ -61,14 +62,18 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
   let probing = false;
   let sessions = 0;
   const liveness = createLiveness({ log }, { timeoutMs: options.pingTimeoutMs, maxWaitMs: Math.max(options.pingIntervalMs, 4 * options.pingTimeoutMs) });
-  entity.on("element", () => liveness.inbound());
+  const life = watchSignsOfLife(entity, liveness, () => rawSocket(entity));
+  if (xmpp.streamManagement) disableAckTimeout(xmpp.streamManagement);
 
   guardOutgoingXml(entity, (char) => {
     if (replacedLogged) return;
     replacedLogged = true;
     log.error({ char }, "a stanza carried a character XML cannot carry; replaced with U+FFFD (logged once)");
   });
-  entity.on("connect", () => rawSocket(entity)?.setNoDelay?.(true));
+  entity.on("connect", () => {
+    rawSocket(entity)?.setNoDelay?.(true);
+    life.connected();
+  });
   entity.on("stanza", (stanza: Element) => events.emit("stanza", stanza));
   entity.on("error", (error: unknown) => {
     if ((error as { name?: string }).name === "StreamError") streamError = { ...pick(error, "condition"), ...pick(error, "text") };
@@ -91,6 +96,7 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
 
   function markOnline(resumed: boolean): void {
     online = true;
+    life.online();
     everOnline = true;
     // A new session: the requests of the old one will never be answered (RFC 6120 section 8.2.3).
     if (!resumed) requests.failAll("the XMPP session ended before the answer came; a new one started");
@@ -180,7 +186,7 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
     try {
       const verdict = await liveness.probe((timeoutMs) => requests.request(xml("iq", { type: "get", to: options.domain }, xml("ping", { xmlns: "urn:xmpp:ping" })), timeoutMs));
       if (verdict === "dead" && online && !stopping && session === sessions) {
-        log.warn({ timeoutMs: options.pingTimeoutMs }, "no answer to ping and nothing else from the server: the link is half-open; reconnecting");
+        log.warn({ timeoutMs: options.pingTimeoutMs, allowedSilenceMs: liveness.allowedSilenceMs }, "no answer to ping and nothing else from the server: the link is half-open; reconnecting");
         rawSocket(entity)?.destroy?.();
       }
     } finally {

@@ -1,3 +1,4 @@
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createLiveness } from "./liveness.js";
@@ -114,5 +115,30 @@ describe("liveness: a late ping is not a dead link while other traffic arrives",
     expect(watch.allowedSilenceMs).toBe(4500);
     for (let i = 0; i < 5; i++) watch.observe(20); // five quick answers push the slow one out
     expect(watch.allowedSilenceMs).toBe(1000);
+  });
+});
+
+describe("liveness: a stall of this process is not the server's silence", { timeout: 10_000 }, () => {
+  it("bytes that arrived while the process was busy are read before the verdict", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const accepted = new Promise<Socket>((resolve) => server.once("connection", resolve));
+    const client = connect((server.address() as AddressInfo).port, "127.0.0.1");
+    const serverSide = await accepted;
+    try {
+      const watch = createLiveness({ log }, { timeoutMs: 100, maxWaitMs: 5000 });
+      client.on("data", () => watch.inbound());
+      const p = manualPing();
+      const verdict = watch.probe(p.ping);
+      serverSide.write("<a xmlns='urn:xmpp:sm:3' h='1'/>"); // in the kernel at once, read by the loop later
+      const until = Date.now() + 300;
+      while (Date.now() < until) { /* this process busy (GC, a loaded host) past the 100 ms deadline */ }
+      setTimeout(() => p.answer(), 50);
+      expect(await verdict).toBe("slow");
+    } finally {
+      client.destroy();
+      serverSide.destroy();
+      server.close();
+    }
   });
 });

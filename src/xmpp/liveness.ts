@@ -21,13 +21,13 @@ const MAX_FACTOR = 6;
  * The half-open link rule. XEP-0199 section 4.2 pings the server to find a dead link, but a late
  * answer alone is not one: an overloaded server answers everything late, and a fleet that
  * reconnects because of it adds a login and a resend of everything in flight per agent to the load
- * that made it slow. So every inbound element counts as a sign of life (stanzas, XEP-0198 `<a/>`
- * and `<r/>`), and the link is dead only when nothing at all arrived for `timeoutMs` while a ping
- * was waiting. The clock starts when the ping is sent: traffic from before proves nothing. A server
+ * that made it slow. So every byte read from the server counts as a sign of life (stanzas,
+ * XEP-0198 `<a/>` and `<r/>`, a large stanza still arriving), and the link is dead only when
+ * nothing at all arrived for `timeoutMs` while a ping was waiting. The clock starts when the ping is sent: traffic from before proves nothing. A server
  * that was slow lately may fall silent for longer before it answers again (it works through its
  * queue; a server that serves its sessions in turns leaves each one silent for a whole turn), so the
  * silence allowed grows to 3x the slowest of the last five answered requests (pings, publishes,
- * node configuration), bounded by 6 x timeoutMs.
+ * node configuration, the slowest step of the session's login), bounded by 6 x timeoutMs.
  */
 export function createLiveness(deps: { readonly log: Logger; readonly now?: () => number }, options: LivenessOptions) {
   const now = deps.now ?? Date.now;
@@ -40,7 +40,7 @@ export function createLiveness(deps: { readonly log: Logger; readonly now?: () =
   const allowedSilenceMs = (): number => Math.min(MAX_FACTOR * options.timeoutMs, Math.max(options.timeoutMs, SLOW_FACTOR * Math.max(0, ...recent)));
 
   return {
-    /** Called for every element the server sends. */
+    /** Called for every sign of life from the server: bytes read from its socket, elements parsed. */
     inbound(): void {
       lastInboundAt = now();
     },
@@ -80,6 +80,10 @@ export function createLiveness(deps: { readonly log: Logger; readonly now?: () =
           return late ? "slow" : "answered";
         }
         if (outcome === "ended") return "ended";
+        // Timers run before the event loop reads the sockets: after a stall of this process
+        // (GC, a busy host) the bytes the server sent in time may still wait in the kernel.
+        // Let the loop read them before calling the link silent.
+        if (lastInboundAt <= silentFrom) await afterPendingIo();
         if (lastInboundAt <= silentFrom) return "dead";
         if (outcome === "timeout" || settled || now() - sentAt >= options.maxWaitMs) {
           record(now() - sentAt);
@@ -96,6 +100,11 @@ export function createLiveness(deps: { readonly log: Logger; readonly now?: () =
 }
 
 export type LivenessWatch = ReturnType<typeof createLiveness>;
+
+/** Resolves in the event loop's check phase, after the poll phase has read the sockets that were readable. */
+function afterPendingIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 function isStanzaError(error: unknown): boolean {
   return (error as { name?: string } | undefined)?.name === "StanzaError";

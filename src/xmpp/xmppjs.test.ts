@@ -70,6 +70,9 @@ describe("xmpp.js internals the agent relies on", () => {
     expect(Array.isArray(sm.outbound_q)).toBe(true);
     expect(sm.enabled).toBe(false);
     expect(sm.id).toBe("");
+    // disableAckTimeout: the 60 s rule reads `sm.timeout` each time it would arm its timer.
+    expect(sm.timeout).toBe(60_000);
+    expect(source("@xmpp/stream-management")).toMatch(/if \(sm\.timeout && !timeoutTimeout\)/);
     // The late reset the patch ignores: xmpp.js still zeroes the counter in enabled(), after <enabled/>.
     expect(source("@xmpp/stream-management")).toMatch(/function enabled\([^)]*\) \{[^}]*sm\.inbound = 0;/);
     entity.emit("element", xml("enabled", { xmlns: NS_SM, id: "s1", resume: "true" }));

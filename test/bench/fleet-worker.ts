@@ -5,6 +5,7 @@
  * lost or declared half-open, which is what an overloaded server does to a fleet.
  */
 import { Writable } from "node:stream";
+import { appendFileSync } from "node:fs";
 import { createAgent, type Agent } from "../../src/agent/agent.js";
 import { parseConfig } from "../../src/config/load.js";
 import { createLogger } from "../../src/logging/log.js";
@@ -22,6 +23,8 @@ process.on("unhandledRejection", (reason) => {
 /** A failed start is tried again after a pause, as systemd restarts a unit that exited (Restart=on-failure). */
 const START_ATTEMPTS = 3;
 const START_RETRY_MS = 3000;
+/** How long one start waits for the agent's first session (twice the default connect timeout). */
+const ONLINE_WAIT_MS = 30_000;
 const COUNTED: ReadonlyArray<[keyof typeof counts, string]> = [
   ["lost", "xmpp connection lost"], ["halfOpen", "half-open"], ["slow", "server is slow"], ["logins", "\"xmpp online\""],
 ];
@@ -31,6 +34,10 @@ const lines = new Writable({
     for (const [key, needle] of COUNTED) if (text.includes(needle)) counts[key]++;
     if (text.includes("\"level\":50")) counts.errors++;
     if (process.env["FLEET_LOG"]) process.stderr.write(text);
+    // FLEET_EVENTS=<file>: every warning and the session, liveness and back-off lines of every
+    // agent, with their times, for tracing what a point did (the worker's log is removed with the run).
+    const events = process.env["FLEET_EVENTS"];
+    if (events && (!text.includes('"level":30') || /online|reconnect|slow|late/.test(text))) appendFileSync(events, text);
     done();
   },
 });
@@ -52,7 +59,10 @@ serveWorker({
         for (let attempt = 1; ; attempt++) {
           const agent = createAgent(loaded, createLogger({ level: "info", name: loaded.config.name }, lines));
           try {
+            // The agent connects in the background: waiting for its session keeps `concurrency`
+            // logins at a time, as a fleet that boots in batches (all at once, they time out together).
             await agent.start();
+            await agent.online(Math.max(1000, Math.min(ONLINE_WAIT_MS, args.startBudgetMs - (Date.now() - t0))));
             agents.push(agent);
             break;
           } catch (error) {

@@ -20,6 +20,13 @@ export interface FaultProxy {
    * answers late but answers); 0 passes at once again. Agent-to-server bytes are not held.
    */
   delay(ms: number): void;
+  /**
+   * Passes server-to-agent bytes only every `ms`, all that arrived since at once (a busy server
+   * that serves each session in turns); 0 ends it.
+   */
+  turns(ms: number): void;
+  /** Passes server-to-agent bytes `bytes` at a time, one piece every `everyMs` (a server sending slowly); 0 ends it. */
+  trickle(bytes: number, everyMs: number): void;
   /** Cut, and refuse every new connection until `unblock()` (the server is unreachable). */
   block(): void;
   unblock(): void;
@@ -31,6 +38,18 @@ export async function startProxy(targetPort: number): Promise<FaultProxy> {
   let accepted = 0;
   let blocked = false;
   let delayMs = 0;
+  let turnMs = 0;
+  const turnsFrom = Date.now();
+  let trickleBytes = 0;
+  let trickleEveryMs = 0;
+  /** When a piece arriving now may pass; never before the piece ahead of it (one FIFO). */
+  const dueAt = (after: number): number => {
+    const now = Date.now();
+    let due = now + delayMs;
+    if (turnMs > 0) due = turnsFrom + Math.ceil((due - turnsFrom) / turnMs) * turnMs;
+    if (trickleBytes > 0) due = Math.max(due, after + trickleEveryMs);
+    return Math.max(due, after);
+  };
   const server = createServer((client) => {
     accepted++;
     if (blocked) { client.resetAndDestroy(); return; }
@@ -52,10 +71,15 @@ export async function startProxy(targetPort: number): Promise<FaultProxy> {
       }
       if (held.length > 0) timer = setTimeout(release, held[0]!.dueAt - Date.now());
     };
+    let lastDueAt = 0;
     upstream.on("data", (chunk: Buffer) => {
       if (pair.silent || client.destroyed) return;
-      if (delayMs === 0 && held.length === 0) { client.write(chunk); return; }
-      held.push({ dueAt: Date.now() + delayMs, chunk });
+      if (delayMs === 0 && turnMs === 0 && trickleBytes === 0 && held.length === 0) { client.write(chunk); return; }
+      const size = trickleBytes > 0 ? trickleBytes : chunk.length;
+      for (let at = 0; at < chunk.length; at += size) {
+        lastDueAt = dueAt(lastDueAt);
+        held.push({ dueAt: lastDueAt, chunk: chunk.subarray(at, at + size) });
+      }
       timer ??= setTimeout(release, held[0]!.dueAt - Date.now());
     });
     client.on("close", () => clearTimeout(timer));
@@ -87,6 +111,13 @@ export async function startProxy(targetPort: number): Promise<FaultProxy> {
     },
     delay(ms: number) {
       delayMs = ms;
+    },
+    turns(ms: number) {
+      turnMs = ms;
+    },
+    trickle(bytes: number, everyMs: number) {
+      trickleBytes = bytes;
+      trickleEveryMs = everyMs;
     },
     block() {
       blocked = true;
