@@ -23,6 +23,9 @@ export interface HistoryQuery {
 
 const MINUTE = 60_000;
 
+/** The minute in progress of one channel, updated in place: one object per channel per minute, not per reading. */
+type OpenMinute = { -readonly [K in keyof MinuteRecord]: MinuteRecord[K] };
+
 /**
  * A small rollup of numeric readings: at most one record per channel per minute (min, max, sum,
  * count), bounded by `maxRecords`, appended to `path` once a minute and loaded at start, so
@@ -31,7 +34,9 @@ const MINUTE = 60_000;
 export function createHistory(deps: { log: Logger }, options: HistoryOptions) {
   const now = options.now ?? Date.now;
   let records: MinuteRecord[] = [];
-  const open = new Map<string, MinuteRecord>();
+  /** device -> channel -> its open minute: no key string built per reading. */
+  const open = new Map<string, Map<string, OpenMinute>>();
+  let openCount = 0;
   let unwritten: MinuteRecord[] = [];
   let fileLines = 0;
   let writeFailures = 0;
@@ -46,8 +51,10 @@ export function createHistory(deps: { log: Logger }, options: HistoryOptions) {
 
   /** Moves minutes that are over (before `minute`) from `open` to the kept records. */
   const closeBefore = (minute: number): void => {
-    for (const [key, record] of open) {
-      if (record.m < minute) { open.delete(key); keep(record); }
+    for (const channels of open.values()) {
+      for (const [channel, record] of channels) {
+        if (record.m < minute) { channels.delete(channel); openCount--; keep(record); }
+      }
     }
   };
 
@@ -85,15 +92,23 @@ export function createHistory(deps: { log: Logger }, options: HistoryOptions) {
     },
 
     accept(reading: Reading): void {
-      if (typeof reading.value !== "number" || !Number.isFinite(reading.value)) return;
+      const value = reading.value;
+      if (typeof value !== "number" || !Number.isFinite(value)) return;
       const minute = Math.floor((reading.time * 1000) / MINUTE);
-      const key = `${reading.device}\u0000${reading.channel}`;
-      const current = open.get(key);
-      const record: MinuteRecord = { d: reading.device, c: reading.channel, m: minute, min: reading.value, max: reading.value, sum: reading.value, n: 1 };
-      if (current === undefined) { open.set(key, record); return; }
-      if (minute > current.m) { keep(current); open.set(key, record); return; }
-      // Same minute, or a late reading: folded into the open minute (one record per minute).
-      open.set(key, mergeRecords(current, { ...record, m: current.m }));
+      let channels = open.get(reading.device);
+      if (channels === undefined) open.set(reading.device, channels = new Map());
+      const current = channels.get(reading.channel);
+      if (current !== undefined && minute <= current.m) {
+        // Same minute, or a late reading: folded into the open minute (one record per minute).
+        if (value < current.min) current.min = value;
+        if (value > current.max) current.max = value;
+        current.sum += value;
+        current.n++;
+        return;
+      }
+      if (current !== undefined) keep(current);
+      else openCount++;
+      channels.set(reading.channel, { d: reading.device, c: reading.channel, m: minute, min: value, max: value, sum: value, n: 1 });
     },
 
     /** Minute records of one channel since `sinceMs`, including the minute in progress. */
@@ -102,13 +117,13 @@ export function createHistory(deps: { log: Logger }, options: HistoryOptions) {
       const match = (r: MinuteRecord): boolean => r.d === q.device && r.c === q.channel && r.m >= since;
       const byMinute = new Map<number, MinuteRecord>();
       for (const r of records) if (match(r)) byMinute.set(r.m, byMinute.has(r.m) ? mergeRecords(byMinute.get(r.m)!, r) : r);
-      const live = open.get(`${q.device}\u0000${q.channel}`);
+      const live = open.get(q.device)?.get(q.channel);
       if (live && match(live)) byMinute.set(live.m, byMinute.has(live.m) ? mergeRecords(byMinute.get(live.m)!, live) : live);
       return [...byMinute.values()].sort((a, b) => a.m - b.m);
     },
 
     get size(): number {
-      return records.length + open.size;
+      return records.length + openCount;
     },
 
     async start(_signal: AbortSignal): Promise<void> {
@@ -119,8 +134,9 @@ export function createHistory(deps: { log: Logger }, options: HistoryOptions) {
     async stop(): Promise<void> {
       clearInterval(timer);
       // The minute in progress is written too; loading merges it with the rest of that minute.
-      for (const record of open.values()) keep(record);
+      for (const channels of open.values()) for (const record of channels.values()) keep(record);
       open.clear();
+      openCount = 0;
       flush();
     },
 

@@ -1,3 +1,4 @@
+import { cachedDestination } from "../delivery/destination-cache.js";
 import { followLinkEvents } from "../delivery/link-events.js";
 import type { SendFailure, Transport } from "../delivery/types.js";
 import { messageOf } from "../errors/catalog.js";
@@ -33,6 +34,7 @@ export function createMqttReadingTransport(
 ): Transport {
   const { client } = deps;
   const publishOptions = { qos: options.qos, retain: options.retain };
+  const topicOf = cachedDestination((device, channel) => readingTopic(options.topicPrefix, device, channel));
   // Every reconnect is a new session; the client fails every publish awaiting its PUBACK on close,
   // and the broker names no guilty packet.
   const link = followLinkEvents(client.events, { resumed: () => false, cause: () => undefined });
@@ -45,10 +47,10 @@ export function createMqttReadingTransport(
     isOnline: client.isConnected,
     attach: link.attach,
     detach: link.detach,
-    destination: (reading) => readingTopic(options.topicPrefix, reading.device, reading.channel),
+    destination: topicOf,
     send(entries: readonly OutboxEntry[], acknowledged) {
       const { reading } = entries[0]!;
-      client.publishWithCallback(readingTopic(options.topicPrefix, reading.device, reading.channel), encodeReadingPayload(options.agentBareJid, reading), publishOptions, acknowledged);
+      client.publishWithCallback(topicOf(reading), encodeReadingPayload(options.agentBareJid, reading), publishOptions, acknowledged);
     },
     classify(failure): SendFailure {
       if (typeof failure === "object" && failure !== null && (failure as { code?: unknown }).code === QUOTA_EXCEEDED) return { kind: "transient", condition: "quota-exceeded" };

@@ -1,6 +1,7 @@
 import xml from "@xmpp/xml";
 import type { Logger } from "pino";
 import type { BatchOptions } from "../delivery/batcher.js";
+import { cachedDestination } from "../delivery/destination-cache.js";
 import { followLinkEvents } from "../delivery/link-events.js";
 import type { SendFailure, Transport } from "../delivery/types.js";
 import { messageOf } from "../errors/catalog.js";
@@ -47,6 +48,7 @@ export function createPubsubTransport(deps: { connection: Connection; log: Logge
   const nodes = createNodeManager({ request, log, service: options.service });
   const ensuring = new Map<string, Promise<void>>();
   const publishOptions = createPublishOptions({ log, service: options.service }, options.settings);
+  const destination = cachedDestination((device, channel) => nodeName(options.nodePrefix, { device, channel }));
   // The stream error condition (RFC 6120 section 4.9.3): the engine judges whether a stanza of ours provoked it (poison.ts).
   const link = followLinkEvents<ConnectionEvents["online"][0], ConnectionEvents["offline"][0]>(connection.events, { resumed: (event) => event.resumed, cause: (event) => event.streamError });
 
@@ -82,7 +84,7 @@ export function createPubsubTransport(deps: { connection: Connection; log: Logge
   /** One item: a single reading, or a batch of one node's readings whose id is its first reading's id. */
   async function publish(readings: readonly Reading[], retried: boolean, holdsGate = false): Promise<void> {
     const first = readings[0]!;
-    const node = nodeName(options.nodePrefix, first);
+    const node = destination(first);
     if (!nodes.isReady(node)) await ensureNode(node);
     if (!holdsGate) for (let held = checking.get(node); held; held = checking.get(node)) await held;
     const withOptions = publishOptions.take(node);
@@ -139,7 +141,7 @@ export function createPubsubTransport(deps: { connection: Connection; log: Logge
       publishOptions.reset();
       return discoverFeatures();
     },
-    destination: (reading) => nodeName(options.nodePrefix, reading),
+    destination,
     send(entries: readonly OutboxEntry[], acknowledged) {
       // The engine hears of the answer one tick after it came (and only then sends the next): a
       // publish of the same node waiting on its creation or its publish-options check resumes
