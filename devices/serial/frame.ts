@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { identifierSchema } from "../../src/device-contract/index.js";
+import { createChunkScanner, type ChunkScanner } from "../serial-port/chunk-scanner.js";
 
 /**
  * A generic binary framed protocol: start bytes, a length field, a checksum (and optional end
@@ -82,67 +83,55 @@ export interface FrameEvents {
  * one byte and looks for the next start sequence, so noise costs bytes, not frames. It never holds
  * more than maxSize bytes between chunks.
  */
-export function createFrameScanner(config: FrameConfig, events: FrameEvents): { push(chunk: Buffer): void; reset(): void; readonly buffered: number } {
+export function createFrameScanner(config: FrameConfig, events: FrameEvents): ChunkScanner {
   const trailer = Buffer.from(config.end ?? []);
   const start = Buffer.from(config.start);
   const header = Math.max(config.length.offset + config.length.size, start.length);
   const minSize = header + CHECKSUM_SIZE[config.checksum.type] + trailer.length;
-  let pending = Buffer.alloc(0);
-
-  return {
-    push(chunk) {
-      const data = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      let i = 0;
-      let skipped = 0;
-      while (i < data.length) {
-        const at = data.indexOf(start, i);
-        if (at === -1) {
-          // Keep a tail that may be the beginning of a start sequence split across chunks.
-          const keep = Math.max(i, data.length - (start.length - 1));
-          skipped += keep - i;
-          i = keep;
-          break;
-        }
-        skipped += at - i;
-        i = at;
-        if (data.length - i < header) break;
-        const raw = config.length.size === 1 ? data.readUInt8(i + config.length.offset)
-          : config.length.endian === "big" ? data.readUInt16BE(i + config.length.offset) : data.readUInt16LE(i + config.length.offset);
-        const size = raw + config.length.adjust;
-        if (size < minSize || size > config.maxSize) {
-          skipped++;
-          i++;
-          continue;
-        }
-        if (data.length - i < size) break;
-        const frame = data.subarray(i, i + size);
-        const checksumAt = size - trailer.length - CHECKSUM_SIZE[config.checksum.type];
-        if (trailer.length > 0 && !frame.subarray(size - trailer.length).equals(trailer)) {
-          skipped++;
-          i++;
-          continue;
-        }
-        if (!checksumOk(config, frame, checksumAt)) {
-          events.onBadChecksum();
-          skipped++;
-          i++;
-          continue;
-        }
-        const values: Array<[string, number]> = [];
-        for (const [channel, field] of Object.entries(config.fields)) {
-          if (field.offset + FIELD_SIZE(field.type) <= checksumAt) values.push([channel, readField(frame, field.offset, field.type)]);
-        }
-        events.onValues(values);
-        i += size;
+  return createChunkScanner((data) => {
+    let i = 0;
+    let skipped = 0;
+    while (i < data.length) {
+      const at = data.indexOf(start, i);
+      if (at === -1) {
+        // Keep a tail that may be the beginning of a start sequence split across chunks.
+        const keep = Math.max(i, data.length - (start.length - 1));
+        skipped += keep - i;
+        i = keep;
+        break;
       }
-      pending = Buffer.from(data.subarray(i));
-      if (skipped > 0) events.onGarbage(skipped);
-    },
-    reset() {
-      pending = Buffer.alloc(0);
-    },
-    get buffered() {
-      return pending.length;
-    },
-  };
+      skipped += at - i;
+      i = at;
+      if (data.length - i < header) break;
+      const raw = config.length.size === 1 ? data.readUInt8(i + config.length.offset)
+        : config.length.endian === "big" ? data.readUInt16BE(i + config.length.offset) : data.readUInt16LE(i + config.length.offset);
+      const size = raw + config.length.adjust;
+      if (size < minSize || size > config.maxSize) {
+        skipped++;
+        i++;
+        continue;
+      }
+      if (data.length - i < size) break;
+      const frame = data.subarray(i, i + size);
+      const checksumAt = size - trailer.length - CHECKSUM_SIZE[config.checksum.type];
+      if (trailer.length > 0 && !frame.subarray(size - trailer.length).equals(trailer)) {
+        skipped++;
+        i++;
+        continue;
+      }
+      if (!checksumOk(config, frame, checksumAt)) {
+        events.onBadChecksum();
+        skipped++;
+        i++;
+        continue;
+      }
+      const values: Array<[string, number]> = [];
+      for (const [channel, field] of Object.entries(config.fields)) {
+        if (field.offset + FIELD_SIZE(field.type) <= checksumAt) values.push([channel, readField(frame, field.offset, field.type)]);
+      }
+      events.onValues(values);
+      i += size;
+    }
+    return { keepFrom: i, skipped };
+  }, events.onGarbage);
 }

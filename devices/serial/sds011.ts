@@ -4,6 +4,8 @@
  * PM2.5 = (data2 * 256 + data1) / 10 ug/m3, PM10 = (data4 * 256 + data3) / 10 ug/m3, data5..6 are
  * the device id, and checksum = (data1 + ... + data6) & 0xFF. Replies to commands use 0xC5.
  */
+import { createChunkScanner, type ChunkScanner } from "../serial-port/chunk-scanner.js";
+
 export const SDS011_FRAME_SIZE = 10;
 const HEADER = 0xaa;
 const TAIL = 0xab;
@@ -56,12 +58,8 @@ export interface FrameScannerEvents {
   readonly onGarbage: (bytes: number) => void;
 }
 
-export interface FrameScanner {
-  push(chunk: Buffer): void;
-  reset(): void;
-  /** Never more than one frame minus a byte. */
-  readonly buffered: number;
-}
+/** `buffered` is never more than one frame minus a byte. */
+export type FrameScanner = ChunkScanner;
 
 /**
  * Resynchronizing scanner for fixed-size frames: it slides over the input one byte at a time until
@@ -69,34 +67,22 @@ export interface FrameScanner {
  * SDS011_FRAME_SIZE - 1 bytes between chunks: memory is bounded whatever the device sends.
  */
 export function createSds011Scanner(events: FrameScannerEvents): FrameScanner {
-  let pending: Buffer = Buffer.alloc(0);
-  return {
-    push(chunk) {
-      const data = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      let i = 0;
-      let skipped = 0;
-      while (i + SDS011_FRAME_SIZE <= data.length) {
-        const decoded = data[i] === HEADER ? decodeSds011(data.subarray(i, i + SDS011_FRAME_SIZE)) : undefined;
-        if (decoded === undefined) {
-          skipped++;
-          i++;
-          continue;
-        }
-        events.onFrame(decoded);
-        i += SDS011_FRAME_SIZE;
+  return createChunkScanner((data) => {
+    let i = 0;
+    let skipped = 0;
+    while (i + SDS011_FRAME_SIZE <= data.length) {
+      const decoded = data[i] === HEADER ? decodeSds011(data.subarray(i, i + SDS011_FRAME_SIZE)) : undefined;
+      if (decoded === undefined) {
+        skipped++;
+        i++;
+        continue;
       }
-      // Keep only a possible frame start; anything before the next header is noise.
-      const nextHeader = data.indexOf(HEADER, i);
-      const keepFrom = nextHeader === -1 ? data.length : nextHeader;
-      skipped += keepFrom - i;
-      pending = Buffer.from(data.subarray(keepFrom));
-      if (skipped > 0) events.onGarbage(skipped);
-    },
-    reset() {
-      pending = Buffer.alloc(0);
-    },
-    get buffered() {
-      return pending.length;
-    },
-  };
+      events.onFrame(decoded);
+      i += SDS011_FRAME_SIZE;
+    }
+    // Keep only a possible frame start; anything before the next header is noise.
+    const nextHeader = data.indexOf(HEADER, i);
+    const keepFrom = nextHeader === -1 ? data.length : nextHeader;
+    return { keepFrom, skipped: skipped + keepFrom - i };
+  }, events.onGarbage);
 }

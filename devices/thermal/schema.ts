@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { channelShape, deviceShape, identifierSchema } from "../../src/device-contract/index.js";
+import { sysfsPollShape } from "../sysfs/schema.js";
 
 /**
  * The SoC temperature in one line: `{ "id": "soc", "driver": "thermal" }` publishes
@@ -11,8 +12,7 @@ export const thermalDeviceSchema = z
     driver: z.literal("thermal"),
     /** A zone directory (thermal_zone0) or a zone's `type` (cpu-thermal). */
     zone: z.string().min(1).max(64).regex(/^[^/\s]+$/, "a zone like thermal_zone0 or its type like cpu-thermal (cat /sys/class/thermal/*/type)").default("thermal_zone0"),
-    root: z.string().min(1).default("/sys/class/thermal"),
-    intervalMs: z.number().int().min(100).max(86_400_000).default(10_000),
+    ...sysfsPollShape("/sys/class/thermal", 10_000),
     /** Only `temp`, for its deadband, precision, heartbeat and range. */
     channels: z.record(identifierSchema, z.strictObject(channelShape)).default({}),
   })
