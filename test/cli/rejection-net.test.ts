@@ -11,7 +11,7 @@ const DIST = fileURLToPath(new URL("../../dist/src/", import.meta.url));
 function runWithNet(rejection: string): { code: number | null; stdout: string; stderr: string } {
   const script = `
     import { StanzaError } from ${JSON.stringify(`${DIST}xmpp/xmppjs.js`)};
-    import { createLogger } from ${JSON.stringify(`${DIST}log.js`)};
+    import { createLogger } from ${JSON.stringify(`${DIST}logging/log.js`)};
     import { installRejectionNet } from ${JSON.stringify(`${DIST}runtime/rejection-net.js`)};
     installRejectionNet(createLogger({ level: "info" }));
     Promise.reject(${rejection});
