@@ -1,5 +1,8 @@
 import Element from "ltx/lib/Element.js";
 
+/** The one import of ltx's internal path: every other module takes the class from here. */
+export { Element };
+
 /*
  * ltx's Element is the class xmpp.js builds and parses every stanza with (@xmpp/xml re-exports
  * this very module), so an element made here goes into a stanza as is, without a conversion, and
