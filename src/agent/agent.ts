@@ -20,7 +20,7 @@ import { createConnection } from "../xmpp/connection.js";
 import { createMuc } from "../xmpp/muc.js";
 import { createDisco } from "../xmpp/disco.js";
 import { createPresence } from "../xmpp/presence.js";
-import { createPubsubTransport } from "../xmpp/pubsub-sink.js";
+import { createPubsubTransport } from "../xmpp/pubsub-transport.js";
 import { openOutbox } from "../outbox/index.js";
 import { createHeapGovernor, defaultHeapSlackMb } from "../runtime/heap-governor.js";
 

@@ -9,7 +9,7 @@ import { createMqttClient, withoutCredentials, type MqttClientHandle } from "./c
 import { createMqttControl } from "./control.js";
 import { createDiscovery, type Discovery } from "./discovery.js";
 import { mqttClientOptions, topicPrefixOf } from "./options.js";
-import { createMqttReadingTransport } from "./readings-sink.js";
+import { createMqttReadingTransport } from "./readings-transport.js";
 import { createMqttAlerts } from "./alerts.js";
 import { AGENT_VERSION } from "../version/version.js";
 import type { MqttBridgeStatus } from "../status/status.js";

@@ -173,7 +173,7 @@ export function createMqttClient(deps: { log: Logger }, options: MqttClientOptio
   /**
    * `done` runs exactly once: after the PUBACK (QoS 1), the write (QoS 0), or with the error when the
    * broker refuses or the connection closes first. The callback form is the per-reading path
-   * (src/mqtt/readings-sink.ts): no promise and closure chain per reading.
+   * (src/mqtt/readings-transport.ts): no promise and closure chain per reading.
    */
   function publishWithCallback(topic: string, payload: string | Buffer, publishOptions: PublishOptions, done: (error?: Error) => void): void {
     const c = client;

@@ -20,7 +20,7 @@ import { encodeSenmlXml } from "../../src/senml/xml.js";
 import type { Connection } from "../../src/xmpp/connection.js";
 import { createDeliverySink } from "../../src/delivery/engine.js";
 import { openOutbox } from "../../src/outbox/index.js";
-import { createPubsubTransport } from "../../src/xmpp/pubsub-sink.js";
+import { createPubsubTransport } from "../../src/xmpp/pubsub-transport.js";
 import { NS_PUBSUB } from "../../src/xmpp/pubsub-nodes.js";
 
 const COUNT = 5000;

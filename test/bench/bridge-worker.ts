@@ -8,7 +8,7 @@ import { createLogger } from "../../src/logging/log.js";
 import { createMqttClientFromConfig } from "../../src/mqtt/bridge.js";
 import { topicPrefixOf } from "../../src/mqtt/options.js";
 import { createDeliverySink } from "../../src/delivery/engine.js";
-import { createMqttReadingTransport } from "../../src/mqtt/readings-sink.js";
+import { createMqttReadingTransport } from "../../src/mqtt/readings-transport.js";
 import { openOutbox } from "../../src/outbox/index.js";
 import { createPipeline } from "../../src/pipeline/pipeline.js";
 import { processFootprint, serveWorker } from "./ipc.js";

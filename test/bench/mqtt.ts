@@ -4,7 +4,7 @@ import { startMqttSubscriber } from "./mqtt-subscriber.js";
 import { sleep } from "./stats.js";
 
 const CHANNELS = 10;
-const WINDOW = 64; // the bridge's default PUBACK window (src/mqtt/readings-sink.ts)
+const WINDOW = 64; // the bridge's default PUBACK window (src/mqtt/readings-transport.ts)
 type Timed = { startedAt: number; endedAt: number };
 
 async function feedAndDrain(w: WorkerHandle, channels: string[], count: number): Promise<Timed> {

@@ -6,7 +6,7 @@ import { createLogger } from "../logging/log.js";
 import type { Connection } from "./connection.js";
 import { createDeliverySink } from "../delivery/engine.js";
 import { openOutbox } from "../outbox/index.js";
-import { createPubsubTransport } from "./pubsub-sink.js";
+import { createPubsubTransport } from "./pubsub-transport.js";
 
 /**
  * A fake of our own Connection that answers like ejabberd 23.01: disco#info advertises

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
-import { createMqttReadingTransport } from "./readings-sink.js";
+import { createMqttReadingTransport } from "./readings-transport.js";
 
 class ErrorWithReasonCode extends Error {
   constructor(message: string, readonly code: number) { super(message); }
