@@ -9,6 +9,7 @@ import { createRequestTracker } from "./requests.js";
 import { disableAckTimeout, guardOutgoingXml, rawSocket } from "./xmppjs.js";
 import { pick, SOCKET_CLOSED, waitForSession, withTimeout } from "./session-wait.js";
 import { createLiveness } from "./liveness.js";
+import { unacknowledgedBytes } from "./tcp-acks.js";
 import { watchSignsOfLife } from "./signs-of-life.js";
 
 export interface ConnectionOptions extends EntityOptions {
@@ -61,7 +62,7 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
   let pingTimer: NodeJS.Timeout | undefined;
   let probing = false;
   let sessions = 0;
-  const liveness = createLiveness({ log }, { timeoutMs: options.pingTimeoutMs, maxWaitMs: Math.max(options.pingIntervalMs, 4 * options.pingTimeoutMs) });
+  const liveness = createLiveness({ log, unacknowledged: () => unacknowledgedBytes(rawSocket(entity)) }, { timeoutMs: options.pingTimeoutMs, maxWaitMs: Math.max(options.pingIntervalMs, 4 * options.pingTimeoutMs) });
   const life = watchSignsOfLife(entity, liveness, () => rawSocket(entity));
   if (xmpp.streamManagement) disableAckTimeout(xmpp.streamManagement);
 

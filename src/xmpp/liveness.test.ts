@@ -42,6 +42,36 @@ describe("liveness: a late ping is not a dead link while other traffic arrives",
     expect(await verdict).toBe("dead");
   });
 
+  it("silence while the server's host acknowledges every byte waits up to 6 x the timeout, then is dead", async () => {
+    const watch = createLiveness({ log, unacknowledged: async () => 0 }, { timeoutMs: 1000, maxWaitMs: 4000 });
+    const verdict = watch.probe(manualPing().ping);
+    let done = false;
+    void verdict.then(() => { done = true; });
+    await vi.advanceTimersByTimeAsync(5900);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await verdict).toBe("dead");
+  });
+
+  it("a busy server that speaks again within 6 x the timeout is slow, not dead", async () => {
+    const watch = createLiveness({ log, unacknowledged: async () => 0 }, { timeoutMs: 1000, maxWaitMs: 4000 });
+    const p = manualPing();
+    const verdict = watch.probe(p.ping);
+    await vi.advanceTimersByTimeAsync(3000);
+    watch.inbound();
+    p.answer();
+    expect(await verdict).toBe("slow");
+  });
+
+  it("silence with our bytes unacknowledged (or unknown) is dead at the timeout", async () => {
+    for (const unacknowledged of [async () => 120, async () => undefined]) {
+      const watch = createLiveness({ log, unacknowledged }, { timeoutMs: 1000, maxWaitMs: 4000 });
+      const verdict = watch.probe(manualPing().ping);
+      await vi.advanceTimersByTimeAsync(1001);
+      expect(await verdict).toBe("dead");
+    }
+  });
+
   it("traffic during the wait keeps the link alive; a late answer then is slow", async () => {
     const watch = createLiveness({ log }, { timeoutMs: 1000, maxWaitMs: 10_000 });
     const p = manualPing();

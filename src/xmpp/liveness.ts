@@ -28,8 +28,19 @@ const MAX_FACTOR = 6;
  * queue; a server that serves its sessions in turns leaves each one silent for a whole turn), so the
  * silence allowed grows to 3x the slowest of the last five answered requests (pings, publishes,
  * node configuration, the slowest step of the session's login), bounded by 6 x timeoutMs.
+ *
+ * A silence past that allowance is a dead link only when our bytes are not getting through: while
+ * the server's host acknowledges every byte we sent at the TCP level (tcp-acks.ts), the server
+ * process is there and behind (an overloaded Prosody leaves sessions unread for tens of seconds),
+ * so the link gets the whole 6 x timeoutMs. A link whose packets are lost (a pulled cable, a NAT
+ * that forgot the connection) leaves our ping unacknowledged and is declared dead at the allowance.
  */
-export function createLiveness(deps: { readonly log: Logger; readonly now?: () => number }, options: LivenessOptions) {
+export function createLiveness(deps: {
+  readonly log: Logger;
+  readonly now?: () => number;
+  /** Bytes sent that the server's host has not acknowledged (tcp-acks.ts); undefined: unknown. */
+  readonly unacknowledged?: () => Promise<number | undefined>;
+}, options: LivenessOptions) {
   const now = deps.now ?? Date.now;
   let lastInboundAt = Number.NEGATIVE_INFINITY;
   const recent: number[] = [];
@@ -37,7 +48,25 @@ export function createLiveness(deps: { readonly log: Logger; readonly now?: () =
     recent.push(ms);
     if (recent.length > RECENT) recent.shift();
   };
+  const capMs = MAX_FACTOR * options.timeoutMs;
   const allowedSilenceMs = (): number => Math.min(MAX_FACTOR * options.timeoutMs, Math.max(options.timeoutMs, SLOW_FACTOR * Math.max(0, ...recent)));
+
+  /** The server's host acknowledged every byte we sent: worth the longest wait. Logged per probe. */
+  async function hostTakesOurBytes(silentFrom: number): Promise<boolean> {
+    const unacknowledged = await deps.unacknowledged?.();
+    if (unacknowledged !== 0) return false;
+    deps.log.info({ silentMs: now() - silentFrom, waitingUpToMs: capMs }, "no answer and nothing else from the server, but its host acknowledges every byte we send: the server is busy, not gone; waiting longer");
+    return true;
+  }
+
+  /** The ping itself gave up: the link is alive if anything arrives before the longest silence is over. */
+  async function waitOutSilence(silentFrom: number, sentAt: number): Promise<Liveness> {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, silentFrom + capMs - now())));
+    await afterPendingIo();
+    if (lastInboundAt <= silentFrom) return "dead";
+    record(now() - sentAt);
+    return "slow";
+  }
 
   return {
     /** Called for every sign of life from the server: bytes read from its socket, elements parsed. */
@@ -69,7 +98,9 @@ export function createLiveness(deps: { readonly log: Logger; readonly now?: () =
         .finally(() => { settled = true; });
       let silentFrom = sentAt;
       let late = false;
-      const silenceMs = allowedSilenceMs();
+      /** This probe already waits the longest silence (the server's host takes our bytes). */
+      let extended = false;
+      let silenceMs = allowedSilenceMs();
       for (;;) {
         const waitMs = Math.max(0, silentFrom + silenceMs - now());
         let timer: NodeJS.Timeout | undefined;
@@ -84,7 +115,16 @@ export function createLiveness(deps: { readonly log: Logger; readonly now?: () =
         // (GC, a busy host) the bytes the server sent in time may still wait in the kernel.
         // Let the loop read them before calling the link silent.
         if (lastInboundAt <= silentFrom) await afterPendingIo();
-        if (lastInboundAt <= silentFrom) return "dead";
+        if (lastInboundAt <= silentFrom) {
+          if (!extended && silenceMs < capMs && (await hostTakesOurBytes(silentFrom))) {
+            extended = true;
+            late = true;
+            silenceMs = capMs;
+          }
+          if (!extended || now() - silentFrom >= capMs) return "dead";
+          if (outcome === "timeout" || settled) return await waitOutSilence(silentFrom, sentAt);
+          continue;
+        }
         if (outcome === "timeout" || settled || now() - sentAt >= options.maxWaitMs) {
           record(now() - sentAt);
           return "slow";

@@ -170,7 +170,6 @@ export function guardOutgoingXml(entity: Pick<XmppJsEntity, "write">, onReplaced
   };
 }
 
-/** node's socket (xmpp.js's TLS socket wraps it as `.socket`), for TCP_NODELAY and a hard close. */
 /**
  * xmpp.js's XEP-0198 layer closes the stream `timeout` ms (60 s) after an `<r/>` with no element
  * since: a second half-open rule that counts no bytes and knows no slow server. liveness.ts is the
@@ -180,7 +179,8 @@ export function disableAckTimeout(sm: StreamManagement): void {
   sm.timeout = 0;
 }
 
-export function rawSocket(entity: XmppJsEntity): { setNoDelay?: (on: boolean) => void; destroy?: () => void } | undefined {
+/** node's socket (xmpp.js's TLS socket wraps it as `.socket`), for TCP_NODELAY, a hard close and its TCP state. */
+export function rawSocket(entity: XmppJsEntity): { setNoDelay?: (on: boolean) => void; destroy?: () => void; localPort?: number; remotePort?: number } | undefined {
   const socket = entity.socket;
   return socket?.socket ?? socket ?? undefined;
 }

@@ -5,18 +5,23 @@ import pino from "pino";
 import { createConnection } from "../../src/xmpp/connection.js";
 import { runPython, type PythonRun } from "../harness/python.js";
 import { ACCOUNTS, compare, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
+import { blackhole } from "../harness/blackhole.js";
 import type { FaultProxy } from "../harness/proxy.js";
 import { SERVER_KINDS } from "../harness/servers.js";
 import { eventually } from "../harness/wait.js";
 
 const PING_INTERVAL_MS = 1000;
 const PING_TIMEOUT_MS = 1500;
+/** The longest silence a link whose server's host still acknowledges our bytes gets (liveness.ts). */
+const BUSY_SILENCE_MS = 6 * PING_TIMEOUT_MS;
 const NODES = ["sensors/g/t", "sensors/g/h"];
 
 /**
- * (b) A proxy between agent and Prosody cuts the link three times and once goes silent without
- * closing. The agent must notice the silent link within ping interval + timeout, and slixmpp,
- * subscribed directly to Prosody, must get every reading the pipeline produced, in order.
+ * (b) A proxy between agent and Prosody cuts the link three times, once goes silent without closing
+ * (a hung server: its host still acknowledges every byte), and once its packets are dropped (a
+ * half-open link: nothing gets through). The agent must notice the dropped link within ping
+ * interval + timeout, the hung server within ping interval + 6 x timeout, and slixmpp, subscribed
+ * directly to Prosody, must get every reading the pipeline produced, in order.
  */
 describe.each(SERVER_KINDS)("fault: cut and half-open links (%s)", (kind) => {
   let prosody: RestartableProsody;
@@ -70,13 +75,29 @@ describe.each(SERVER_KINDS)("fault: cut and half-open links (%s)", (kind) => {
     }
 
     await sleep(700);
-    const accepted = proxy.accepted;
+    let accepted = proxy.accepted;
     const silencedAt = Date.now();
     proxy.silence();
-    await eventually(() => !online(), "the agent notices the half-open link", 3 * (PING_INTERVAL_MS + PING_TIMEOUT_MS));
-    const noticedAfterMs = Date.now() - silencedAt;
+    await eventually(() => !online(), "the agent gives up on the hung server", 2 * (PING_INTERVAL_MS + BUSY_SILENCE_MS));
+    const hungNoticedAfterMs = Date.now() - silencedAt;
+    expect(hungNoticedAfterMs).toBeGreaterThan(PING_TIMEOUT_MS);
+    expect(hungNoticedAfterMs).toBeLessThanOrEqual(PING_INTERVAL_MS + BUSY_SILENCE_MS + 1000);
+    expect(bed.logs.some((l) => l.includes("its host acknowledges every byte"))).toBe(true);
+    await eventually(() => online() && proxy.accepted > accepted, "the agent reconnects after the hung server", 10_000);
+    await sleep(700);
+
+    accepted = proxy.accepted;
+    const droppedAt = Date.now();
+    const dropped = blackhole(proxy.port);
+    let noticedAfterMs: number;
+    try {
+      await eventually(() => !online(), "the agent notices the half-open link", 3 * (PING_INTERVAL_MS + PING_TIMEOUT_MS));
+      noticedAfterMs = Date.now() - droppedAt;
+    } finally {
+      dropped.lift();
+    }
     expect(noticedAfterMs).toBeLessThanOrEqual(PING_INTERVAL_MS + PING_TIMEOUT_MS + 500);
-    await eventually(() => online() && proxy.accepted > accepted, "the agent reconnects after the silent link", 10_000);
+    await eventually(() => online() && proxy.accepted > accepted, "the agent reconnects after the half-open link", 15_000);
     await sleep(700);
 
     await bed.agent.devices.stop();
@@ -88,7 +109,7 @@ describe.each(SERVER_KINDS)("fault: cut and half-open links (%s)", (kind) => {
     const status = pubsub();
     const resumedCount = bed.logs.filter((l) => l.includes('"resumed":true')).length;
     console.log(JSON.stringify({ produced: produced.length, compared: result.compared, missing: result.missing.length, duplicates: result.duplicates,
-      outOfOrder: result.outOfOrder, noticedAfterMs, connections: proxy.accepted, resumed: resumedCount, status }));
+      outOfOrder: result.outOfOrder, hungNoticedAfterMs, noticedAfterMs, connections: proxy.accepted, resumed: resumedCount, status }));
     expect(result.compared).toBeGreaterThan(100);
     expect(result.missing).toEqual([]);
     expect(result.outOfOrder).toEqual([]);
@@ -129,14 +150,20 @@ describe.each(SERVER_KINDS)("fault: cut and half-open links (%s)", (kind) => {
       await eventually(() => online() && proxy.accepted > accepted, "the agent back", 10_000);
       await duringCut;
 
-      // Silent link: Prosody writes into the void; only the resumption's h tells it the agent
+      // Half-open link: Prosody writes into the void; only the resumption's h tells it the agent
       // never got those stanzas, and it sends them again on the new connection.
       accepted = proxy.accepted;
-      proxy.silence();
-      await sleep(200);
-      const duringSilence = ping("fault-ping-silence");
-      await message("fault-msg-silence");
-      await eventually(() => proxy.accepted > accepted && online(), "the agent back after the silent link", 3 * (PING_INTERVAL_MS + PING_TIMEOUT_MS) + 5000);
+      const dropped = blackhole(proxy.port);
+      let duringSilence: Promise<unknown> = Promise.resolve();
+      try {
+        await sleep(200);
+        duringSilence = ping("fault-ping-silence");
+        await message("fault-msg-silence");
+        await eventually(() => !online(), "the agent notices the half-open link", 3 * (PING_INTERVAL_MS + PING_TIMEOUT_MS));
+      } finally {
+        dropped.lift();
+      }
+      await eventually(() => proxy.accepted > accepted && online(), "the agent back after the half-open link", 15_000);
       await duringSilence;
       await sleep(1500); // a duplicate would be here by now
       console.log(JSON.stringify({ arrivedAtAgent: Object.fromEntries(arrived) }));
