@@ -6,12 +6,6 @@
  */
 import { createChunkScanner, type ChunkScanner } from "../serial-port/chunk-scanner.js";
 
-export const SDS011_FRAME_SIZE = 10;
-const HEADER = 0xaa;
-const TAIL = 0xab;
-const DATA = 0xc0;
-const REPLY = 0xc5;
-
 export interface Sds011Measurement {
   readonly pm2_5: number;
   readonly pm10: number;
@@ -22,6 +16,12 @@ export type Sds011Frame =
   | { readonly kind: "measurement"; readonly measurement: Sds011Measurement }
   | { readonly kind: "reply" }
   | { readonly kind: "badChecksum" };
+
+export const SDS011_FRAME_SIZE = 10;
+const HEADER = 0xaa;
+const TAIL = 0xab;
+const DATA = 0xc0;
+const REPLY = 0xc5;
 
 /** Decode one aligned 10-byte frame; undefined when it is not a frame at all. */
 export function decodeSds011(frame: Uint8Array): Sds011Frame | undefined {
