@@ -15,6 +15,16 @@ describe("describeConnectFailure", () => {
     expect(describeConnectFailure(Object.assign(new Error("not-authorized"), { name: "SASLError", condition: "not-authorized" }), "login", context).code).toBe("AUTH_FAILED");
     expect(describeConnectFailure(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), "tcp", context).code).toBe("SERVICE_UNREACHABLE");
   });
+  it("a SASL failure about the exchange, not the credentials, is tried again (RFC 6120 section 6.5)", () => {
+    for (const condition of ["malformed-request", "temporary-auth-failure", "aborted", "incorrect-encoding"]) {
+      const failure = describeConnectFailure(Object.assign(new Error(condition), { name: "SASLError", condition }), "login", context);
+      expect(failure.code).toBe("SERVICE_UNREACHABLE");
+      expect(failure.message).toBe(`127.0.0.1:47999 broke off the login (${condition}); trying again (the server's log says why if it repeats)`);
+    }
+    for (const condition of ["not-authorized", "account-disabled", "credentials-expired", "invalid-mechanism"]) {
+      expect(describeConnectFailure(Object.assign(new Error(condition), { name: "SASLError", condition }), "login", context).code).toBe("AUTH_FAILED");
+    }
+  });
   it("hostPort fills in the default port of the scheme", () => {
     expect(hostPort("xmpp://example.org")).toBe("example.org:5222");
     expect(hostPort("xmpps://example.org")).toBe("example.org:5223");

@@ -30,6 +30,13 @@ const SOCKET_CODES: Record<string, string> = {
 };
 
 /**
+ * SASL failures (RFC 6120 section 6.5) that say nothing about the credentials: the exchange itself
+ * went wrong (a login step of a timed-out attempt answered on the next one, a busy server). The
+ * next attempt may well succeed, so they are not the final "wrong password" (AUTH_FAILED, exit 69).
+ */
+const SASL_RETRY = new Set(["aborted", "incorrect-encoding", "malformed-request", "temporary-auth-failure"]);
+
+/**
  * Turns whatever xmpp.js, Node's net/tls or the server reported into one IotError that always
  * names the cause and, where there is a likely mistake, what to do. Never an empty message:
  * xmpp.js's TimeoutError has none.
@@ -44,6 +51,9 @@ export function describeConnectFailure(error: unknown, phase: ConnectPhase, cont
   const code = (error as { code?: string }).code;
   const message = messageOf(error);
 
+  if (name === "SASLError" && condition !== undefined && SASL_RETRY.has(condition)) {
+    return new IotError("SERVICE_UNREACHABLE", `${where} broke off the login (${condition}); trying again (the server's log says why if it repeats)`);
+  }
   if (name === "SASLError" || condition === "not-authorized") {
     return new IotError("AUTH_FAILED", `the server refused the login (${condition ?? message}): check xmpp.jid and the password`);
   }
