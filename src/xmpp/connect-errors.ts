@@ -31,8 +31,10 @@ const SOCKET_CODES: Record<string, string> = {
 
 /**
  * SASL failures (RFC 6120 section 6.5) that say nothing about the credentials: the exchange itself
- * went wrong (a login step of a timed-out attempt answered on the next one, a busy server). The
- * next attempt may well succeed, so they are not the final "wrong password" (AUTH_FAILED, exit 69).
+ * went wrong. Seen: an attempt that timed out while xmpp.js was still computing its SCRAM proof
+ * (seconds on an emulated or slow CPU) sends that `<response/>` once it is done, on the next
+ * attempt's stream, and the server answers that attempt with malformed-request. The next attempt
+ * succeeds, so these are not the final "wrong password" (AUTH_FAILED, exit 69).
  */
 const SASL_RETRY = new Set(["aborted", "incorrect-encoding", "malformed-request", "temporary-auth-failure"]);
 
