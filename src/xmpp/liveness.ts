@@ -61,7 +61,8 @@ export function createLiveness(deps: {
 
   /** The ping itself gave up: the link is alive if anything arrives before the longest silence is over. */
   async function waitOutSilence(silentFrom: number, sentAt: number): Promise<Liveness> {
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, silentFrom + capMs - now())));
+    // Unref: a session stopped meanwhile must not keep the process alive for up to 6 x the timeout.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, silentFrom + capMs - now())).unref());
     await afterPendingIo();
     if (lastInboundAt <= silentFrom) return "dead";
     record(now() - sentAt);

@@ -5,7 +5,7 @@ import pino from "pino";
 import { createConnection } from "../../src/xmpp/connection.js";
 import { runPython, type PythonRun } from "../harness/python.js";
 import { ACCOUNTS, compare, type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
-import { blackhole } from "../harness/blackhole.js";
+import { blackhole, msToNoticeDropped } from "../harness/blackhole.js";
 import type { FaultProxy } from "../harness/proxy.js";
 import { SERVER_KINDS } from "../harness/servers.js";
 import { eventually } from "../harness/wait.js";
@@ -87,15 +87,7 @@ describe.each(SERVER_KINDS)("fault: cut and half-open links (%s)", (kind) => {
     await sleep(700);
 
     accepted = proxy.accepted;
-    const droppedAt = Date.now();
-    const dropped = blackhole(proxy.port);
-    let noticedAfterMs: number;
-    try {
-      await eventually(() => !online(), "the agent notices the half-open link", 3 * (PING_INTERVAL_MS + PING_TIMEOUT_MS));
-      noticedAfterMs = Date.now() - droppedAt;
-    } finally {
-      dropped.lift();
-    }
+    const noticedAfterMs = await msToNoticeDropped(proxy.port, () => !online(), 3 * (PING_INTERVAL_MS + PING_TIMEOUT_MS));
     expect(noticedAfterMs).toBeLessThanOrEqual(PING_INTERVAL_MS + PING_TIMEOUT_MS + 500);
     await eventually(() => online() && proxy.accepted > accepted, "the agent reconnects after the half-open link", 15_000);
     await sleep(700);

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SinkStatus } from "../../src/delivery/types.js";
 import { type FaultAgent, type RestartableProsody, startFaultBed, type FaultBed, printLogOnFailure } from "./bed.js";
-import { blackhole } from "../harness/blackhole.js";
+import { msToNoticeDropped } from "../harness/blackhole.js";
 import type { FaultProxy } from "../harness/proxy.js";
 import { eventually } from "../harness/wait.js";
 
@@ -77,15 +77,7 @@ describe("fault: a slow server is not a dead link", () => {
     await sleep(6 * PING_INTERVAL_MS + 500);
 
     // Its packets dropped (nothing acknowledged): the half-open rule with the allowance back to the timeout.
-    const silencedAt = Date.now();
-    const dropped = blackhole(proxy.port);
-    let noticedAfterMs: number;
-    try {
-      await eventually(() => !online(), "the agent notices the half-open link", 3 * (PING_INTERVAL_MS + PING_TIMEOUT_MS));
-      noticedAfterMs = Date.now() - silencedAt;
-    } finally {
-      dropped.lift();
-    }
+    const noticedAfterMs = await msToNoticeDropped(proxy.port, () => !online(), 3 * (PING_INTERVAL_MS + PING_TIMEOUT_MS));
     console.log(JSON.stringify({ noticedAfterMs }));
     expect(noticedAfterMs).toBeLessThanOrEqual(PING_INTERVAL_MS + PING_TIMEOUT_MS + 1000);
     expect(logged("half-open")).toBe(1);

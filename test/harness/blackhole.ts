@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { eventually } from "./wait.js";
 
 let tables = 0;
 
@@ -18,11 +19,16 @@ export function blackhole(port: number): Blackhole {
   const nft = (...args: string[]): void => { execFileSync("nft", args, { stdio: ["ignore", "ignore", "pipe"] }); };
   try {
     nft("add", "table", "inet", table);
+  } catch (error) {
+    throw nftMissing(port, error);
+  }
+  try {
     nft("add", "chain", "inet", table, "input", "{ type filter hook input priority 0; policy accept; }");
     nft("add", "rule", "inet", table, "input", "iif", "lo", "tcp", "dport", String(port), "drop");
     nft("add", "rule", "inet", table, "input", "iif", "lo", "tcp", "sport", String(port), "drop");
   } catch (error) {
-    throw new Error(`cannot drop packets of port ${port} with nft (root and the nftables package are needed): ${(error as { stderr?: Buffer }).stderr?.toString().trim() ?? String(error)}`);
+    nft("delete", "table", "inet", table); // half made: leave no rule behind
+    throw nftMissing(port, error);
   }
   let lifted = false;
   return {
@@ -32,4 +38,19 @@ export function blackhole(port: number): Blackhole {
       nft("delete", "table", "inet", table);
     },
   };
+}
+
+const nftMissing = (port: number, error: unknown): Error =>
+  new Error(`cannot drop packets of port ${port} with nft (root and the nftables package are needed): ${(error as { stderr?: Buffer }).stderr?.toString().trim() ?? String(error)}`);
+
+/** Drops the packets of `port` until `gone()` (the agent declared the link dead), then lets them through; the ms it took. */
+export async function msToNoticeDropped(port: number, gone: () => boolean, timeoutMs: number): Promise<number> {
+  const droppedAt = Date.now();
+  const dropped = blackhole(port);
+  try {
+    await eventually(gone, "the agent notices the half-open link", timeoutMs);
+    return Date.now() - droppedAt;
+  } finally {
+    dropped.lift();
+  }
 }
