@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { IotError, messageOf } from "../../src/errors/catalog.js";
 import type { DeviceHealth } from "../../src/device-contract/index.js";
 import { createReconnectBackoff } from "../../src/reconnect/backoff.js";
+import { withHangupDetection } from "./hangup.js";
 
 export interface PortOptions {
   readonly path: string;
@@ -100,8 +101,8 @@ export function createReopeningPort(deps: PortDeps, options: PortOptions): Reope
       parity: options.parity ?? "none",
       stopBits: options.stopBits ?? 1,
       autoOpen: false,
-      // SerialPort spreads its options over the detected binding, so an injected one wins.
-      ...(deps.binding ? { binding: deps.binding } : {}),
+      // SerialPort spreads its options over the detected binding, so this one wins.
+      binding: withHangupDetection(deps.binding ?? SerialPort.binding),
     } as SerialPortOpenOptions<typeof SerialPort.binding>;
     let candidate: SerialPort;
     try {
