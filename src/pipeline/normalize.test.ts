@@ -1,24 +1,30 @@
 import { describe, expect, it } from "vitest";
 import { coerce } from "../device-contract/index.js";
-import { normalizeValue, shouldPublish } from "./normalize.js";
+import { normalizePlan, normalizeValue, shouldPublish } from "./normalize.js";
 
 describe("normalizeValue", () => {
   it("applies scale, offset and precision", () => {
-    expect(normalizeValue(215, { scale: 0.1, offset: -1, precision: 1 })).toEqual({ ok: true, value: 20.5, quality: [] });
+    expect(normalizeValue(215, normalizePlan({ scale: 0.1, offset: -1, precision: 1 }))).toEqual({ ok: true, value: 20.5 });
   });
   it("flags values outside the valid range instead of passing them as good", () => {
-    expect(normalizeValue(120, { validMin: 0, validMax: 100 })).toEqual({ ok: true, value: 120, quality: ["outOfRange"] });
-    expect(normalizeValue(-1, { validMin: 0 })).toEqual({ ok: true, value: -1, quality: ["outOfRange"] });
-    expect(normalizeValue(50, { validMin: 0, validMax: 100 })).toEqual({ ok: true, value: 50, quality: [] });
+    expect(normalizeValue(120, normalizePlan({ validMin: 0, validMax: 100 }))).toEqual({ ok: true, value: 120, quality: ["outOfRange"] });
+    expect(normalizeValue(-1, normalizePlan({ validMin: 0 }))).toEqual({ ok: true, value: -1, quality: ["outOfRange"] });
+    expect(normalizeValue(50, normalizePlan({ validMin: 0, validMax: 100 }))).toEqual({ ok: true, value: 50 });
   });
   it("parses numeric strings and refuses garbage for number channels", () => {
-    expect(normalizeValue(" 21.5 ", { type: "number" })).toEqual({ ok: true, value: 21.5, quality: [] });
-    expect(normalizeValue("warm", { type: "number" })).toMatchObject({ ok: false });
-    expect(normalizeValue(Number.NaN, undefined)).toMatchObject({ ok: false });
+    expect(normalizeValue(" 21.5 ", normalizePlan({ type: "number" }))).toEqual({ ok: true, value: 21.5 });
+    expect(normalizeValue("warm", normalizePlan({ type: "number" }))).toMatchObject({ ok: false });
+    expect(normalizeValue(Number.NaN, normalizePlan(undefined))).toMatchObject({ ok: false });
   });
   it("keeps what an unconfigured channel sent", () => {
-    expect(normalizeValue("OK", undefined)).toEqual({ ok: true, value: "OK", quality: [] });
-    expect(normalizeValue("12", undefined)).toEqual({ ok: true, value: 12, quality: [] });
+    expect(normalizeValue("OK", normalizePlan(undefined))).toEqual({ ok: true, value: "OK" });
+    expect(normalizeValue("12", normalizePlan(undefined))).toEqual({ ok: true, value: 12 });
+  });
+  it("passes a value through untouched when the channel sets no scale, offset, precision or range", () => {
+    expect(normalizePlan({ unit: "Cel" })).toMatchObject({ type: "number", transforms: false });
+    expect(normalizePlan({ unit: "Cel", validMax: 100 })).toMatchObject({ transforms: true, validMin: Number.NEGATIVE_INFINITY });
+    expect(normalizeValue("7", normalizePlan({ unit: "Cel" }))).toEqual({ ok: true, value: 7 });
+    expect(normalizeValue(true, normalizePlan({ unit: "Cel" }))).toMatchObject({ ok: false });
   });
 });
 

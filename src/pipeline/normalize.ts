@@ -1,27 +1,49 @@
-import { coerceToChannel, type ChannelConfig } from "../device-contract/index.js";
+import { channelType, coerce, type ChannelConfig, type ChannelType } from "../device-contract/index.js";
 import type { QualityFlag, ReadingValue } from "../readings/reading.js";
 
+/** A good value carries `quality` only when it has flags: most samples then need no object of their own. */
 export type Normalized =
-  | { readonly ok: true; readonly value: ReadingValue; readonly quality: readonly QualityFlag[] }
+  | { readonly ok: true; readonly value: ReadingValue; readonly quality?: readonly QualityFlag[] }
   | { readonly ok: false; readonly reason: string };
 
-/** Shared by every good sample: the hot path allocates no empty flag lists. */
-const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
 const OUT_OF_RANGE: readonly QualityFlag[] = Object.freeze(["outOfRange"]);
+
+/** What normalizing a channel's samples needs of its config, resolved once per config entry, not per sample. */
+export interface NormalizePlan {
+  readonly type: ChannelType | undefined;
+  /** False without scale, offset, precision and valid range: a value passes as coerced. */
+  readonly transforms: boolean;
+  readonly scale: number;
+  readonly offset: number;
+  readonly precision: number | undefined;
+  /** -Infinity and Infinity when the config sets no bound. */
+  readonly validMin: number;
+  readonly validMax: number;
+}
+
+export function normalizePlan(config: ChannelConfig | undefined): NormalizePlan {
+  const { scale, offset, precision, validMin, validMax } = config ?? {};
+  return {
+    type: channelType(config),
+    transforms: config !== undefined && (scale ?? offset ?? precision ?? validMin ?? validMax) !== undefined,
+    scale: scale ?? 1,
+    offset: offset ?? 0,
+    precision,
+    validMin: validMin ?? Number.NEGATIVE_INFINITY,
+    validMax: validMax ?? Number.POSITIVE_INFINITY,
+  };
+}
 
 /**
  * The channel's type (the contract's one rule and coercion: the only place a sample is coerced),
  * then scale, offset, precision and the valid range (outOfRange flag instead of passing as good).
  */
-export function normalizeValue(raw: ReadingValue, config: ChannelConfig | undefined): Normalized {
-  const coerced = coerceToChannel(raw, config);
-  if (!coerced.ok) return coerced;
-  if (typeof coerced.value !== "number" || !config) return { ok: true, value: coerced.value, quality: NO_FLAGS };
-  let value = coerced.value * (config.scale ?? 1) + (config.offset ?? 0);
-  if (config.precision !== undefined) value = roundTo(value, config.precision);
-  const below = config.validMin !== undefined && value < config.validMin;
-  const above = config.validMax !== undefined && value > config.validMax;
-  return { ok: true, value, quality: below || above ? OUT_OF_RANGE : NO_FLAGS };
+export function normalizeValue(raw: ReadingValue, plan: NormalizePlan): Normalized {
+  const coerced = coerce(raw, plan.type);
+  if (!coerced.ok || !plan.transforms || typeof coerced.value !== "number") return coerced;
+  let value = coerced.value * plan.scale + plan.offset;
+  if (plan.precision !== undefined) value = roundTo(value, plan.precision);
+  return value < plan.validMin || value > plan.validMax ? { ok: true, value, quality: OUT_OF_RANGE } : { ok: true, value };
 }
 
 export function roundTo(value: number, decimals: number): number {

@@ -30,6 +30,18 @@ describe("createPipeline", () => {
     expect(pipeline.latest("meter", "t")?.value).toBe(90);
   });
 
+  it("a channel's settings replaced after it published apply from its next sample", () => {
+    const out: Reading[] = [];
+    let channels: Record<string, { unit: string; scale?: number }> = { t: { unit: "Cel" } };
+    const pipeline = createPipeline({ channels: () => channels, onReading: (r) => out.push(r), now: () => 1_764_000_000_000 });
+    pipeline.process("meter", { channel: "t", value: 215 });
+    pipeline.process("meter", { channel: "t", value: 216 });
+    channels = { t: { unit: "Cel", scale: 10 } };
+    pipeline.process("meter", { channel: "t", value: 217 });
+    expect(out.map((r) => r.value)).toEqual([215, 216, 2170]);
+    expect(pipeline.latestOf("meter").map((r) => r.value)).toEqual([2170]);
+  });
+
   it("bounds the channels a device may add beyond its named ones; 0 accepts only the named", () => {
     const out: Reading[] = [];
     const rejected: string[] = [];
