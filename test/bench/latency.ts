@@ -11,6 +11,10 @@ export interface LatencyResult {
   readonly p99: number;
   readonly max: number;
   readonly samples: number;
+  /** Agent only: how long its start-up backlog took to drain before timing began (NaN: never). */
+  readonly caughtUpAfterMs?: number;
+  /** Records per pubsub item received in the timed window: how full the batches were. */
+  readonly recordsPerItem: number;
   /** Prosody's CPU over the timed window, % of one core: near 100 the server, not the agent, is the limit. */
   readonly serverCpuPercent: number;
   /** Prosody's CPU in the timed window per record delivered, us. */
@@ -38,11 +42,29 @@ export async function agentLatency(ctx: BenchContext, label: string, ratePerS: n
   const agent = await startAgentWorker(ctx, agentConfig(ctx, { nodePrefix: prefix, devices: [device], ...(batch ? { batch } : {}), maxPending: 1_000_000 }), [], false, options.packForm);
   try {
     await ctx.sub.subscribe(nodesOf(prefix, "lat", channels));
-    const accepted = async (): Promise<number> => (await agent.call<AgentStatus>("status")).pipeline.accepted;
-    return await timed(ctx, prefix, durationMs, accepted);
+    const status = (): Promise<AgentStatus> => agent.call<AgentStatus>("status");
+    const caughtUpAfterMs = await caughtUp(status, ratePerS);
+    const accepted = async (): Promise<number> => (await status()).pipeline.accepted;
+    return { ...(await timed(ctx, prefix, durationMs, accepted)), caughtUpAfterMs };
   } finally {
     await agent.close();
   }
+}
+
+/**
+ * Steady state, not start-up: the first publish to each node creates and configures it, and
+ * readings queue meanwhile. Waits (up to 30 s) until the pubsub outbox holds at most a fifth of a
+ * second of readings; the time it took, or NaN when it never caught up (the rate is past capacity).
+ */
+async function caughtUp(status: () => Promise<AgentStatus>, ratePerS: number): Promise<number> {
+  const started = Date.now();
+  const bound = Math.max(100, ratePerS / 5);
+  while (Date.now() - started < 30_000) {
+    const pubsub = (await status()).sinks.find((s) => s.name === "pubsub");
+    if (pubsub !== undefined && pubsub.pending <= bound) return Date.now() - started;
+    await sleep(200);
+  }
+  return Number.NaN;
 }
 
 /** The same at the same rate from the raw xmpp.js publisher (one node). */
@@ -81,6 +103,7 @@ async function timed(ctx: BenchContext, prefix: string, durationMs: number, prod
     p99: meter.latency.percentile(99),
     max: meter.latency.percentile(100),
     samples: meter.latency.count,
+    recordsPerItem: meter.records / meter.items,
     serverCpuPercent: (100 * serverSeconds) / seconds,
     serverCpuUsPerRecord: (serverSeconds * 1e6) / meter.latency.count,
   };

@@ -126,7 +126,7 @@ async function main(): Promise<void> {
         // 5 ms ticks: setInterval falls ~10 % behind at that period, so a little more is asked for.
         const bl = await agentLatency(ctx, `batched-${form}`, Math.round(sustainedRate() * 1.1), SIZE.latencyMs, { tickMs: 5, batch: BATCH, packForm: form });
         row(`XMPP batched, ${shape}, steady 10x raw rate: p50 / p99 ms`, `${fmt(bl.p50)} / ${fmt(bl.p99)}`, "", form === "base" ? "p99 target <= 250" : "",
-          `offered ${fmt(bl.offeredPerS, 0)}/s (asked ${sustainedRate()}), delivered ${fmt(bl.deliveredPerS, 0)}/s, max ${fmt(bl.max)} ms; Prosody CPU ${fmt(bl.serverCpuPercent, 0)} % of a core, ${fmt(bl.serverCpuUsPerRecord, 0)} us per record`);
+          `offered ${fmt(bl.offeredPerS, 0)}/s (asked ${sustainedRate()}) over ${Math.round(sustainedRate() * 1.1 * 5 / 1000)} nodes, delivered ${fmt(bl.deliveredPerS, 0)}/s in items of ${fmt(bl.recordsPerItem, 1)} records, timed after the start-up backlog drained (${fmt(bl.caughtUpAfterMs ?? Number.NaN, 0)} ms), max ${fmt(bl.max)} ms; Prosody CPU ${fmt(bl.serverCpuPercent, 0)} % of a core, ${fmt(bl.serverCpuUsPerRecord, 0)} us per record`);
         prosodyPerRecord[form] = { burst: b.serverCpuMsPer1k, steady: bl.serverCpuUsPerRecord };
       };
       await attempt("batched", "XMPP batched", async () => {
