@@ -31,6 +31,17 @@ describe("publish-options learnt from the service's answers", () => {
     expect(lines.filter((l) => l["field"] === "pubsub#max_items")).toEqual([expect.objectContaining({ level: 30, service: "pubsub.localhost", answer: expect.stringContaining("Unknown field") })]);
   });
 
+  it("publishes in flight together on several nodes: every answer naming the learnt field is that refusal again, not an overload", () => {
+    const { options, lines } = setup();
+    options.take("a");
+    options.take("b");
+    expect(options.learn(ejabberdRefusal("pubsub#max_items"), "a")).toBe(true);
+    expect(options.learn(ejabberdRefusal("pubsub#max_items"), "b")).toBe(true); // answered before b's resend
+    expect(fieldsOf(options.take("b"))).toEqual(["pubsub#access_model", "pubsub#persist_items"]);
+    expect(options.refused()).toEqual(["pubsub#max_items"]);
+    expect(lines.filter((l) => l["field"] === "pubsub#max_items")).toHaveLength(1);
+  });
+
   it("a plain resource-constraint or wait naming no field stays a transient fault", () => {
     const { options } = setup();
     options.take("n");

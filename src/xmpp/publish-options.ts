@@ -58,8 +58,13 @@ export function createPublishOptions(deps: { log: Logger; service: string | unde
      * the options (now learnt, send again at once), false when it is some other failure.
      */
     learn(error: unknown, node: string): boolean {
-      const field = refusedField(error, publishOptions(settings, refused));
-      if (field !== undefined) {
+      // Matched against every field, learnt ones included: publishes in flight together (one per
+      // node) all carried the field, and the answers after the first are the same refusal, not an
+      // overload that should shrink the publish window.
+      const field = refusedField(error, publishOptions(settings));
+      if (field !== undefined && refused.has(field)) {
+        // Already learnt from an earlier answer: send again without it, nothing new to say.
+      } else if (field !== undefined) {
         refused.add(field);
         deps.log.info({ service: where, field, answer: textOf(error) }, "the pubsub service does not take this publish-option; not sending it again (the node configuration still sets it)");
       } else if (REFUSAL.has((error as { condition?: string }).condition ?? "")) {
