@@ -24,7 +24,7 @@ export interface WorkerHandle {
  */
 export function startWorker(modulePath: string, logFile: string, execArgv: readonly string[] = []): WorkerHandle {
   const fd = openSync(logFile, "a");
-  const child: ChildProcess = fork(modulePath, [], { stdio: ["ignore", fd, fd, "ipc"], execArgv: [...execArgv, ...(process.env.BENCH_WORKER_FLAGS?.split(" ") ?? [])] });
+  const child: ChildProcess = fork(modulePath, [], { stdio: ["ignore", fd, fd, "ipc"], execArgv: [...execArgv] });
   closeSync(fd);
   let next = 1;
   const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
