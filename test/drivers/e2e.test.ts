@@ -29,6 +29,8 @@ describe("drivers through the agent and Prosody to a subscriber", () => {
   // Subscriptions outlive a subscriber (they belong to the bare JID): each counting test uses a
   // JID with no earlier subscriptions (bob, then alice), the last one waits for records instead.
   const subscribe = async (nodes: string[], count: number, user: "bob" | "alice" = "bob"): Promise<PythonRun> => {
+    // A node is created on its first publish; a subscription before that is refused (item-not-found).
+    await eventually(() => nodes.every((n) => bed.logs.some((l) => l.includes('"pubsub node ready"') && l.includes(`"node":"sensors/${n}"`))), "the nodes created", 30_000);
     const run = runPython("slixmpp_subscriber.py", [
       "--jid", `${user}@localhost`, "--port", String(bed.server.port), "--service", bed.server.pubsubJid,
       ...nodes.flatMap((n) => ["--node", `sensors/${n}`]), "--count", String(count), "--timeout", "60", "--no-tls",

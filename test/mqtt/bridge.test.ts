@@ -197,8 +197,8 @@ describe("MQTT bridge on a real Mosquitto and Prosody", () => {
       await tasmota.publish("tele/plug/LWT", "Online", true);
       await tasmota.publish("tele/plug/SENSOR", JSON.stringify({ Time: "2026-11-25T04:00:00", ENERGY: { Total: 1.5, Power: 40, Voltage: 230 }, TempUnit: "C" }));
       await watcher.waitFor((m) => m.topic === `${PREFIX}/plug/ENERGY.Power`, 10_000, "plug power over MQTT");
-      // The node exists now; an XMPP subscriber sees the next message.
-      await new Promise((r) => setTimeout(r, 500));
+      // Once the node exists, an XMPP subscriber sees the next message.
+      await eventually(() => bed.logs.some((l) => l.includes('"pubsub node ready"') && l.includes('"node":"sensors/plug/ENERGY.Power"')), "the plug's node created", 20_000);
       const subscriber = runPython("slixmpp_subscriber.py", [
         "--jid", "bob@localhost", "--port", String(bed.server.port), "--service", bed.server.pubsubJid,
         "--node", "sensors/plug/ENERGY.Power", "--timeout", "30", "--no-tls",
