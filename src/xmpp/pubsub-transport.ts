@@ -10,6 +10,7 @@ import type { Reading } from "../readings/reading.js";
 import { encodeSenmlXml } from "../senml/xml.js";
 import type { Connection, ConnectionEvents } from "./connection.js";
 import { element } from "../xml/element.js";
+import { quickElement } from "../xml/serialize.js";
 import { createNodeManager, errorCondition, NS_PUBSUB, type NodeSettings } from "./pubsub-nodes.js";
 import { createPublishOptions } from "./publish-options.js";
 
@@ -99,7 +100,7 @@ export function createPubsubTransport(deps: { connection: Connection; log: Logge
       // Long on purpose: a dead link is found by the ping and a new session resends everything in
       // flight; a resumed one (XEP-0198) gets its answers late, and an early timeout would resend a
       // publish the server is about to answer (a duplicate notification).
-      await connection.request(element("iq", options.service === undefined ? { type: "set" } : { type: "set", to: options.service }, pubsub), PUBLISH_TIMEOUT_MS);
+      await connection.request(quickElement("iq", options.service === undefined ? { type: "set" } : { type: "set", to: options.service }, pubsub), PUBLISH_TIMEOUT_MS);
       answered(sentAt);
     } catch (error) {
       const condition = errorCondition(error);
