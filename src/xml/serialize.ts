@@ -1,5 +1,5 @@
 import { escapeXML, escapeXMLText } from "ltx/lib/escape.js";
-import { appendChild, Element } from "./element.js";
+import { Element } from "./element.js";
 
 /*
  * ltx's `toString` (which xmpp.js calls to write every stanza) hands each of the ~60 pieces of a
@@ -51,9 +51,3 @@ export class QuickElement extends Element {
   }
 }
 
-/** `element()` (element.ts) for the top element of a hot-path stanza: serialized by `serialize`. */
-export function quickElement(name: string, attrs: Readonly<Record<string, string>>, child: Element): QuickElement {
-  const el = new QuickElement(name, attrs);
-  appendChild(el, child);
-  return el;
-}
