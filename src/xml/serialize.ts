@@ -13,7 +13,6 @@ import { Element } from "./element.js";
 const ATTR_SPECIAL = /["&'<>]/;
 const TEXT_SPECIAL = /[&<>]/;
 
-const escapeAttr = (value: string): string => (ATTR_SPECIAL.test(value) ? escapeXML(value) : value);
 const escapeText = (text: string): string => (TEXT_SPECIAL.test(text) ? escapeXMLText(text) : text);
 
 type Writable = { write(writer: (piece: string) => void): void };
@@ -27,7 +26,9 @@ export function serialize(el: Element): string {
   const attrs = el.attrs as Record<string, unknown>;
   for (const key in attrs) {
     const value = attrs[key];
-    if (value !== undefined && value !== null) out += " " + key + '="' + escapeAttr(typeof value === "string" ? value : (value as number).toString(10)) + '"';
+    if (value === undefined || value === null) continue;
+    const text = typeof value === "string" ? value : (value as number).toString(10);
+    out += " " + key + '="' + (ATTR_SPECIAL.test(text) ? escapeXML(text) : text) + '"'; // inline: a call per attribute costs as much as the test
   }
   const children = el.children as Child[];
   if (children.length === 0) return out + "/>";
