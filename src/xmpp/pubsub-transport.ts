@@ -8,7 +8,7 @@ import { messageOf } from "../errors/catalog.js";
 import type { OutboxEntry } from "../outbox/index.js";
 import type { Reading } from "../readings/reading.js";
 import type { Connection, ConnectionEvents } from "./connection.js";
-import { createNodeManager, errorCondition, NS_PUBSUB, type NodeSettings } from "./pubsub-nodes.js";
+import { createNodeManager, errorCondition, type NodeSettings } from "./pubsub-nodes.js";
 import { createPublishOptions } from "./publish-options.js";
 import { publishIq } from "./publish-iq.js";
 
