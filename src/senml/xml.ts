@@ -1,5 +1,5 @@
 import type { Reading } from "../readings/reading.js";
-import { appendChild, element, Element } from "../xml/element.js";
+import { appendChild, Element } from "../xml/element.js";
 import { replaceForbiddenXmlChars } from "../xml/chars.js";
 import { NS_QUALITY, NS_SENML } from "./decode.js";
 import { baseName } from "./name.js";
