@@ -19,8 +19,13 @@ declare module "ltx/lib/Element.js" {
     up(): Element;
     root(): Element;
     toString(): string;
+    write(writer: (piece: string) => void): void;
     clone(): Element;
   }
+}
+declare module "ltx/lib/escape.js" {
+  export function escapeXML(value: string): string;
+  export function escapeXMLText(text: string): string;
 }
 declare module "ltx/lib/parse.js" {
   import type Element from "ltx/lib/Element.js";

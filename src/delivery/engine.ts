@@ -89,7 +89,7 @@ export function createDeliverySink(deps: { transport: Transport; outbox: Outbox;
   };
 
   function settle(): void {
-    if (outbox.waiting === 0 && outbox.inflight === 0) for (const resolve of drainWaiters) resolve();
+    if (drainWaiters.size > 0 && outbox.waiting === 0 && outbox.inflight === 0) for (const resolve of drainWaiters) resolve();
   }
 
   function send(entries: readonly OutboxEntry[], batched: boolean): void {
@@ -98,7 +98,10 @@ export function createDeliverySink(deps: { transport: Transport; outbox: Outbox;
     for (let i = 0; i < entries.length; i++) mine.add(entries[i]!);
     transport.send(entries, (failure?: unknown) => {
       if (failure === undefined) {
-        for (let i = 0; i < entries.length; i++) if (outbox.ack(entries[i]!)) poison.settled(entries[i]!.seq);
+        for (let i = 0; i < entries.length; i++) {
+          const entry = entries[i]!;
+          if (outbox.ack(entry)) poison.settled(entry.seq);
+        }
       } else if (sentIn === session) failed(entries, failure); // else: already sent again on the new session
       for (let i = 0; i < entries.length; i++) mine.delete(entries[i]!);
       if (batched && sentIn === session) batchesInflight--;
@@ -136,7 +139,8 @@ export function createDeliverySink(deps: { transport: Transport; outbox: Outbox;
     }
     if (poison.probing) return pumpOne();
     if (batcher) return pumpBatches(batcher);
-    while (running && transport.isOnline() && outbox.inflight < window.size) {
+    // The window check first: during a burst it is the one that fails (pump runs per reading).
+    while (running && outbox.inflight < window.size && transport.isOnline()) {
       const entry = outbox.next();
       if (!entry) break;
       send([entry], false);

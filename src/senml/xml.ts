@@ -1,5 +1,5 @@
 import type { Reading } from "../readings/reading.js";
-import { appendChild, element, Element } from "../xml/element.js";
+import { appendChild, Element } from "../xml/element.js";
 import { replaceForbiddenXmlChars } from "../xml/chars.js";
 import { NS_QUALITY, NS_SENML } from "./decode.js";
 import { baseName } from "./name.js";
@@ -53,13 +53,14 @@ function record(reading: Reading, bn: string | undefined): Element {
   return el;
 }
 
-const ROOT_ATTRS: Readonly<Record<string, string>> = Object.freeze({ xmlns: NS_SENML });
-const ROOT_ATTRS_QUALITY: Readonly<Record<string, string>> = Object.freeze({ xmlns: NS_SENML, "xmlns:iot": NS_QUALITY });
-
 function root(readings: readonly Reading[]): Element {
   let quality = false;
   for (let i = 0; i < readings.length && !quality; i++) { const q = readings[i]!.quality; quality = q !== undefined && q.length > 0; }
-  return new Element("sensml", quality ? ROOT_ATTRS_QUALITY : ROOT_ATTRS);
+  // Set on the element's own attrs, as in `record`: a given object would be copied with Object.assign.
+  const el = new Element("sensml");
+  el.attrs["xmlns"] = NS_SENML;
+  if (quality) el.attrs["xmlns:iot"] = NS_QUALITY;
+  return el;
 }
 
 function oneChannel(readings: readonly Reading[]): boolean {

@@ -50,6 +50,7 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
   entity.timeout = connectTimeoutMs;
   const context: ConnectContext = { service: options.service, domain: options.domain, timeoutMs: connectTimeoutMs, caFile: options.ca !== undefined };
   const requests = createRequestTracker(xmpp.iqCaller);
+  const bareJid = `${options.username}@${options.domain}`; // once: the pubsub sink reads it per item
   const backoff = createReconnectBackoff(options);
   let stopping = false;
   let online = false;
@@ -201,10 +202,10 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
     iqCallee: xmpp.iqCallee as { get(ns: string, name: string, handler: (ctx: { stanza: Element; element: Element }) => unknown): void; set(ns: string, name: string, handler: (ctx: { stanza: Element; element: Element }) => unknown): void },
     streamManagement: xmpp.streamManagement,
     get jid(): string {
-      return String(entity.jid ?? `${options.username}@${options.domain}`);
+      return String(entity.jid ?? bareJid);
     },
     get bareJid(): string {
-      return `${options.username}@${options.domain}`;
+      return bareJid;
     },
     isOnline: () => online,
     /** Requests sent and not yet answered (for tests and status). */

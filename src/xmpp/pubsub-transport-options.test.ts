@@ -52,3 +52,38 @@ describe("publish-options refused by the service", () => {
     await sink.stop();
   });
 });
+
+describe("the order of a node's items", () => {
+  it("a publish sent while an earlier one of its node waits for the node's creation goes out after it, whatever the tick", async () => {
+    const order: string[] = [];
+    let created: (() => void) | undefined;
+    const request = (stanza: Element): Promise<Element> => {
+      const pubsub = stanza.getChild("pubsub");
+      const publish = pubsub?.getChild("publish");
+      if (publish) order.push(publish.getChild("item")!.attrs["id"]!);
+      if (pubsub?.getChild("create")) return new Promise((resolve) => { created = () => resolve(xml("iq", { type: "result" })); });
+      return Promise.resolve(xml("iq", { type: "result" }));
+    };
+    const connection = { events: new EventEmitter(), request, isOnline: () => true, bareJid: "agent@localhost", jid: "agent@localhost/agent" } as unknown as Connection;
+    const transport = createPubsubTransport({ connection, log: createLogger({ level: "silent" }) }, {
+      service: "pubsub.localhost", nodePrefix: "sensors/",
+      settings: { maxItems: 10, persistItems: true, accessModel: "open", members: [] },
+    });
+    const acks: Array<Promise<unknown>> = [];
+    const send = (seq: number): void => {
+      const reading = { device: "g", channel: "t", value: seq, time: 1_764_000_000 + seq, id: `r${seq}` };
+      acks.push(new Promise((resolve) => transport.send([{ seq, acceptedAt: 0, reading }], resolve)));
+    };
+    send(0);
+    while (!created) await Promise.resolve();
+    created();
+    // One send per microtask from the creation's answer on: one of them lands after the node is
+    // ready and before the first publish has resumed.
+    for (let seq = 1; seq <= 40; seq++) {
+      send(seq);
+      await Promise.resolve();
+    }
+    expect(await Promise.all(acks)).toEqual(acks.map(() => undefined));
+    expect(order).toEqual(Array.from({ length: 41 }, (_, seq) => `r${seq}`));
+  });
+});

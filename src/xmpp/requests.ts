@@ -14,29 +14,39 @@ interface IqCaller {
  * stream is gone: an answer can never come (RFC 6120 section 8.2.3: a result belongs to its
  * stream), and whoever awaits it (a node being created, a publish) stalls for up to 120 s on the
  * next session. Not for a resumed session (XEP-0198 section 5): the server answers those.
+ *
+ * Which requests are ours is told by their id (ours carry `prefix-`; xmpp.js's own are
+ * alphanumeric) and which are pending by iqCaller's handler map: no set entry and no `.finally`
+ * per request, which is one per published reading. Ids a caller chose are kept until answered.
  */
 export function createRequestTracker(iqCaller: IqCaller) {
-  const pending = new Set<string>();
-  const prefix = randomBytes(4).toString("hex");
+  const prefix = `${randomBytes(4).toString("hex")}-`;
+  const chosen = new Set<string>();
   let counter = 0;
+  const ours = (id: string): boolean => id.startsWith(prefix) || chosen.has(id);
 
   return {
     request(element: Element, timeoutMs: number): Promise<Element> {
-      const id = (element.attrs["id"] as string | undefined) ?? (element.attrs["id"] = `${prefix}-${(++counter).toString(36)}`);
-      pending.add(id);
-      return iqCaller.request(element, timeoutMs).finally(() => pending.delete(id));
+      const given = element.attrs["id"] as string | undefined;
+      if (given === undefined) {
+        element.attrs["id"] = prefix + (++counter).toString(36);
+        return iqCaller.request(element, timeoutMs);
+      }
+      chosen.add(given);
+      return iqCaller.request(element, timeoutMs).finally(() => chosen.delete(given));
     },
 
     get size(): number {
-      return pending.size;
+      let pending = 0;
+      for (const id of iqCaller.handlers.keys()) if (ours(id)) pending++;
+      return pending;
     },
 
     /** Every request in flight fails now with SERVICE_UNREACHABLE `reason`. */
     failAll(reason: string): number {
       let failed = 0;
-      for (const id of pending) {
-        const deferred = iqCaller.handlers.get(id);
-        if (!deferred) continue;
+      for (const [id, deferred] of iqCaller.handlers) {
+        if (!ours(id)) continue;
         iqCaller.handlers.delete(id);
         // iq/caller awaits the write before it listens to this promise: mark it handled first,
         // or a rejection in that window is an unhandled one (the request still sees it).
@@ -44,7 +54,7 @@ export function createRequestTracker(iqCaller: IqCaller) {
         deferred.reject(new IotError("SERVICE_UNREACHABLE", reason));
         failed++;
       }
-      pending.clear();
+      chosen.clear();
       return failed;
     },
   };
