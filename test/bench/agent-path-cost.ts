@@ -7,8 +7,10 @@
  *
  * `node <flags> dist/test/bench/agent-path-cost.js agent|raw [trials] [chunk]` prints CPU us per
  * reading for each trial of 5000. On a shared machine the times are noise; instruction counts are
- * not: run it under `valgrind --tool=cachegrind --cache-sim=no` with node's `--single-threaded`
- * once with 0 trials and once with 4, and divide the difference of `I refs` by 20000.
+ * not: run it under `valgrind --tool=cachegrind --cache-sim=no` with node's `--single-threaded
+ * --predictable` (without it V8's incremental marking runs as long as wall-clock time lets it, and
+ * counts move by thousands per reading) once with 0 trials and once with 4, and divide the
+ * difference of `I refs` by 20000.
  */
 import { EventEmitter } from "node:events";
 import xml, { type Element } from "@xmpp/xml";
