@@ -8,7 +8,9 @@ const WINDOW = 64; // the bridge's default PUBACK window (src/mqtt/readings-tran
 type Timed = { startedAt: number; endedAt: number };
 
 async function feedAndDrain(w: WorkerHandle, channels: string[], count: number): Promise<Timed> {
-  const fed = w.call<Timed>("feed", { device: "fast", channels, count, chunk: 1000 }, 120_000);
+  // A window's worth per event-loop turn, as raw builds a reading when a slot frees: 1000 per turn
+  // kept ~1000 readings queued, which survive young-generation collections (raw has none queued).
+  const fed = w.call<Timed>("feed", { device: "fast", channels, count, chunk: WINDOW }, 120_000);
   const { startedAt } = await fed;
   const { at } = await w.call<{ at: number }>("drained", { sink: "mqtt", timeoutMs: 110_000 }, 120_000);
   return { startedAt, endedAt: at };
