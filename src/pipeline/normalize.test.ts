@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { coerce } from "../device-contract/index.js";
-import { normalizePlan, normalizeValue, shouldPublish } from "./normalize.js";
+import { coerce, type ChannelConfig } from "../device-contract/index.js";
+import { normalizePlan, normalizeValue, shouldPublishValue, type Published } from "./normalize.js";
+
+const shouldPublish = (last: Published | undefined, next: Published, config: ChannelConfig | undefined): boolean =>
+  shouldPublishValue(last, next.value, next.timeMs, next.qualityKey, config);
 
 describe("normalizeValue", () => {
   it("applies scale, offset and precision", () => {
@@ -36,7 +39,7 @@ describe("coerce", () => {
   });
 });
 
-describe("shouldPublish", () => {
+describe("shouldPublishValue", () => {
   const at = (value: number | boolean, timeMs: number, qualityKey = "") => ({ value, timeMs, qualityKey });
   it("publishes every sample without a deadband", () => {
     expect(shouldPublish(at(1, 0), at(1, 1000), {})).toBe(true);

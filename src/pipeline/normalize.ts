@@ -60,13 +60,9 @@ export interface Published {
 /**
  * Publish decision for one channel: the minimum interval wins, then the heartbeat (maximum
  * interval), a quality change, and the deadband against the last published value. Without a
- * deadband every sample is published.
+ * deadband every sample is published. Takes the candidate's fields: the pipeline decides without
+ * building a candidate per sample.
  */
-export function shouldPublish(last: Published | undefined, next: Published, config: ChannelConfig | undefined): boolean {
-  return shouldPublishValue(last, next.value, next.timeMs, next.qualityKey, config);
-}
-
-/** `shouldPublish` on the candidate's fields: the pipeline decides without building a candidate per sample. */
 export function shouldPublishValue(last: Published | undefined, value: ReadingValue, timeMs: number, qualityKey: string, config: ChannelConfig | undefined): boolean {
   if (!last) return true;
   const elapsed = timeMs - last.timeMs;
