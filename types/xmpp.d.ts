@@ -45,8 +45,11 @@ declare module "@xmpp/client-core" {
   }
   export interface IqCaller {
     request(element: Element, timeoutMs?: number): Promise<Element>;
-    /** Pending requests: IQ id -> the Deferred its reply settles (iq/caller.js). */
-    handlers: Map<string, { promise: Promise<unknown>; reject(error: unknown): void }>;
+    /**
+     * Pending requests: IQ id -> what its reply settles (iq/caller.js `_route` calls `resolve` or
+     * `reject`): xmpp.js's own Deferred (with `promise`) or the agent's (src/xmpp/requests.ts).
+     */
+    handlers: Map<string, { resolve(stanza: Element): void; reject(error: unknown): void; promise?: Promise<unknown> }>;
   }
   type IqHandler = (ctx: { stanza: Element; element: Element }) => unknown;
   export interface IqCallee {

@@ -49,7 +49,7 @@ export function createConnection(deps: { readonly log: Logger }, options: Connec
   // xmpp.js's own timeout (2 s by default) bounds the wait for the stream header and STARTTLS.
   entity.timeout = connectTimeoutMs;
   const context: ConnectContext = { service: options.service, domain: options.domain, timeoutMs: connectTimeoutMs, caFile: options.ca !== undefined };
-  const requests = createRequestTracker(xmpp.iqCaller);
+  const requests = createRequestTracker(entity, xmpp.iqCaller);
   const bareJid = `${options.username}@${options.domain}`; // once: the pubsub sink reads it per item
   const backoff = createReconnectBackoff(options);
   let stopping = false;

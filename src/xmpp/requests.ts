@@ -2,59 +2,102 @@ import { randomBytes } from "node:crypto";
 import type { Element } from "@xmpp/xml";
 import { IotError } from "../errors/catalog.js";
 
-interface Deferred { promise: Promise<unknown>; reject(error: unknown): void }
-interface IqCaller {
-  handlers: Map<string, Deferred>;
-  request(element: Element, timeoutMs?: number): Promise<Element>;
+/** What xmpp.js 0.14's iq caller routes a reply to: `_route` calls `resolve(stanza)` or `reject(StanzaError)`. */
+interface ReplyHandler { resolve(stanza: Element): void; reject(error: unknown): void }
+interface IqCaller { handlers: Map<string, ReplyHandler> }
+interface Sender { send(element: Element): Promise<unknown> }
+
+/** One IQ of the agent's own parts waiting for its result or error (RFC 6120 section 8.2.3). */
+class PendingRequest implements ReplyHandler {
+  constructor(readonly resolve: (stanza: Element) => void, readonly reject: (error: unknown) => void, readonly deadline: number, readonly timeoutMs: number) {}
 }
 
+/** The same name xmpp.js gives its own: liveness and connect-errors tell a timeout by it. */
+function timeoutError(timeoutMs: number): Error {
+  return Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: "TimeoutError" });
+}
+
+const setHandler = Map.prototype.set;
+
 /**
- * The IQ requests of the agent's own parts, so they can all be failed at once when the session
- * they were sent on ends. xmpp.js 0.14 keeps a request's handler until its timeout even after the
- * stream is gone: an answer can never come (RFC 6120 section 8.2.3: a result belongs to its
- * stream), and whoever awaits it (a node being created, a publish) stalls for up to 120 s on the
- * next session. Not for a resumed session (XEP-0198 section 5): the server answers those.
+ * The IQ requests of the agent's own parts. The reply is routed by xmpp.js's iq caller (its
+ * handler map is the one place incoming results are matched by id), but a request here costs one
+ * promise and one map entry: xmpp.js's `request()` builds a Deferred, a delay promise with its own
+ * timer, an Error (with its stack trace) made in advance for the timeout, a race and a `.finally`
+ * for every IQ, which is one per published reading. Timeouts are kept by one timer armed for the
+ * earliest deadline.
  *
- * Which requests are ours is told by their id (ours carry `prefix-`; xmpp.js's own are
- * alphanumeric) and which are pending by iqCaller's handler map: no set entry and no `.finally`
- * per request, which is one per published reading. Ids a caller chose are kept until answered.
+ * A session's requests can all be failed at once when it ends: xmpp.js 0.14 keeps a request's
+ * handler until its timeout even after the stream is gone, but an answer can never come (a result
+ * belongs to its stream), and whoever awaits it (a node being created, a publish) would stall for up
+ * to 120 s on the next session. Not for a resumed session (XEP-0198 section 5): the server answers those.
  */
-export function createRequestTracker(iqCaller: IqCaller) {
+export function createRequestTracker(entity: Sender, iqCaller: IqCaller) {
   const prefix = `${randomBytes(4).toString("hex")}-`;
-  const chosen = new Set<string>();
+  const handlers = iqCaller.handlers;
   let counter = 0;
-  const ours = (id: string): boolean => id.startsWith(prefix) || chosen.has(id);
+  let timer: NodeJS.Timeout | undefined;
+  let armedFor = Number.POSITIVE_INFINITY;
+
+  function arm(deadline: number): void {
+    if (deadline >= armedFor) return;
+    clearTimeout(timer);
+    armedFor = deadline;
+    timer = setTimeout(expire, Math.max(0, deadline - Date.now()));
+    timer.unref();
+  }
+
+  function expire(): void {
+    timer = undefined;
+    armedFor = Number.POSITIVE_INFINITY;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [id, handler] of handlers) {
+      if (!(handler instanceof PendingRequest)) continue;
+      if (handler.deadline <= now) {
+        handlers.delete(id);
+        handler.reject(timeoutError(handler.timeoutMs));
+      } else if (handler.deadline < next) next = handler.deadline;
+    }
+    if (next !== Number.POSITIVE_INFINITY) arm(next);
+  }
 
   return {
+    /** Resolves with the `<iq type="result">`; rejects with its StanzaError, a write error or a TimeoutError. */
     request(element: Element, timeoutMs: number): Promise<Element> {
-      const given = element.attrs["id"] as string | undefined;
-      if (given === undefined) {
-        element.attrs["id"] = prefix + (++counter).toString(36);
-        return iqCaller.request(element, timeoutMs);
-      }
-      chosen.add(given);
-      return iqCaller.request(element, timeoutMs).finally(() => chosen.delete(given));
+      const id = (element.attrs["id"] as string | undefined) ?? (element.attrs["id"] = prefix + (++counter).toString(36));
+      return new Promise<Element>((resolve, reject) => {
+        const handler = new PendingRequest(resolve, reject, Date.now() + timeoutMs, timeoutMs);
+        // Past the guard in xmppjs.ts, which marks xmpp.js's Deferreds handled: this promise is
+        // returned to the caller in this same turn, before any reply can be routed to it.
+        setHandler.call(handlers, id, handler);
+        arm(handler.deadline);
+        entity.send(element).then(undefined, (error: unknown) => {
+          if (handlers.get(id) !== handler) return;
+          handlers.delete(id);
+          reject(error);
+        });
+      });
     },
 
     get size(): number {
       let pending = 0;
-      for (const id of iqCaller.handlers.keys()) if (ours(id)) pending++;
+      for (const handler of handlers.values()) if (handler instanceof PendingRequest) pending++;
       return pending;
     },
 
     /** Every request in flight fails now with SERVICE_UNREACHABLE `reason`. */
     failAll(reason: string): number {
       let failed = 0;
-      for (const [id, deferred] of iqCaller.handlers) {
-        if (!ours(id)) continue;
-        iqCaller.handlers.delete(id);
-        // iq/caller awaits the write before it listens to this promise: mark it handled first,
-        // or a rejection in that window is an unhandled one (the request still sees it).
-        deferred.promise.catch(() => undefined);
-        deferred.reject(new IotError("SERVICE_UNREACHABLE", reason));
+      for (const [id, handler] of handlers) {
+        if (!(handler instanceof PendingRequest)) continue;
+        handlers.delete(id);
+        handler.reject(new IotError("SERVICE_UNREACHABLE", reason));
         failed++;
       }
-      chosen.clear();
+      clearTimeout(timer);
+      timer = undefined;
+      armedFor = Number.POSITIVE_INFINITY;
       return failed;
     },
   };

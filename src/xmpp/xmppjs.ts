@@ -148,7 +148,7 @@ export function guardIqCaller(iqCaller: unknown): void {
   }
   const set = handlers.set.bind(handlers);
   handlers.set = (id, deferred) => {
-    deferred.promise.catch(ignore);
+    deferred.promise?.catch(ignore);
     return set(id, deferred);
   };
 }

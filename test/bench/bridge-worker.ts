@@ -9,6 +9,7 @@ import { createMqttClientFromConfig } from "../../src/mqtt/bridge.js";
 import { topicPrefixOf } from "../../src/mqtt/options.js";
 import { createDeliverySink } from "../../src/delivery/engine.js";
 import { createMqttReadingTransport } from "../../src/mqtt/readings-transport.js";
+import type { Transport } from "../../src/delivery/types.js";
 import { openOutbox } from "../../src/outbox/index.js";
 import { createPipeline } from "../../src/pipeline/pipeline.js";
 import { processFootprint, serveWorker } from "./ipc.js";
@@ -18,6 +19,7 @@ let feedOne: ((device: string, channel: string, value: number) => void) | undefi
 let status: (() => unknown) | undefined;
 let stopAll: (() => Promise<void>) | undefined;
 let flush: ((timeoutMs: number) => Promise<boolean>) | undefined;
+let onAcknowledged: (() => void) | undefined;
 let value = 0;
 
 serveWorker({
@@ -27,7 +29,9 @@ serveWorker({
     const log = createLogger({ level: config.log.level, name: "bench-bridge" });
     const client = createMqttClientFromConfig(config, mqtt, log);
     const transport = createMqttReadingTransport({ client }, { topicPrefix: topicPrefixOf(config, mqtt), agentBareJid: config.xmpp.jid, qos: mqtt.qos, retain: mqtt.retain });
-    const sink = createDeliverySink({ transport, outbox: openOutbox({ log }, "mqtt", undefined, mqtt.maxPending), log });
+    // Tells a paced feed that a PUBACK came (after the engine has taken it and sent the next reading).
+    const paced: Transport = { ...transport, send: (entries, acknowledged) => transport.send(entries, (failure) => { acknowledged(failure); onAcknowledged?.(); }) };
+    const sink = createDeliverySink({ transport: paced, outbox: openOutbox({ log }, "mqtt", undefined, mqtt.maxPending), log });
     const channels = new Map(config.devices.map((d) => [d.id, d.channels ?? {}]));
     const pipeline = createPipeline({ channels: (device) => channels.get(device), onReading: (reading) => sink.accept(reading) });
     client.start(controller.signal);
@@ -40,16 +44,35 @@ serveWorker({
     return {};
   },
 
-  async feed(args: { device: string; channels: string[]; count: number; chunk: number }) {
+  /**
+   * `chunk` per event-loop turn, as fast as the loop turns; or, with `ahead`, that many at once and
+   * then one more per PUBACK: a source at the sink's own pace, with `ahead` minus the window
+   * queued, as raw mqtt.js builds a reading when a slot frees.
+   */
+  async feed(args: { device: string; channels: string[]; count: number; chunk: number; ahead?: number }) {
     const t0 = performance.timeOrigin + performance.now();
     let fed = 0;
+    const one = (): void => {
+      value = (value + 1) % 10_000;
+      feedOne!(args.device, args.channels[fed % args.channels.length]!, 15 + value / 1000);
+      fed++;
+    };
+    if (args.ahead !== undefined) {
+      const ahead = args.ahead;
+      await new Promise<void>((resolve) => {
+        onAcknowledged = () => {
+          if (fed < args.count) one();
+          if (fed === args.count) { onAcknowledged = undefined; resolve(); }
+        };
+        while (fed < Math.min(args.count, ahead)) one();
+        if (fed === args.count) { onAcknowledged = undefined; resolve(); }
+      });
+      return { startedAt: t0, endedAt: performance.timeOrigin + performance.now() };
+    }
     await new Promise<void>((resolve) => {
       const step = (): void => {
         const end = Math.min(args.count, fed + args.chunk);
-        for (; fed < end; fed++) {
-          value = (value + 1) % 10_000;
-          feedOne!(args.device, args.channels[fed % args.channels.length]!, 15 + value / 1000);
-        }
+        while (fed < end) one();
         if (fed < args.count) setImmediate(step);
         else resolve();
       };

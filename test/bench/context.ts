@@ -46,7 +46,10 @@ export function nodeSettings(persistItems = false) {
 /** `name`: a worker module beside this one, `.js` unless it names its own extension. */
 export function worker(ctx: BenchContext, name: string, execArgv: readonly string[] = ["--expose-gc"]): WorkerHandle {
   const file = /\.m?js$/.test(name) ? name : `${name}.js`;
-  return startWorker(join(here, file), join(ctx.tmp, `${name}-${Date.now()}.log`), execArgv);
+  // BENCH_NODE_FLAGS="--trace-gc ..." adds diagnostic V8 flags to every worker; BENCH_LOG_DIR keeps their logs.
+  const extra = (process.env["BENCH_NODE_FLAGS"] ?? "").split(" ").filter((f) => f !== "");
+  const logDir = process.env["BENCH_LOG_DIR"] ?? ctx.tmp;
+  return startWorker(join(here, file), join(logDir, `${name}-${Date.now()}.log`), [...execArgv, ...extra]);
 }
 
 /** The agent's config: the DESIGN example's shape, loopback Prosody, the subscriber as ACL reader. */

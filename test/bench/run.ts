@@ -175,7 +175,7 @@ async function main(): Promise<void> {
       // The unit's flags (no optimizing compiler, as on a Pi): agent and raw library both run with them.
       // CPU per 1000 readings is the Pi-class budget; the rates say what the flags cost here.
       await attempt("flags", "Unit flags", async () => {
-        const t = await xmppThroughput(ctx, SIZE.burst, SIZE.flagsTrials, false, SHIPPED_NODE_FLAGS);
+        const t = await xmppThroughput(ctx, SIZE.burst, SIZE.flagsTrials, false, SHIPPED_NODE_FLAGS, true);
         const a = median(t.agent.map((b) => b.rate));
         const r = median(t.raw.map((b) => b.rate));
         const agentCpu = median(t.agent.map((b) => b.publisherCpuMsPer1k));

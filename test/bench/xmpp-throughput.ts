@@ -25,7 +25,7 @@ export interface Burst {
  * subscriber: the raw xmpp.js publisher and the agent alternate trials on the same server and
  * the same node configuration (10 nodes, max_items 10, whitelist).
  */
-export async function xmppThroughput(ctx: BenchContext, count: number, trials: number, persistItems = false, nodeFlags: readonly string[] = []): Promise<{ raw: Burst[]; agent: Burst[]; rawRssMb: number; agentRssMb: number }> {
+export async function xmppThroughput(ctx: BenchContext, count: number, trials: number, persistItems = false, nodeFlags: readonly string[] = [], bundled = false): Promise<{ raw: Burst[]; agent: Burst[]; rawRssMb: number; agentRssMb: number }> {
   const tag = `${persistItems ? "p" : ""}${nodeFlags.length > 0 ? "f" : ""}`;
   const rawPrefix = `bench/raw${tag}/`;
   const agentPrefix = `bench/agent${tag}/`;
@@ -38,7 +38,7 @@ export async function xmppThroughput(ctx: BenchContext, count: number, trials: n
   try {
     await raw.call("start", { service: ctx.prosody.service, domain: ctx.prosody.domain, username: "raw", password: BENCH_ACCOUNTS.raw, pubsub: ctx.prosody.pubsubJid, nodes: rawNodes, settings: nodeSettings(persistItems) });
     // One tick at start creates the agent's nodes; after that only `feed` produces readings.
-    agent = await startAgentWorker(ctx, agentConfig(ctx, { nodePrefix: agentPrefix, persistItems, devices: [simulatedDevice("fast", CHANNELS, 86_400_000)], maxPending: 1_000_000 }), nodeFlags);
+    agent = await startAgentWorker(ctx, agentConfig(ctx, { nodePrefix: agentPrefix, persistItems, devices: [simulatedDevice("fast", CHANNELS, 86_400_000)], maxPending: 1_000_000 }), nodeFlags, bundled);
     const a = agent;
     await ctx.sub.subscribe([...rawNodes, ...agentNodes]);
     // Warm-up (JIT, node caches) on both sides, not measured.
