@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { IClientOptions, MqttClient } from "mqtt";
+import { quietMqttDebug } from "./quiet-debug.js";
 import type { Logger } from "pino";
 import type { MqttLink } from "../device-contract/index.js";
 import { createReconnectBackoff } from "../reconnect/backoff.js";
@@ -292,5 +293,6 @@ let mqttModule: Promise<typeof import("mqtt")> | undefined;
 
 /** mqtt.js loads on the first connect: an agent without MQTT does not pay its ~20 MB of RSS. */
 function loadMqtt(): Promise<typeof import("mqtt")> {
+  if (!mqttModule) quietMqttDebug();
   return (mqttModule ??= import("mqtt"));
 }
