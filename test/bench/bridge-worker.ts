@@ -47,7 +47,7 @@ serveWorker({
   /**
    * `chunk` per event-loop turn, as fast as the loop turns; or, with `ahead`, that many at once and
    * then one more per PUBACK: a source at the sink's own pace, with `ahead` minus the window
-   * queued, as raw mqtt.js builds a reading when a slot frees.
+   * queued, as raw mqtt.js builds a reading when a slot frees; it then ends when all are acknowledged.
    */
   async feed(args: { device: string; channels: string[]; count: number; chunk: number; ahead?: number }) {
     const t0 = performance.timeOrigin + performance.now();
@@ -67,6 +67,9 @@ serveWorker({
         while (fed < Math.min(args.count, ahead)) one();
         if (fed === args.count) { onAcknowledged = undefined; resolve(); }
       });
+      // Timed to the last PUBACK here, as raw's loop is: the last reading is fed one window before
+      // the end, and a separate `drained` call would add the IPC round trip to the burst.
+      if (!(await flush!(110_000))) throw new Error("mqtt not drained after 110000 ms");
       return { startedAt: t0, endedAt: performance.timeOrigin + performance.now() };
     }
     await new Promise<void>((resolve) => {

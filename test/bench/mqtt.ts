@@ -16,6 +16,7 @@ type Timed = { startedAt: number; endedAt: number };
  */
 async function feedAndDrain(w: WorkerHandle, channels: string[], count: number, paced: boolean): Promise<Timed> {
   const fed = w.call<Timed>("feed", { device: "fast", channels, count, chunk: WINDOW, ...(paced ? { ahead: WINDOW } : {}) }, 120_000);
+  if (paced) return fed; // the paced feed ends at the last PUBACK itself
   const { startedAt } = await fed;
   const { at } = await w.call<{ at: number }>("drained", { sink: "mqtt", timeoutMs: 110_000 }, 120_000);
   return { startedAt, endedAt: at };
