@@ -8,7 +8,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const DIST = join(ROOT, "dist/src/mqtt");
 
 /**
- * A fresh node (the module cache is per process) runs the agent's MQTT client against a real
+ * A fresh node (the module cache is per process; killed after 20 s if a PUBACK never comes) runs the agent's MQTT client against a real
  * Mosquitto: 200 QoS 1 publishes, each acknowledged, and says which `debug` mqtt.js and
  * mqtt-packet got.
  */
@@ -36,7 +36,7 @@ console.log(JSON.stringify({ acked, quiet }));
 
 function runChild(url: string, env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD, url], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD, url], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], timeout: 20_000 });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
