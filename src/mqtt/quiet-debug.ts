@@ -48,10 +48,10 @@ const quietDebug: QuietDebug = Object.assign(logger as (namespace: string) => Qu
  * sampling heap profiler with collected objects included), and every allocation brings the next
  * young-generation collection closer. Unless DEBUG is set (DEBUG=mqttjs* keeps their logging),
  * the `debug` module those two packages resolve to is, before they load, a stand-in whose loggers
- * do nothing. Returns the module paths replaced (none once the real one is loaded, or with DEBUG).
+ * do nothing. Nothing changes once the real one is loaded, or with DEBUG set.
  */
-export function quietMqttDebug(env: NodeJS.ProcessEnv = process.env): string[] {
-  if (env["DEBUG"]) return [];
+export function quietMqttDebug(env: NodeJS.ProcessEnv = process.env): void {
+  if (env["DEBUG"]) return;
   const require = createRequire(import.meta.url);
   const paths = new Set<string>();
   try {
@@ -59,9 +59,8 @@ export function quietMqttDebug(env: NodeJS.ProcessEnv = process.env): string[] {
     paths.add(fromMqtt.resolve("debug"));
     paths.add(createRequire(fromMqtt.resolve("mqtt-packet")).resolve("debug"));
   } catch {
-    return []; // a layout this does not know: mqtt.js keeps its own `debug`
+    return; // a layout this does not know: mqtt.js keeps its own `debug`
   }
-  const replaced: string[] = [];
   for (const path of paths) {
     if (require.cache[path]) continue; // loaded already: its loggers are in use, leave them
     const stub = new Module(path);
@@ -69,7 +68,5 @@ export function quietMqttDebug(env: NodeJS.ProcessEnv = process.env): string[] {
     stub.loaded = true;
     stub.exports = quietDebug;
     require.cache[path] = stub;
-    replaced.push(path);
   }
-  return replaced;
 }
